@@ -1,0 +1,57 @@
+"""A client of the Joulo REST API: typed models, errors and rate limiting, free of Home Assistant.
+
+It is shipped inside the integration but imports nothing from Home Assistant, so it can be published on
+its own.
+"""
+
+from .client import (
+    DEFAULT_BASE_URL,
+    DEFAULT_TIMEOUT,
+    MAX_SESSIONS_LIMIT,
+    JouloClient,
+    format_timestamp,
+)
+from .errors import (
+    JouloAuthenticationError,
+    JouloConnectionError,
+    JouloError,
+    JouloRateLimitedError,
+    JouloResponseError,
+)
+from .gate import RateLimitGate
+from .models import (
+    Account,
+    Charger,
+    ChargerStatus,
+    ConnectionType,
+    CurrentSession,
+    Energy,
+    MonthlyEnergy,
+    Session,
+    SessionPage,
+    SessionStatus,
+)
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_TIMEOUT",
+    "MAX_SESSIONS_LIMIT",
+    "Account",
+    "Charger",
+    "ChargerStatus",
+    "ConnectionType",
+    "CurrentSession",
+    "Energy",
+    "JouloAuthenticationError",
+    "JouloClient",
+    "JouloConnectionError",
+    "JouloError",
+    "JouloRateLimitedError",
+    "JouloResponseError",
+    "MonthlyEnergy",
+    "RateLimitGate",
+    "Session",
+    "SessionPage",
+    "SessionStatus",
+    "format_timestamp",
+]

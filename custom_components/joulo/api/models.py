@@ -1,0 +1,337 @@
+"""Typed, immutable models of the Joulo API's objects, and their parsers.
+
+Every parser takes decoded JSON of unknown shape and either returns a model or raises
+`JouloResponseError`. Optional fields may be missing or null; enum-like strings the API adds later are
+kept as they are (a `StrEnum` member when known, the plain string otherwise).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import StrEnum
+import math
+from typing import Any
+
+from .errors import JouloResponseError
+
+
+class ConnectionType(StrEnum):
+    """How a charger is connected to Joulo."""
+
+    EASEE = "easee"
+    WALLBOX = "wallbox"
+    ZAPTEC = "zaptec"
+    ENPHASE = "enphase"
+    OCPP = "ocpp"
+    SMAPPEE = "smappee"
+    V2C = "v2c"
+    OTHER = "other"
+
+
+class ChargerStatus(StrEnum):
+    """Connection status of a charger, as far as the values are known."""
+
+    ONLINE = "online"
+    OFFLINE = "offline"
+    ACTIVE = "active"
+
+
+class SessionStatus(StrEnum):
+    """Status of a charging session."""
+
+    ACTIVE = "active"
+    CHARGING = "charging"
+    COMPLETED = "completed"
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CurrentSession:
+    """The session a charger is running right now (`current_session` of a charger)."""
+
+    id: str
+    started_at: datetime | None
+    kwh_so_far: float | None
+    id_tag: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Charger:
+    """A charger linked to the account."""
+
+    id: str
+    nickname: str | None
+    connection_type: ConnectionType | str | None
+    status: ChargerStatus | str | None
+    mid_certified: bool | None
+    is_charging: bool
+    current_session: CurrentSession | None
+    latest_meter_wh: float | None
+    meter_updated_at: datetime | None
+    slug: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Session:
+    """A charging session, running or completed."""
+
+    id: str
+    charger_id: str
+    charger_nickname: str | None
+    started_at: datetime
+    ended_at: datetime | None
+    kwh: float | None
+    status: SessionStatus | str | None
+    ere_credits: float | None
+    id_tag: str | None = None
+
+    @property
+    def is_completed(self) -> bool:
+        """Whether the session has ended and its final values are recorded."""
+        return self.ended_at is not None and self.status in (
+            SessionStatus.COMPLETED,
+            SessionStatus.STOPPED,
+            None,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionPage:
+    """One page of `GET /sessions`, newest first."""
+
+    sessions: tuple[Session, ...]
+    limit: int | None
+    offset: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MonthlyEnergy:
+    """Energy and ERE credits of one calendar month."""
+
+    month: date
+    kwh: float | None
+    ere_credits: float | None
+    sessions: int | None
+    kwh_all: float | None = None
+    sessions_all: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Energy:
+    """Lifetime and monthly totals of the account (`GET /energy`)."""
+
+    total_kwh: float | None
+    total_ere_credits: float | None
+    total_sessions: int | None
+    months: tuple[MonthlyEnergy, ...]
+    total_kwh_all: float | None = None
+    total_sessions_all: int | None = None
+
+    def month(self, day: date) -> MonthlyEnergy | None:
+        """Return the entry of the month that `day` falls in, if the API listed it."""
+        first = day.replace(day=1)
+        return next((entry for entry in self.months if entry.month == first), None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Account:
+    """The account behind the token (`GET /me`); every field is optional."""
+
+    id: str | None
+    email: str | None
+    name: str | None
+    ere_price_mid: float | None
+    effective_fee_pct: float | None
+
+
+def parse_chargers(data: Any) -> tuple[Charger, ...]:
+    """Parse the body of `GET /chargers`."""
+    return tuple(_parse_charger(item) for item in _list(_object(data, "chargers"), "chargers"))
+
+
+def parse_sessions(data: Any) -> SessionPage:
+    """Parse the body of `GET /sessions`."""
+    body = _object(data, "sessions")
+    return SessionPage(
+        sessions=tuple(_parse_session(item) for item in _list(body, "sessions")),
+        limit=_optional_int(body, "limit"),
+        offset=_optional_int(body, "offset"),
+    )
+
+
+def parse_energy(data: Any) -> Energy:
+    """Parse the body of `GET /energy`."""
+    body = _object(data, "energy")
+    months = body.get("months")
+    return Energy(
+        total_kwh=_optional_float(body, "total_kwh"),
+        total_ere_credits=_optional_float(body, "total_ere_credits"),
+        total_sessions=_optional_int(body, "total_sessions"),
+        months=()
+        if months is None
+        else tuple(_parse_month(item) for item in _list(body, "months")),
+        total_kwh_all=_optional_float(body, "total_kwh_all"),
+        total_sessions_all=_optional_int(body, "total_sessions_all"),
+    )
+
+
+def parse_account(data: Any) -> Account:
+    """Parse the body of `GET /me`."""
+    body = _object(data, "me")
+    return Account(
+        id=_optional_str(body, "id"),
+        email=_optional_str(body, "email"),
+        name=_optional_str(body, "name"),
+        ere_price_mid=_optional_float(body, "ere_price_mid"),
+        effective_fee_pct=_optional_float(body, "effective_fee_pct"),
+    )
+
+
+def _parse_charger(data: Any) -> Charger:
+    body = _object(data, "charger")
+    current = body.get("current_session")
+    current_session = None if current is None else _parse_current_session(current)
+    is_charging = _optional_bool(body, "is_charging")
+    return Charger(
+        id=_required_str(body, "id"),
+        nickname=_optional_str(body, "nickname"),
+        connection_type=_optional_enum(body, "connection_type", ConnectionType),
+        status=_optional_enum(body, "status", ChargerStatus),
+        mid_certified=_optional_bool(body, "mid_certified"),
+        is_charging=current_session is not None if is_charging is None else is_charging,
+        current_session=current_session,
+        latest_meter_wh=_optional_float(body, "latest_meter_wh"),
+        meter_updated_at=_optional_datetime(body, "meter_updated_at"),
+        slug=_optional_str(body, "slug"),
+    )
+
+
+def _parse_current_session(data: Any) -> CurrentSession:
+    body = _object(data, "current_session")
+    return CurrentSession(
+        id=_required_str(body, "id"),
+        started_at=_optional_datetime(body, "started_at"),
+        kwh_so_far=_optional_float(body, "kwh_so_far"),
+        id_tag=_optional_str(body, "id_tag"),
+    )
+
+
+def _parse_session(data: Any) -> Session:
+    body = _object(data, "session")
+    started_at = _optional_datetime(body, "started_at")
+    if started_at is None:
+        raise JouloResponseError("A session has no started_at")
+    return Session(
+        id=_required_str(body, "id"),
+        charger_id=_required_str(body, "charger_id"),
+        charger_nickname=_optional_str(body, "charger_nickname"),
+        started_at=started_at,
+        ended_at=_optional_datetime(body, "ended_at"),
+        kwh=_optional_float(body, "kwh"),
+        status=_optional_enum(body, "status", SessionStatus),
+        ere_credits=_optional_float(body, "ere_credits"),
+        id_tag=_optional_str(body, "id_tag"),
+    )
+
+
+def _parse_month(data: Any) -> MonthlyEnergy:
+    body = _object(data, "month")
+    return MonthlyEnergy(
+        month=_parse_month_key(_required_str(body, "month")),
+        kwh=_optional_float(body, "kwh"),
+        ere_credits=_optional_float(body, "ere_credits"),
+        sessions=_optional_int(body, "sessions"),
+        kwh_all=_optional_float(body, "kwh_all"),
+        sessions_all=_optional_int(body, "sessions_all"),
+    )
+
+
+def _parse_month_key(value: str) -> date:
+    """Read `YYYY-MM` or `YYYY-MM-DD` (both were seen) as the first day of that month."""
+    try:
+        year, month = value.split("-")[:2]
+        return date(int(year), int(month), 1)
+    except (ValueError, OverflowError) as err:
+        raise JouloResponseError(f"Unreadable month {value!r}") from err
+
+
+def _object(data: Any, what: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise JouloResponseError(f"Expected an object for {what}, got {type(data).__name__}")
+    return data
+
+
+def _list(body: dict[str, Any], key: str) -> list[Any]:
+    value = body.get(key)
+    if not isinstance(value, list):
+        raise JouloResponseError(f"Expected a list in {key!r}, got {type(value).__name__}")
+    return value
+
+
+def _required_str(body: dict[str, Any], key: str) -> str:
+    value = _optional_str(body, key)
+    if not value:
+        raise JouloResponseError(f"Missing {key!r}")
+    return value
+
+
+def _optional_str(body: dict[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise JouloResponseError(f"Expected a string in {key!r}, got {type(value).__name__}")
+
+
+def _optional_enum[EnumT: StrEnum](
+    body: dict[str, Any], key: str, enum: type[EnumT]
+) -> EnumT | str | None:
+    value = _optional_str(body, key)
+    if value is None:
+        return None
+    try:
+        return enum(value)
+    except ValueError:
+        return value
+
+
+def _optional_bool(body: dict[str, Any], key: str) -> bool | None:
+    value = body.get(key)
+    if value is None or isinstance(value, bool):
+        return value
+    raise JouloResponseError(f"Expected a boolean in {key!r}, got {type(value).__name__}")
+
+
+def _optional_float(body: dict[str, Any], key: str) -> float | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise JouloResponseError(f"Expected a number in {key!r}, got {type(value).__name__}")
+    try:
+        number = float(value)
+    except OverflowError:  # an integer too large for a float
+        number = math.inf
+    if not math.isfinite(number):
+        raise JouloResponseError(f"Expected a finite number in {key!r}")
+    return number
+
+
+def _optional_int(body: dict[str, Any], key: str) -> int | None:
+    number = _optional_float(body, key)
+    if number is None:
+        return None
+    if not number.is_integer():
+        raise JouloResponseError(f"Expected a whole number in {key!r}")
+    return int(number)
+
+
+def _optional_datetime(body: dict[str, Any], key: str) -> datetime | None:
+    value = _optional_str(body, key)
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError) as err:
+        raise JouloResponseError(f"Unreadable timestamp in {key!r}") from err

@@ -1,0 +1,165 @@
+"""Config flow of the Joulo integration: set up, re-authenticate and reconfigure with an API token."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+import re
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult
+from homeassistant.const import CONF_API_TOKEN, CONF_URL
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+import voluptuous as vol
+
+from .api import (
+    DEFAULT_BASE_URL,
+    Account,
+    JouloAuthenticationError,
+    JouloClient,
+    JouloConnectionError,
+    JouloError,
+    JouloRateLimitedError,
+)
+from .const import ACCOUNT_DEVICE_NAME, DOMAIN, LOGGER
+
+TOKEN_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+_BEARER_PREFIX = re.compile(r"^bearer\s+", re.IGNORECASE)
+
+
+def normalize_token(value: str) -> str:
+    """Strip surrounding whitespace and a pasted `Bearer ` prefix from a token."""
+    return _BEARER_PREFIX.sub("", value.strip()).strip()
+
+
+class JouloConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Handle setting up a Joulo account."""
+
+    VERSION = 1
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the API token (and, in advanced mode, the API URL)."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = self._entry_data(user_input)
+            errors, account = await self._async_validate(data)
+            if not errors:
+                if account is not None and account.id:
+                    await self.async_set_unique_id(account.id)
+                    self._abort_if_unique_id_configured()
+                else:
+                    self._async_abort_entries_match({CONF_API_TOKEN: data[CONF_API_TOKEN]})
+                return self.async_create_entry(title=_title(account), data=data)
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(
+                self._schema(DEFAULT_BASE_URL), user_input
+            ),
+            errors=errors,
+        )
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Start re-authentication after the API refused the token."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for a new token for the same account."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**entry.data, CONF_API_TOKEN: normalize_token(user_input[CONF_API_TOKEN])}
+            errors, account = await self._async_validate(data)
+            if not errors:
+                return self._async_update_entry(entry, data, account)
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=vol.Schema({vol.Required(CONF_API_TOKEN): TOKEN_SELECTOR}),
+            description_placeholders={"name": entry.title},
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the token (and, in advanced mode, the API URL) of an existing entry."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**entry.data, **self._entry_data(user_input)}
+            errors, account = await self._async_validate(data)
+            if not errors:
+                return self._async_update_entry(entry, data, account)
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                self._schema(entry.data.get(CONF_URL, DEFAULT_BASE_URL)),
+                {CONF_URL: entry.data.get(CONF_URL, DEFAULT_BASE_URL)},
+            ),
+            errors=errors,
+        )
+
+    def _async_update_entry(
+        self, entry: ConfigEntry[Any], data: dict[str, Any], account: Account | None
+    ) -> ConfigFlowResult:
+        """Store new credentials in place and reload, unless they belong to another account.
+
+        When `/me` cannot be read the account cannot be compared, and the working token is taken.
+        """
+        if entry.unique_id and account is not None and account.id != entry.unique_id:
+            return self.async_abort(reason="wrong_account")
+        return self.async_update_reload_and_abort(entry, data=data)
+
+    def _schema(self, default_url: str) -> vol.Schema:
+        """The token field, and the URL field in advanced mode."""
+        fields: dict[vol.Marker, Any] = {vol.Required(CONF_API_TOKEN): TOKEN_SELECTOR}
+        if self.show_advanced_options:
+            fields[vol.Required(CONF_URL, default=default_url)] = URL_SELECTOR
+        return vol.Schema(fields)
+
+    def _entry_data(self, user_input: Mapping[str, Any]) -> dict[str, Any]:
+        """Build entry data from the form: a clean token, and the URL only when one was given."""
+        data: dict[str, Any] = {CONF_API_TOKEN: normalize_token(user_input[CONF_API_TOKEN])}
+        if url := str(user_input.get(CONF_URL, "")).strip().rstrip("/"):
+            data[CONF_URL] = url
+        return data
+
+    async def _async_validate(
+        self, data: Mapping[str, Any]
+    ) -> tuple[dict[str, str], Account | None]:
+        """Check the token against the API; return the form's errors, and the account if `/me` works.
+
+        A token is good when `/chargers` accepts it; `/me` only adds the account's id and name.
+        """
+        client = JouloClient(
+            async_get_clientsession(self.hass),
+            data[CONF_API_TOKEN],
+            base_url=data.get(CONF_URL, DEFAULT_BASE_URL),
+        )
+        try:
+            await client.get_chargers()
+        except JouloAuthenticationError:
+            return {"base": "invalid_auth"}, None
+        except (JouloConnectionError, JouloRateLimitedError):
+            return {"base": "cannot_connect"}, None
+        except JouloError:
+            LOGGER.exception("Unexpected answer from the Joulo API while checking the token")
+            return {"base": "unknown"}, None
+        try:
+            return {}, await client.get_account()
+        except JouloError as err:
+            LOGGER.debug("The Joulo account (/me) is not available: %s", err)
+        return {}, None
+
+
+def _title(account: Account | None) -> str:
+    """The entry's title: the account's name when the API gives one, never the token."""
+    if account is None or not account.name:
+        return ACCOUNT_DEVICE_NAME
+    return f"{ACCOUNT_DEVICE_NAME} ({account.name})"

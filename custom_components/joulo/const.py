@@ -1,0 +1,22 @@
+"""Constants of the Joulo integration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+from typing import Final
+
+DOMAIN: Final = "joulo"
+LOGGER = logging.getLogger(__package__)
+
+CHARGERS_INTERVAL: Final = timedelta(seconds=60)
+SESSIONS_INTERVAL: Final = timedelta(seconds=600)
+ENERGY_INTERVAL: Final = timedelta(seconds=3600)
+
+# How many of the newest sessions one sessions poll reads (the API's maximum page).
+SESSIONS_PAGE_SIZE: Final = 100
+# How long a session that left a charger is looked for in /sessions on every chargers poll.
+FINISHED_SESSION_WATCH: Final = timedelta(minutes=30)
+
+ACCOUNT_DEVICE_NAME: Final = "Joulo"
+MANUFACTURER: Final = "Joulo"

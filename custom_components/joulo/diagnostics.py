@@ -1,0 +1,37 @@
+"""Diagnostics of the Joulo integration, with the token, e-mail, names and TAG ids redacted."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_API_TOKEN
+from homeassistant.core import HomeAssistant
+
+from .coordinator import JouloConfigEntry
+
+TO_REDACT = {CONF_API_TOKEN, "email", "name", "id_tag"}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: JouloConfigEntry
+) -> dict[str, Any]:
+    """Return the entry and what each coordinator last read."""
+    runtime = entry.runtime_data
+    return async_redact_data(
+        {
+            "entry": {"data": dict(entry.data), "unique_id": entry.unique_id},
+            "chargers": [asdict(charger) for charger in runtime.chargers.data.values()],
+            "sessions": {
+                "recent": [asdict(session) for session in runtime.sessions.data.recent],
+                "last_completed": {
+                    charger_id: asdict(session)
+                    for charger_id, session in runtime.sessions.data.last_completed.items()
+                },
+            },
+            "energy": asdict(runtime.energy.data),
+            "rate_limited_until": runtime.client.gate.closed_until,
+        },
+        TO_REDACT,
+    )

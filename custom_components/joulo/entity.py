@@ -1,0 +1,141 @@
+"""Base entities of the Joulo integration, their devices, and adding them as chargers come and go."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .api import Charger, ConnectionType
+from .const import ACCOUNT_DEVICE_NAME, DOMAIN, MANUFACTURER
+from .coordinator import (
+    JouloChargersCoordinator,
+    JouloConfigEntry,
+    JouloCoordinator,
+    JouloEnergyCoordinator,
+)
+
+MANUFACTURERS: dict[str, str] = {
+    ConnectionType.EASEE: "Easee",
+    ConnectionType.WALLBOX: "Wallbox",
+    ConnectionType.ZAPTEC: "Zaptec",
+    ConnectionType.ENPHASE: "Enphase",
+    ConnectionType.OCPP: "OCPP",
+    ConnectionType.SMAPPEE: "Smappee",
+    ConnectionType.V2C: "V2C",
+}
+
+
+def account_key(entry: ConfigEntry[Any]) -> str:
+    """Return what identifies the account in unique ids: its Joulo id, else the entry's id."""
+    return entry.unique_id or entry.entry_id
+
+
+def account_device_info(key: str) -> DeviceInfo:
+    """Describe the service device that stands for the Joulo account."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, key)},
+        name=ACCOUNT_DEVICE_NAME,
+        manufacturer=MANUFACTURER,
+        entry_type=DeviceEntryType.SERVICE,
+        configuration_url="https://joulo.nl",
+    )
+
+
+def charger_device_info(key: str, charger: Charger) -> DeviceInfo:
+    """Describe a charger's device, linked to the account's device."""
+    connection = charger.connection_type
+    return DeviceInfo(
+        identifiers={(DOMAIN, charger.id)},
+        name=charger.nickname or f"Charger {charger.id[:8]}",
+        manufacturer=MANUFACTURERS.get(connection or "", MANUFACTURER),
+        model=None if connection in MANUFACTURERS or connection is None else str(connection),
+        via_device=(DOMAIN, key),
+    )
+
+
+class JouloChargerEntity[CoordinatorT: JouloCoordinator[Any]](CoordinatorEntity[CoordinatorT]):
+    """An entity of one charger, fed by one of the coordinators."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self, coordinator: CoordinatorT, charger: Charger, description: EntityDescription
+    ) -> None:
+        """Create the entity `description` describes for `charger`."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        self.charger_id = charger.id
+        key = account_key(coordinator.config_entry)
+        self._attr_unique_id = f"{key}_{charger.id}_{description.key}"
+        self._attr_device_info = charger_device_info(key, charger)
+
+
+class JouloLiveChargerEntity(JouloChargerEntity[JouloChargersCoordinator]):
+    """An entity of a charger's live data from `/chargers`."""
+
+    @property
+    def available(self) -> bool:
+        """Available while the charger is listed by a working API."""
+        return super().available and self.charger_id in self.coordinator.data
+
+    @property
+    def charger(self) -> Charger:
+        """The charger as last polled."""
+        return self.coordinator.data[self.charger_id]
+
+
+class JouloAccountEntity(CoordinatorEntity[JouloEnergyCoordinator]):
+    """An entity of the account's service device."""
+
+    _attr_has_entity_name = True
+
+    def __init__(self, coordinator: JouloEnergyCoordinator, description: EntityDescription) -> None:
+        """Create the entity `description` describes."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        key = account_key(coordinator.config_entry)
+        self._attr_unique_id = f"{key}_{description.key}"
+        self._attr_device_info = account_device_info(key)
+
+
+@callback
+def async_add_charger_entities[DescriptionT: EntityDescription](
+    entry: JouloConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    descriptions: Sequence[DescriptionT],
+    create: Callable[[Charger, DescriptionT], Entity | None],
+) -> None:
+    """Add each charger's entities now and whenever a charger, or a value it reports, appears.
+
+    `create` returns None for an entity a charger does not (yet) support, e.g. a meter it has not
+    reported; it is asked again on later polls. A charger that leaves is forgotten, so it gets its
+    entities back if it returns.
+    """
+    coordinator = entry.runtime_data.chargers
+    added: dict[str, set[str]] = {}
+
+    @callback
+    def add_new_entities() -> None:
+        for charger_id in set(added) - set(coordinator.data):
+            del added[charger_id]
+        new_entities: list[Entity] = []
+        for charger in coordinator.data.values():
+            keys = added.setdefault(charger.id, set())
+            for description in descriptions:
+                if description.key in keys:
+                    continue
+                if (entity := create(charger, description)) is not None:
+                    keys.add(description.key)
+                    new_entities.append(entity)
+        if new_entities:
+            async_add_entities(new_entities)
+
+    add_new_entities()
+    entry.async_on_unload(coordinator.async_add_listener(add_new_entities))

@@ -1,0 +1,325 @@
+"""Sensors of the Joulo integration: per charger, per charger's last session, and per account."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfEnergy
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+from homeassistant.util import dt as dt_util
+
+from .api import Charger, ChargerStatus, Session
+from .const import LOGGER
+from .coordinator import (
+    EnergyData,
+    JouloChargersCoordinator,
+    JouloConfigEntry,
+    JouloSessionsCoordinator,
+)
+from .entity import (
+    JouloAccountEntity,
+    JouloChargerEntity,
+    JouloLiveChargerEntity,
+    async_add_charger_entities,
+)
+
+# Coordinators do all the I/O; entities only read their data.
+PARALLEL_UPDATES = 0
+
+UNIT_ERE = "ERE"
+UNIT_EUR_PER_ERE = "EUR/ERE"
+CURRENCY_EUR = "EUR"
+
+
+@dataclass(frozen=True, kw_only=True)
+class JouloChargerSensorDescription(SensorEntityDescription):
+    """A sensor of a charger's live data."""
+
+    value_fn: Callable[[Charger], StateType | datetime]
+    exists_fn: Callable[[Charger], bool] = lambda _: True
+
+
+@dataclass(frozen=True, kw_only=True)
+class JouloLastSessionSensorDescription(SensorEntityDescription):
+    """A sensor of a charger's newest completed session."""
+
+    value_fn: Callable[[Session], StateType | datetime]
+
+
+@dataclass(frozen=True, kw_only=True)
+class JouloAccountSensorDescription(SensorEntityDescription):
+    """A sensor of the account's totals."""
+
+    value_fn: Callable[[EnergyData], StateType]
+    # Needs `/me`: unavailable, rather than unknown, while the account cannot be read.
+    requires_account: bool = False
+
+
+def _ere_value(data: EnergyData) -> float | None:
+    """Net euro value of all ERE credits, as the Joulo dashboard computes it."""
+    account = data.account
+    credits_ = data.energy.total_ere_credits
+    if account is None or account.ere_price_mid is None or credits_ is None:
+        return None
+    fee = account.effective_fee_pct or 0.0
+    return round(credits_ * account.ere_price_mid * (1 - fee / 100), 2)
+
+
+def _this_month(data: EnergyData) -> tuple[float | None, float | None]:
+    """This month's kWh and ERE credits: 0 when the API lists no entry for it yet."""
+    entry = data.energy.month(dt_util.now().date())
+    if entry is None:
+        return 0.0, 0.0
+    return entry.kwh, entry.ere_credits
+
+
+CHARGER_SENSORS: tuple[JouloChargerSensorDescription, ...] = (
+    JouloChargerSensorDescription(
+        key="status",
+        translation_key="status",
+        device_class=SensorDeviceClass.ENUM,
+        options=[status.value for status in ChargerStatus],
+        value_fn=lambda charger: charger.status,
+    ),
+    JouloChargerSensorDescription(
+        key="session_energy",
+        translation_key="session_energy",
+        device_class=SensorDeviceClass.ENERGY,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_display_precision=2,
+        value_fn=lambda charger: (
+            (charger.current_session.kwh_so_far or 0.0) if charger.current_session else 0.0
+        ),
+    ),
+    JouloChargerSensorDescription(
+        key="session_started",
+        translation_key="session_started",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda charger: (
+            charger.current_session.started_at if charger.current_session else None
+        ),
+    ),
+    JouloChargerSensorDescription(
+        key="active_tag_id",
+        translation_key="active_tag_id",
+        value_fn=lambda charger: (
+            charger.current_session.id_tag if charger.current_session else None
+        ),
+    ),
+    JouloChargerSensorDescription(
+        key="energy_meter",
+        translation_key="energy_meter",
+        device_class=SensorDeviceClass.ENERGY,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_display_precision=2,
+        exists_fn=lambda charger: charger.latest_meter_wh is not None,
+        value_fn=lambda charger: (
+            None if charger.latest_meter_wh is None else charger.latest_meter_wh / 1000
+        ),
+    ),
+    JouloChargerSensorDescription(
+        key="meter_updated",
+        translation_key="meter_updated",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        exists_fn=lambda charger: charger.latest_meter_wh is not None,
+        value_fn=lambda charger: charger.meter_updated_at,
+    ),
+)
+
+LAST_SESSION_SENSORS: tuple[JouloLastSessionSensorDescription, ...] = (
+    JouloLastSessionSensorDescription(
+        key="last_session_energy",
+        translation_key="last_session_energy",
+        device_class=SensorDeviceClass.ENERGY,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        value_fn=lambda session: session.kwh,
+    ),
+    JouloLastSessionSensorDescription(
+        key="last_session_ere_credits",
+        translation_key="last_session_ere_credits",
+        native_unit_of_measurement=UNIT_ERE,
+        suggested_display_precision=2,
+        value_fn=lambda session: session.ere_credits or 0.0,
+    ),
+    JouloLastSessionSensorDescription(
+        key="last_session_ended",
+        translation_key="last_session_ended",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda session: session.ended_at,
+    ),
+)
+
+ACCOUNT_SENSORS: tuple[JouloAccountSensorDescription, ...] = (
+    JouloAccountSensorDescription(
+        key="total_energy",
+        translation_key="total_energy",
+        device_class=SensorDeviceClass.ENERGY,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_display_precision=2,
+        value_fn=lambda data: data.energy.total_kwh,
+    ),
+    JouloAccountSensorDescription(
+        key="total_ere_credits",
+        translation_key="total_ere_credits",
+        native_unit_of_measurement=UNIT_ERE,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_display_precision=2,
+        value_fn=lambda data: data.energy.total_ere_credits,
+    ),
+    JouloAccountSensorDescription(
+        key="total_sessions",
+        translation_key="total_sessions",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda data: data.energy.total_sessions,
+    ),
+    JouloAccountSensorDescription(
+        key="energy_this_month",
+        translation_key="energy_this_month",
+        device_class=SensorDeviceClass.ENERGY,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_display_precision=2,
+        value_fn=lambda data: _this_month(data)[0],
+    ),
+    JouloAccountSensorDescription(
+        key="ere_credits_this_month",
+        translation_key="ere_credits_this_month",
+        native_unit_of_measurement=UNIT_ERE,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_display_precision=2,
+        value_fn=lambda data: _this_month(data)[1],
+    ),
+    JouloAccountSensorDescription(
+        key="ere_value",
+        translation_key="ere_value",
+        device_class=SensorDeviceClass.MONETARY,
+        native_unit_of_measurement=CURRENCY_EUR,
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=2,
+        requires_account=True,
+        value_fn=_ere_value,
+    ),
+    JouloAccountSensorDescription(
+        key="ere_price",
+        translation_key="ere_price",
+        native_unit_of_measurement=UNIT_EUR_PER_ERE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+        requires_account=True,
+        value_fn=lambda data: data.account.ere_price_mid if data.account else None,
+    ),
+    JouloAccountSensorDescription(
+        key="platform_fee",
+        translation_key="platform_fee",
+        native_unit_of_measurement=PERCENTAGE,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        requires_account=True,
+        value_fn=lambda data: data.account.effective_fee_pct if data.account else None,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: JouloConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up the sensors of an account and of each of its chargers."""
+    runtime = entry.runtime_data
+    async_add_entities(
+        JouloAccountSensor(runtime.energy, description) for description in ACCOUNT_SENSORS
+    )
+
+    def create_charger_sensor(
+        charger: Charger, description: JouloChargerSensorDescription
+    ) -> JouloChargerSensor | None:
+        if not description.exists_fn(charger):
+            return None
+        return JouloChargerSensor(runtime.chargers, charger, description)
+
+    async_add_charger_entities(entry, async_add_entities, CHARGER_SENSORS, create_charger_sensor)
+    async_add_charger_entities(
+        entry,
+        async_add_entities,
+        LAST_SESSION_SENSORS,
+        lambda charger, description: JouloLastSessionSensor(runtime.sessions, charger, description),
+    )
+
+
+class JouloChargerSensor(JouloLiveChargerEntity, SensorEntity):
+    """A sensor of a charger's live data."""
+
+    entity_description: JouloChargerSensorDescription
+
+    def __init__(
+        self,
+        coordinator: JouloChargersCoordinator,
+        charger: Charger,
+        description: JouloChargerSensorDescription,
+    ) -> None:
+        """Create the sensor; unknown enum values are reported once each."""
+        super().__init__(coordinator, charger, description)
+        self._reported_unknown: set[str] = set()
+
+    @property
+    def native_value(self) -> StateType | datetime:
+        """The charger's value; an enum value this version does not know reads unknown."""
+        value = self.entity_description.value_fn(self.charger)
+        options = self.entity_description.options
+        if options is None or value is None or value in options:
+            return value
+        if value not in self._reported_unknown:
+            self._reported_unknown.add(str(value))
+            LOGGER.warning(
+                "Charger %s reports %s %r, which this integration does not know yet",
+                self.charger_id,
+                self.entity_description.key,
+                value,
+            )
+        return None
+
+
+class JouloLastSessionSensor(JouloChargerEntity[JouloSessionsCoordinator], SensorEntity):
+    """A sensor of a charger's newest completed session; unknown until it has one."""
+
+    entity_description: JouloLastSessionSensorDescription
+
+    @property
+    def native_value(self) -> StateType | datetime:
+        """The value of the charger's newest completed session."""
+        session = self.coordinator.data.last_completed.get(self.charger_id)
+        return None if session is None else self.entity_description.value_fn(session)
+
+
+class JouloAccountSensor(JouloAccountEntity, SensorEntity):
+    """A sensor of the account's totals."""
+
+    entity_description: JouloAccountSensorDescription
+
+    @property
+    def available(self) -> bool:
+        """Available while the API answers; the euro sensors also need the account (`/me`)."""
+        if self.entity_description.requires_account and self.coordinator.data.account is None:
+            return False
+        return super().available
+
+    @property
+    def native_value(self) -> StateType:
+        """The account's value."""
+        return self.entity_description.value_fn(self.coordinator.data)

@@ -1,0 +1,57 @@
+"""A simulator of the Joulo REST API, for tests, benchmarks and demos."""
+
+from .account import (
+    CARPORT_ID,
+    DEFAULT_ID_TAG,
+    DEMO_TOKEN,
+    DRIVEWAY_ID,
+    ERE_FOSSIL_REFERENCE,
+    ERE_RENEWABLE_FRACTION,
+    GARAGE_ID,
+    SimAccount,
+    SimCharger,
+    SimSession,
+    ere_credits_for,
+)
+from .app import ADMIN_PATH, API_PATH, create_app
+from .clock import Clock, ManualClock, ScaledClock
+from .faults import Fault, FaultKind, FaultSet
+from .ratelimit import RateLimit
+from .server import SimulatorServer
+from .simulator import (
+    DEFAULT_RATE_LIMIT,
+    JouloSimulator,
+    RecordedRequest,
+    SimulatorStateError,
+    UnknownObjectError,
+)
+
+__all__ = [
+    "ADMIN_PATH",
+    "API_PATH",
+    "CARPORT_ID",
+    "DEFAULT_ID_TAG",
+    "DEFAULT_RATE_LIMIT",
+    "DEMO_TOKEN",
+    "DRIVEWAY_ID",
+    "ERE_FOSSIL_REFERENCE",
+    "ERE_RENEWABLE_FRACTION",
+    "GARAGE_ID",
+    "Clock",
+    "Fault",
+    "FaultKind",
+    "FaultSet",
+    "JouloSimulator",
+    "ManualClock",
+    "RateLimit",
+    "RecordedRequest",
+    "ScaledClock",
+    "SimAccount",
+    "SimCharger",
+    "SimSession",
+    "SimulatorServer",
+    "SimulatorStateError",
+    "UnknownObjectError",
+    "create_app",
+    "ere_credits_for",
+]

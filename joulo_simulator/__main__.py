@@ -1,0 +1,55 @@
+"""Run the simulator alone: ``python -m joulo_simulator --port 8765 --speed 60``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+
+from .account import DEMO_TOKEN
+from .clock import ScaledClock
+from .server import SimulatorServer
+from .simulator import JouloSimulator
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(
+        prog="python -m joulo_simulator", description="Serve a simulated Joulo API."
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8765, help="port to listen on (0: any)")
+    parser.add_argument(
+        "--speed", type=float, default=1.0, help="simulated seconds per real second"
+    )
+    parser.add_argument("--seed", type=int, default=1, help="seed of the simulated account")
+    parser.add_argument(
+        "--autopilot",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="let online chargers start and end sessions by themselves",
+    )
+    return parser.parse_args(argv)
+
+
+async def serve(args: argparse.Namespace) -> None:
+    """Serve until SIGINT or SIGTERM."""
+    sim = JouloSimulator(ScaledClock(args.speed), seed=args.seed, autopilot=args.autopilot)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with SimulatorServer(sim, args.host, args.port) as server:
+        print(f"base_url: {server.base_url}", flush=True)
+        print(f"token: {DEMO_TOKEN}", flush=True)
+        print(f"admin_url: {server.admin_url}", flush=True)
+        await stop.wait()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the simulator from the command line."""
+    asyncio.run(serve(parse_args(argv)))
+
+
+if __name__ == "__main__":
+    main()

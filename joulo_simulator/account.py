@@ -1,0 +1,284 @@
+"""The simulator's data model (accounts, chargers, sessions) and the default account generator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+import random
+import string
+import uuid
+
+ERE_RENEWABLE_FRACTION = 0.505
+"""Dutch grid renewable fraction for 2026 (CBS)."""
+ERE_FOSSIL_REFERENCE = 0.6588
+"""RED III fossil reference: 183 g CO2eq/MJ x 3.6 MJ/kWh."""
+
+DEMO_TOKEN = "joulo_simulatordemotoken00000000000000"  # noqa: S105 - a public demo token
+"""The token of the account every simulator starts with."""
+GARAGE_ID = "5f0c1a2e-7b3d-4c8e-9a61-2d4f8b0e1c37"
+"""The default account's Easee charger (MID, online)."""
+DRIVEWAY_ID = "9b2e4d6f-1a3c-4e5b-8d7f-0c2a4e6b8d91"
+"""The default account's OCPP charger (MID, online, live meter, TAG ids)."""
+CARPORT_ID = "c7d9e1f3-5a7b-4c9d-a1e3-f5b7d9c1e3a5"
+"""The default account's Wallbox charger (not MID, offline for a few weeks)."""
+DEFAULT_ID_TAG = "DEADBEEF12345678"
+"""The RFID/TAG id that OCPP sessions carry unless told otherwise."""
+
+CONNECTION_TYPES = ("easee", "wallbox", "zaptec", "enphase", "ocpp", "smappee", "v2c", "other")
+"""The documented values of a charger's ``connection_type``."""
+CHARGER_STATUSES = ("online", "offline", "active")
+"""The charger statuses the API was seen to return."""
+
+HISTORY_SPAN = timedelta(days=365)
+_TOKEN_ALPHABET = string.ascii_letters + string.digits
+_SECONDS_PER_HOUR = 3600.0
+_ZERO_KWH_CHANCE = 0.03
+_OWNERS = (
+    ("Sanne de Vries", "sanne.devries"),
+    ("Daan Jansen", "daan.jansen"),
+    ("Emma Bakker", "emma.bakker"),
+    ("Lucas Visser", "lucas.visser"),
+    ("Julia Smit", "julia.smit"),
+    ("Sem Meijer", "sem.meijer"),
+)
+
+
+def ere_credits_for(kwh: float) -> float | None:
+    """Return the ERE credits of a session with ``kwh`` (None for a session without energy)."""
+    if kwh <= 0:
+        return None
+    return round(kwh * ERE_RENEWABLE_FRACTION * ERE_FOSSIL_REFERENCE, 2)
+
+
+def seeded_random(seed: int | str) -> random.Random:
+    """Return a random generator that gives the same numbers for the same seed."""
+    return random.Random(seed)  # noqa: S311 - a repeatable simulation, not security
+
+
+def new_uuid(rng: random.Random) -> str:
+    """Return a version 4 UUID drawn from ``rng``."""
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def new_token(rng: random.Random) -> str:
+    """Return an API token (``joulo_`` and 32 letters or digits) drawn from ``rng``."""
+    return "joulo_" + "".join(rng.choices(_TOKEN_ALPHABET, k=32))
+
+
+def whole_seconds(when: datetime) -> datetime:
+    """Drop the sub-second part, as the API only shows whole seconds."""
+    return when.replace(microsecond=0)
+
+
+@dataclass(eq=False)
+class SimSession:
+    """A charging session: active while ``ended_at`` is None, completed after."""
+
+    id: str
+    charger_id: str
+    charger_nickname: str
+    started_at: datetime
+    mid_certified: bool
+    """Whether the charger was MID certified, which makes the session count in ``/energy``."""
+    power_kw: float = 0.0
+    ended_at: datetime | None = None
+    kwh: float = 0.0
+    """The final energy; while active, use :meth:`energy_at`."""
+    ere_credits: float | None = None
+    id_tag: str | None = None
+    ends_at: datetime | None = None
+    """When an active session is scheduled to end by itself."""
+
+    @property
+    def is_active(self) -> bool:
+        """Whether the session is still running."""
+        return self.ended_at is None
+
+    @property
+    def status(self) -> str:
+        """The session status as the API reports it."""
+        return "charging" if self.is_active else "completed"
+
+    def raw_energy_at(self, now: datetime) -> float:
+        """Return the unrounded energy (kWh) delivered up to ``now``."""
+        if not self.is_active:
+            return self.kwh
+        hours = max((now - self.started_at).total_seconds(), 0.0) / _SECONDS_PER_HOUR
+        return self.power_kw * hours
+
+    def energy_at(self, now: datetime) -> float:
+        """Return the energy (kWh, 2 decimals) delivered up to ``now``."""
+        return round(self.raw_energy_at(now), 2)
+
+    def complete(self, at: datetime) -> None:
+        """End the session at ``at`` with the energy delivered until then."""
+        at = max(at, self.started_at)
+        self.kwh = self.energy_at(at)
+        self.ended_at = at
+        self.ends_at = None
+        self.ere_credits = ere_credits_for(self.kwh)
+
+
+@dataclass(eq=False)
+class SimCharger:
+    """A charger linked to an account."""
+
+    id: str
+    nickname: str
+    connection_type: str
+    mid_certified: bool
+    status: str = "online"
+    meter_wh: float | None = None
+    """The meter reading without the active session; None for a charger without meter data."""
+    meter_updated_at: datetime | None = None
+    current_session: SimSession | None = None
+
+    @property
+    def is_charging(self) -> bool:
+        """Whether a session is active on the charger."""
+        return self.current_session is not None
+
+    def meter_at(self, now: datetime) -> tuple[int, datetime] | None:
+        """Return the meter reading (Wh) and its time at ``now``, or None without a meter."""
+        if self.meter_wh is None or self.meter_updated_at is None:
+            return None
+        session = self.current_session
+        if session is None:
+            return int(self.meter_wh), self.meter_updated_at
+        return int(self.meter_wh + session.raw_energy_at(now) * 1000), whole_seconds(now)
+
+    def settle(self, session: SimSession) -> None:
+        """Record the end of ``session``: the meter keeps its energy and the charger is idle."""
+        if self.meter_wh is not None and session.ended_at is not None:
+            self.meter_wh += session.kwh * 1000
+            self.meter_updated_at = session.ended_at
+        self.current_session = None
+
+
+@dataclass(eq=False)
+class SimAccount:
+    """A Joulo account: its token, chargers and session history."""
+
+    id: str
+    email: str
+    name: str
+    token: str
+    chargers: dict[str, SimCharger] = field(default_factory=dict)
+    sessions: list[SimSession] = field(default_factory=list)
+    ere_price_mid: float = 0.87
+    effective_fee_pct: float = 12.5
+    me_available: bool = True
+
+
+@dataclass(frozen=True)
+class _ChargerPlan:
+    nickname: str
+    connection_type: str
+    mid_certified: bool
+    status: str
+    power_kw: float
+    sessions_per_week: float
+    id_tag: str | None = None
+    meter_start_wh: int | None = None
+    quiet_days: tuple[int, int] = (0, 0)
+    """The range of days (before now) the charger has been without sessions."""
+
+
+_DEFAULT_PLANS = (
+    _ChargerPlan(
+        "Garage", "easee", mid_certified=True, status="online", power_kw=11.0, sessions_per_week=3.5
+    ),
+    _ChargerPlan(
+        "Oprit",
+        "ocpp",
+        mid_certified=True,
+        status="online",
+        power_kw=11.0,
+        sessions_per_week=2.5,
+        id_tag=DEFAULT_ID_TAG,
+        meter_start_wh=1_250_000,
+    ),
+    _ChargerPlan(
+        "Carport",
+        "wallbox",
+        mid_certified=False,
+        status="offline",
+        power_kw=7.4,
+        sessions_per_week=2.0,
+        quiet_days=(14, 35),
+    ),
+)
+
+
+def build_account(
+    rng: random.Random,
+    now: datetime,
+    *,
+    token: str,
+    account_id: str | None = None,
+    charger_ids: tuple[str, str, str] | None = None,
+    empty: bool = False,
+) -> SimAccount:
+    """Build an account with three chargers and a year of history, or an empty one.
+
+    Everything random comes from ``rng``, so the same seed and ``now`` give the same account.
+    """
+    owner_name, owner_mail = rng.choice(_OWNERS)
+    account = SimAccount(
+        id=account_id or new_uuid(rng),
+        email=f"{owner_mail}@example.nl",
+        name=owner_name,
+        token=token,
+    )
+    if empty:
+        return account
+    ids = charger_ids or (new_uuid(rng), new_uuid(rng), new_uuid(rng))
+    for charger_id, plan in zip(ids, _DEFAULT_PLANS, strict=True):
+        charger = SimCharger(
+            id=charger_id,
+            nickname=plan.nickname,
+            connection_type=plan.connection_type,
+            mid_certified=plan.mid_certified,
+            status=plan.status,
+        )
+        history = _history(rng, charger, plan, now)
+        if plan.meter_start_wh is not None:
+            charger.meter_wh = plan.meter_start_wh + sum(s.kwh * 1000 for s in history)
+            charger.meter_updated_at = history[-1].ended_at if history else now - HISTORY_SPAN
+        account.chargers[charger.id] = charger
+        account.sessions.extend(history)
+    return account
+
+
+def _history(
+    rng: random.Random, charger: SimCharger, plan: _ChargerPlan, now: datetime
+) -> list[SimSession]:
+    """Return a year of completed sessions, at most one starting each evening or night."""
+    first = now - HISTORY_SPAN
+    last_end = now - timedelta(days=rng.randint(*plan.quiet_days))
+    chance = plan.sessions_per_week / 7
+    sessions: list[SimSession] = []
+    day = datetime.combine(first.date(), time(), tzinfo=UTC)
+    while day < now:
+        # Draw for every day, even skipped ones, so each day's sessions depend only on the seed.
+        wanted = rng.random() < chance
+        start = day + timedelta(minutes=rng.randrange(16 * 60, 26 * 60))
+        kwh = 0.0 if rng.random() < _ZERO_KWH_CHANCE else round(rng.uniform(3.0, 60.0), 2)
+        shortest = max(1.0, kwh / plan.power_kw)
+        duration = timedelta(minutes=round(rng.uniform(shortest, 12.0) * 60))
+        if wanted and start >= first and start + duration <= last_end:
+            sessions.append(
+                SimSession(
+                    id=new_uuid(rng),
+                    charger_id=charger.id,
+                    charger_nickname=charger.nickname,
+                    started_at=start,
+                    ended_at=start + duration,
+                    mid_certified=charger.mid_certified,
+                    kwh=kwh,
+                    ere_credits=ere_credits_for(kwh),
+                    id_tag=plan.id_tag,
+                )
+            )
+        day += timedelta(days=1)
+    return sessions

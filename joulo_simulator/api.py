@@ -1,0 +1,207 @@
+"""The Joulo API's request handling: routing, auth, rate limiting, faults and the endpoints.
+
+Independent of the web framework: :func:`handle_request` takes the parts of a request that matter
+and returns an :class:`ApiResponse`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import datetime
+from http import HTTPStatus
+from typing import TYPE_CHECKING
+
+from .clock import as_utc
+from .faults import Fault, FaultKind, corrupt, error_response
+from .payloads import chargers_document, energy_document, me_document, sessions_document
+from .responses import (
+    NOT_FOUND_BODY,
+    ApiResponse,
+    Json,
+    insufficient_scope_body,
+    json_response,
+    scope_for,
+    too_many_requests,
+    unauthorized,
+)
+from .simulator import JouloSimulator, RecordedRequest
+
+if TYPE_CHECKING:
+    from .account import SimAccount
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+_BEARER = "Bearer "
+_REDACTED = "**REDACTED**"
+
+type _Answer = tuple[int, Json]
+type _Endpoint = Callable[[SimAccount, datetime, Mapping[str, str]], _Answer]
+
+
+class _BadQueryError(ValueError):
+    """A query parameter the API would refuse with 400."""
+
+
+def handle_request(
+    sim: JouloSimulator,
+    *,
+    method: str,
+    endpoint: str,
+    query: Mapping[str, str],
+    authorization: str | None,
+) -> ApiResponse:
+    """Answer an API request for ``endpoint`` (the path after the API base) and log it."""
+    now = sim.now()
+    response = _respond(
+        sim, now, method=method, endpoint=endpoint, query=query, authorization=authorization
+    )
+    sim.record(
+        RecordedRequest(
+            at=now,
+            method=method,
+            endpoint=endpoint,
+            query={k: _REDACTED if k.lower() == "token" else v for k, v in query.items()},
+            status=response.status,
+        )
+    )
+    return response
+
+
+def _respond(
+    sim: JouloSimulator,
+    now: datetime,
+    *,
+    method: str,
+    endpoint: str,
+    query: Mapping[str, str],
+    authorization: str | None,
+) -> ApiResponse:
+    handler = _route(method, endpoint)
+    if isinstance(handler, ApiResponse):
+        return handler
+    fault = sim.faults.match(endpoint)
+    if fault is not None and fault.overrides_auth:
+        sim.faults.consume(fault)
+        return error_response(fault, endpoint, method)
+    account = _authenticate(sim, query, authorization)
+    if account is None:
+        return unauthorized()
+    limiter = sim.rate_limiter
+    if limiter is not None and (retry_after := limiter.check(account.token, now)) is not None:
+        return too_many_requests(str(retry_after))
+    if fault is not None:
+        sim.faults.consume(fault)
+    status, payload = handler(account, now, query)
+    return _with_fault(fault, status, payload, endpoint, method)
+
+
+def _route(method: str, endpoint: str) -> _Endpoint | ApiResponse:
+    """Return the endpoint's handler, or the 404 or 405 answer."""
+    routes = _ROUTES.get(endpoint)
+    if routes is None:
+        return json_response(HTTPStatus.NOT_FOUND, NOT_FOUND_BODY)
+    handler = routes.get("GET" if method == "HEAD" else method)
+    if handler is None:
+        return json_response(
+            HTTPStatus.METHOD_NOT_ALLOWED,
+            {"error": "Method not allowed"},
+            {"Allow": ", ".join(routes)},
+        )
+    return handler
+
+
+def _with_fault(
+    fault: Fault | None, status: int, payload: Json, endpoint: str, method: str
+) -> ApiResponse:
+    """Return the endpoint's answer as ``fault`` (if any) changes it."""
+    if fault is None:
+        return json_response(status, payload)
+    if fault.kind is FaultKind.HTTP_ERROR:
+        return error_response(fault, endpoint, method)
+    if fault.kind is FaultKind.HANG:
+        return replace(json_response(status, payload), delay=fault.delay)
+    if status != HTTPStatus.OK:
+        return json_response(status, payload)
+    return corrupt(fault, payload)
+
+
+def _authenticate(
+    sim: JouloSimulator, query: Mapping[str, str], authorization: str | None
+) -> SimAccount | None:
+    """Return the account of the bearer token; a token in the URL is refused even when valid."""
+    if "token" in query or authorization is None or not authorization.startswith(_BEARER):
+        return None
+    return sim.authenticate(authorization.removeprefix(_BEARER))
+
+
+def _get_chargers(account: SimAccount, now: datetime, _query: Mapping[str, str]) -> _Answer:
+    return HTTPStatus.OK, chargers_document(account, now)
+
+
+def _get_sessions(account: SimAccount, now: datetime, query: Mapping[str, str]) -> _Answer:
+    try:
+        limit = _integer(query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+        offset = _integer(query, "offset", 0, 0, None)
+        start = _timestamp(query, "from")
+        end = _timestamp(query, "to")
+    except _BadQueryError as err:
+        return HTTPStatus.BAD_REQUEST, {"error": str(err)}
+    charger_id = query.get("charger_id")
+    sessions = [
+        session
+        for session in account.sessions
+        if (charger_id is None or session.charger_id == charger_id)
+        and (start is None or session.started_at >= start)
+        and (end is None or session.started_at < end)
+    ]
+    sessions.sort(key=lambda session: (session.started_at, session.id), reverse=True)
+    page = sessions[offset : offset + limit]
+    return HTTPStatus.OK, sessions_document(page, now, limit=limit, offset=offset)
+
+
+def _get_energy(account: SimAccount, _now: datetime, _query: Mapping[str, str]) -> _Answer:
+    return HTTPStatus.OK, energy_document(account)
+
+
+def _get_me(account: SimAccount, _now: datetime, _query: Mapping[str, str]) -> _Answer:
+    if not account.me_available:
+        return HTTPStatus.NOT_FOUND, NOT_FOUND_BODY
+    return HTTPStatus.OK, me_document(account)
+
+
+def _post_chargers(_account: SimAccount, _now: datetime, _query: Mapping[str, str]) -> _Answer:
+    return HTTPStatus.FORBIDDEN, insufficient_scope_body(scope_for("/chargers", "POST"))
+
+
+def _integer(
+    query: Mapping[str, str], name: str, default: int, lowest: int, highest: int | None
+) -> int:
+    raw = query.get(name)
+    if raw is None:
+        return default
+    value = int(raw) if raw.isascii() and raw.isdigit() else None
+    if value is None or value < lowest or (highest is not None and value > highest):
+        bounds = f"from {lowest} to {highest}" if highest is not None else f"of at least {lowest}"
+        msg = f"'{name}' must be a whole number {bounds}"
+        raise _BadQueryError(msg)
+    return value
+
+
+def _timestamp(query: Mapping[str, str], name: str) -> datetime | None:
+    raw = query.get(name)
+    if raw is None:
+        return None
+    try:
+        return as_utc(datetime.fromisoformat(raw))
+    except ValueError:
+        msg = f"'{name}' must be an ISO 8601 timestamp"
+        raise _BadQueryError(msg) from None
+
+
+_ROUTES: dict[str, dict[str, _Endpoint]] = {
+    "/chargers": {"GET": _get_chargers, "POST": _post_chargers},
+    "/sessions": {"GET": _get_sessions},
+    "/energy": {"GET": _get_energy},
+    "/me": {"GET": _get_me},
+}

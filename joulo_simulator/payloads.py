@@ -1,0 +1,140 @@
+"""The API's JSON documents, built from the data model at a given time."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+from .account import SimAccount, SimCharger, SimSession
+from .clock import as_utc
+from .responses import Json
+
+
+def timestamp(when: datetime) -> str:
+    """Format ``when`` the way the API does: ``YYYY-MM-DDTHH:MM:SSZ`` in UTC."""
+    return as_utc(when).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def charger_json(charger: SimCharger, now: datetime) -> dict[str, Json]:
+    """Return the ``/chargers`` object of ``charger``."""
+    data: dict[str, Json] = {
+        "id": charger.id,
+        "nickname": charger.nickname,
+        "connection_type": charger.connection_type,
+        "status": charger.status,
+        "mid_certified": charger.mid_certified,
+        "is_charging": charger.is_charging,
+    }
+    session = charger.current_session
+    if session is not None:
+        current: dict[str, Json] = {
+            "id": session.id,
+            "started_at": timestamp(session.started_at),
+            "kwh_so_far": session.energy_at(now),
+        }
+        if session.id_tag is not None:
+            current["id_tag"] = session.id_tag
+        data["current_session"] = current
+    meter = charger.meter_at(now)
+    if meter is not None:
+        meter_wh, updated_at = meter
+        data["latest_meter_wh"] = meter_wh
+        data["meter_updated_at"] = timestamp(updated_at)
+    return data
+
+
+def session_json(session: SimSession, now: datetime) -> dict[str, Json]:
+    """Return the ``/sessions`` object of ``session``."""
+    data: dict[str, Json] = {
+        "id": session.id,
+        "charger_id": session.charger_id,
+        "charger_nickname": session.charger_nickname,
+        "started_at": timestamp(session.started_at),
+        "ended_at": None if session.ended_at is None else timestamp(session.ended_at),
+        "kwh": session.energy_at(now),
+        "status": session.status,
+        "ere_credits": session.ere_credits,
+    }
+    if session.id_tag is not None:
+        data["id_tag"] = session.id_tag
+    return data
+
+
+def chargers_document(account: SimAccount, now: datetime) -> dict[str, Json]:
+    """Return the ``GET /chargers`` answer."""
+    return {"chargers": [charger_json(charger, now) for charger in account.chargers.values()]}
+
+
+def sessions_document(
+    sessions: Iterable[SimSession], now: datetime, *, limit: int, offset: int
+) -> dict[str, Json]:
+    """Return the ``GET /sessions`` answer for one page of ``sessions``."""
+    return {
+        "sessions": [session_json(session, now) for session in sessions],
+        "limit": limit,
+        "offset": offset,
+    }
+
+
+class _Totals:
+    """Sums over completed sessions: the MID (ERE-eligible) ones and all of them."""
+
+    def __init__(self) -> None:
+        self.kwh = 0.0
+        self.ere_credits = 0.0
+        self.sessions = 0
+        self.kwh_all = 0.0
+        self.sessions_all = 0
+
+    def add(self, session: SimSession) -> None:
+        self.kwh_all += session.kwh
+        self.sessions_all += 1
+        if session.mid_certified:
+            self.kwh += session.kwh
+            self.ere_credits += session.ere_credits or 0.0
+            self.sessions += 1
+
+
+def energy_document(account: SimAccount) -> dict[str, Json]:
+    """Return the ``GET /energy`` answer: totals and months (newest first) of completed sessions.
+
+    ``total_kwh``, ``total_ere_credits`` and ``total_sessions`` count sessions on MID chargers;
+    the ``*_all`` fields count every charger.
+    """
+    total = _Totals()
+    months: defaultdict[str, _Totals] = defaultdict(_Totals)
+    for session in account.sessions:
+        if session.is_active:
+            continue
+        total.add(session)
+        months[as_utc(session.started_at).strftime("%Y-%m")].add(session)
+    return {
+        "total_kwh": round(total.kwh, 2),
+        "total_ere_credits": round(total.ere_credits, 2),
+        "total_sessions": total.sessions,
+        "total_kwh_all": round(total.kwh_all, 2),
+        "total_sessions_all": total.sessions_all,
+        "months": [
+            {
+                "month": month,
+                "kwh": round(sums.kwh, 2),
+                "ere_credits": round(sums.ere_credits, 2),
+                "sessions": sums.sessions,
+                "kwh_all": round(sums.kwh_all, 2),
+                "sessions_all": sums.sessions_all,
+            }
+            for month, sums in sorted(months.items(), reverse=True)
+        ],
+    }
+
+
+def me_document(account: SimAccount) -> dict[str, Json]:
+    """Return the ``GET /me`` answer."""
+    return {
+        "id": account.id,
+        "email": account.email,
+        "name": account.name,
+        "ere_price_mid": round(account.ere_price_mid, 2),
+        "effective_fee_pct": round(account.effective_fee_pct, 2),
+    }

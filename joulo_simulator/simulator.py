@@ -1,0 +1,429 @@
+"""The simulator's state and behaviour: accounts, tokens, live sessions and the autopilot.
+
+Nothing runs in the background: every call first brings the model up to the clock's time, so a
+frozen or jumping clock (a test's) and a fast one (the demo's) both give consistent answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+import random
+from typing import TYPE_CHECKING
+
+from .account import (
+    CARPORT_ID,
+    DEFAULT_ID_TAG,
+    DEMO_TOKEN,
+    DRIVEWAY_ID,
+    GARAGE_ID,
+    SimAccount,
+    SimCharger,
+    SimSession,
+    build_account,
+    new_token,
+    new_uuid,
+    seeded_random,
+    whole_seconds,
+)
+from .clock import Clock, ScaledClock, as_utc
+from .faults import FaultSet
+from .ratelimit import RateLimit, RateLimiter
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+DEFAULT_RATE_LIMIT = RateLimit()
+"""30 requests per token per minute."""
+
+_AUTOPILOT_GAP_MINUTES = (120, 600)
+_AUTOPILOT_DURATION_MINUTES = (60, 360)
+_AUTOPILOT_POWER_KW = (7.0, 11.0)
+
+
+class UnknownObjectError(LookupError):
+    """An account, token or charger the simulator does not know."""
+
+
+class SimulatorStateError(ValueError):
+    """An action that does not fit the current state, e.g. starting a session twice."""
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """An API request as the simulator saw it (never with its token)."""
+
+    at: datetime
+    """The simulator's time of the request."""
+    method: str
+    endpoint: str
+    """The path after the API base, e.g. ``/chargers``."""
+    query: dict[str, str]
+    status: int
+
+
+@dataclass(eq=False)
+class _Autopilot:
+    """The random schedule of one charger in demo mode."""
+
+    rng: random.Random
+    next_start: datetime | None
+
+
+class JouloSimulator:
+    """A simulated Joulo back end; every account starts with :data:`DEMO_TOKEN`'s account."""
+
+    def __init__(
+        self,
+        clock: Clock | None = None,
+        *,
+        seed: int = 1,
+        autopilot: bool = False,
+        rate_limit: RateLimit | None = DEFAULT_RATE_LIMIT,
+    ) -> None:
+        """Create the simulator and its default account (seeded, relative to the clock's now)."""
+        self.clock: Clock = clock if clock is not None else ScaledClock()
+        self.seed = seed
+        self.faults = FaultSet()
+        self.requests: list[RecordedRequest] = []
+        self._autopilot_enabled = autopilot
+        self._rng = seeded_random(seed)
+        self._accounts: list[SimAccount] = []
+        self._tokens: dict[str, SimAccount] = {}
+        self._autopilots: dict[str, _Autopilot] = {}
+        self._rate_limit = rate_limit
+        self._limiter = RateLimiter(rate_limit) if rate_limit is not None else None
+        now = as_utc(self.clock())
+        self.default_account = build_account(
+            self._rng, now, token=DEMO_TOKEN, charger_ids=(GARAGE_ID, DRIVEWAY_ID, CARPORT_ID)
+        )
+        self._register(self.default_account, now)
+
+    @property
+    def autopilot(self) -> bool:
+        """Whether online chargers start sessions by themselves."""
+        return self._autopilot_enabled
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        """The per-token rate limit; None when there is none. Setting it starts counting anew."""
+        return self._rate_limit
+
+    @rate_limit.setter
+    def rate_limit(self, limit: RateLimit | None) -> None:
+        self._rate_limit = limit
+        self._limiter = RateLimiter(limit) if limit is not None else None
+
+    @property
+    def rate_limiter(self) -> RateLimiter | None:
+        """The limiter that counts requests against :attr:`rate_limit`."""
+        return self._limiter
+
+    @property
+    def accounts(self) -> list[SimAccount]:
+        """Every account, the default one first."""
+        return list(self._accounts)
+
+    def now(self) -> datetime:
+        """Return the clock's time, after bringing the model up to it."""
+        now = as_utc(self.clock())
+        self._catch_up(now)
+        return now
+
+    # Accounts and tokens
+
+    def add_account(
+        self, token: str | None = None, *, empty: bool = False, account_id: str | None = None
+    ) -> SimAccount:
+        """Add an account with its own chargers and history (none when ``empty``)."""
+        if token is not None and token in self._tokens:
+            msg = "that token belongs to another account"
+            raise ValueError(msg)
+        if account_id is not None and any(a.id == account_id for a in self._accounts):
+            msg = f"an account with id {account_id} exists"
+            raise ValueError(msg)
+        now = self.now()
+        account = build_account(
+            self._rng,
+            now,
+            token=token or new_token(self._rng),
+            account_id=account_id,
+            empty=empty,
+        )
+        self._register(account, now)
+        return account
+
+    def account(self, token: str | None = None) -> SimAccount:
+        """Return the account of ``token``; without one, the default account."""
+        if token is None:
+            return self.default_account
+        try:
+            return self._tokens[token]
+        except KeyError:
+            msg = "unknown or revoked token"
+            raise UnknownObjectError(msg) from None
+
+    def authenticate(self, token: str) -> SimAccount | None:
+        """Return the account of a valid ``token``, or None."""
+        return self._tokens.get(token)
+
+    def rotate_token(self, old: str, new: str | None = None) -> str:
+        """Replace ``old`` (which stops working at once) with ``new`` or a random token."""
+        account = self.account(old)
+        if new is not None and new in self._tokens:
+            msg = "that token is already in use"
+            raise ValueError(msg)
+        token = new or new_token(self._rng)
+        del self._tokens[old]
+        self._tokens[token] = account
+        account.token = token
+        return token
+
+    def revoke_token(self, token: str) -> None:
+        """Make ``token`` invalid at once; its account gets a new token nobody has been told."""
+        self.rotate_token(token)
+
+    # Chargers
+
+    def add_charger(
+        self,
+        *,
+        token: str | None = None,
+        nickname: str = "Charger",
+        connection_type: str = "easee",
+        mid_certified: bool = True,
+        status: str = "online",
+        charger_id: str | None = None,
+        meter_wh: int | None = None,
+    ) -> SimCharger:
+        """Link a new charger to the account of ``token`` (default: the default account).
+
+        OCPP chargers report a meter (starting at ``meter_wh`` or 0); others only when
+        ``meter_wh`` is given.
+        """
+        account = self.account(token)
+        if charger_id is not None and self._find(charger_id) is not None:
+            msg = f"a charger with id {charger_id} exists"
+            raise ValueError(msg)
+        now = self.now()
+        has_meter = meter_wh is not None or connection_type == "ocpp"
+        charger = SimCharger(
+            id=charger_id or new_uuid(self._rng),
+            nickname=nickname,
+            connection_type=connection_type,
+            mid_certified=mid_certified,
+            status=status,
+            meter_wh=float(meter_wh or 0) if has_meter else None,
+            meter_updated_at=whole_seconds(now) if has_meter else None,
+        )
+        account.chargers[charger.id] = charger
+        self._track(charger, now)
+        return charger
+
+    def charger(self, charger_id: str, *, token: str | None = None) -> SimCharger:
+        """Return a charger (of the account of ``token``, when given)."""
+        return self._charger_of(charger_id, token)[1]
+
+    def remove_charger(self, charger_id: str, *, token: str | None = None) -> None:
+        """Unlink a charger; an active session on it ends first and stays in the history."""
+        account, charger = self._charger_of(charger_id, token)
+        now = self.now()
+        if charger.current_session is not None:
+            self._finish(charger, charger.current_session, whole_seconds(now))
+        del account.chargers[charger_id]
+        self._autopilots.pop(charger_id, None)
+
+    def set_charger_status(self, charger_id: str, status: str, *, token: str | None = None) -> None:
+        """Set a charger's connection status (``online``, ``offline``, or anything else)."""
+        _, charger = self._charger_of(charger_id, token)
+        now = self.now()
+        charger.status = status
+        autopilot = self._autopilots.get(charger_id)
+        if autopilot is not None:
+            autopilot.next_start = self._next_autostart(charger, autopilot, whole_seconds(now))
+
+    # Sessions
+
+    def start_session(
+        self,
+        charger_id: str,
+        *,
+        token: str | None = None,
+        power_kw: float = 11.0,
+        duration: timedelta | None = None,
+        id_tag: str | None = None,
+    ) -> SimSession:
+        """Start charging now at ``power_kw``; with ``duration``, the session ends by itself.
+
+        OCPP chargers tag the session with :data:`DEFAULT_ID_TAG` unless ``id_tag`` is given.
+        """
+        if power_kw < 0:
+            msg = "power_kw cannot be negative"
+            raise ValueError(msg)
+        if duration is not None and duration <= timedelta(0):
+            msg = "duration must be positive"
+            raise ValueError(msg)
+        account, charger = self._charger_of(charger_id, token)
+        now = self.now()
+        if charger.current_session is not None:
+            msg = f"charger {charger_id} is already charging"
+            raise SimulatorStateError(msg)
+        return self._begin(
+            account,
+            charger,
+            start=whole_seconds(now),
+            power_kw=power_kw,
+            duration=duration,
+            id_tag=id_tag,
+            rng=self._rng,
+        )
+
+    def end_session(self, charger_id: str, *, token: str | None = None) -> SimSession:
+        """End the session on a charger now and return it, completed."""
+        _, charger = self._charger_of(charger_id, token)
+        now = self.now()
+        session = charger.current_session
+        if session is None:
+            msg = f"charger {charger_id} is not charging"
+            raise SimulatorStateError(msg)
+        self._finish(charger, session, whole_seconds(now))
+        return session
+
+    def active_sessions(self) -> list[SimSession]:
+        """Return the sessions that are running now, in every account."""
+        self.now()
+        return [s for a in self._accounts for s in a.sessions if s.is_active]
+
+    # Request log
+
+    def record(self, request: RecordedRequest) -> None:
+        """Add an API request to the log."""
+        self.requests.append(request)
+
+    def request_count(self, endpoint: str | None = None) -> int:
+        """Count the logged API requests, for one endpoint (e.g. ``/chargers``) or all."""
+        if endpoint is None:
+            return len(self.requests)
+        return sum(1 for request in self.requests if request.endpoint == endpoint)
+
+    def clear_requests(self) -> None:
+        """Empty the request log."""
+        self.requests.clear()
+
+    # Internals
+
+    def _register(self, account: SimAccount, now: datetime) -> None:
+        self._accounts.append(account)
+        self._tokens[account.token] = account
+        for charger in account.chargers.values():
+            self._track(charger, now)
+
+    def _track(self, charger: SimCharger, now: datetime) -> None:
+        """Give a new charger its autopilot schedule, in demo mode."""
+        if not self._autopilot_enabled:
+            return
+        # Seeded per charger, so each charger's sessions do not depend on when anyone looks.
+        autopilot = _Autopilot(rng=seeded_random(f"{self.seed}:{charger.id}"), next_start=None)
+        autopilot.next_start = self._next_autostart(charger, autopilot, whole_seconds(now))
+        self._autopilots[charger.id] = autopilot
+
+    @staticmethod
+    def _next_autostart(
+        charger: SimCharger, autopilot: _Autopilot, after: datetime
+    ) -> datetime | None:
+        if charger.status != "online":
+            return None
+        return after + timedelta(minutes=autopilot.rng.randint(*_AUTOPILOT_GAP_MINUTES))
+
+    def _find(self, charger_id: str) -> tuple[SimAccount, SimCharger] | None:
+        for account in self._accounts:
+            charger = account.chargers.get(charger_id)
+            if charger is not None:
+                return account, charger
+        return None
+
+    def _charger_of(self, charger_id: str, token: str | None) -> tuple[SimAccount, SimCharger]:
+        """Find a charger in the account of ``token``, or in any account without a token."""
+        if token is not None:
+            account = self.account(token)
+            if charger_id in account.chargers:
+                return account, account.chargers[charger_id]
+        elif (found := self._find(charger_id)) is not None:
+            return found
+        msg = f"unknown charger {charger_id}"
+        raise UnknownObjectError(msg)
+
+    def _begin(
+        self,
+        account: SimAccount,
+        charger: SimCharger,
+        *,
+        start: datetime,
+        power_kw: float,
+        duration: timedelta | None,
+        id_tag: str | None,
+        rng: random.Random,
+    ) -> SimSession:
+        if id_tag is None and charger.connection_type == "ocpp":
+            id_tag = DEFAULT_ID_TAG
+        session = SimSession(
+            id=new_uuid(rng),
+            charger_id=charger.id,
+            charger_nickname=charger.nickname,
+            started_at=start,
+            mid_certified=charger.mid_certified,
+            power_kw=power_kw,
+            id_tag=id_tag,
+            ends_at=None if duration is None else start + duration,
+        )
+        account.sessions.append(session)
+        charger.current_session = session
+        return session
+
+    def _finish(self, charger: SimCharger, session: SimSession, at: datetime) -> None:
+        session.complete(at)
+        charger.settle(session)
+        autopilot = self._autopilots.get(charger.id)
+        if autopilot is not None:
+            autopilot.next_start = self._next_autostart(charger, autopilot, at)
+
+    def _catch_up(self, now: datetime) -> None:
+        """Apply every scheduled session end and autopilot start up to ``now``, in time order."""
+        while (event := self._next_event(now)) is not None:
+            at, account, charger = event
+            if charger.current_session is not None:
+                self._finish(charger, charger.current_session, at)
+                continue
+            autopilot = self._autopilots[charger.id]
+            autopilot.next_start = None
+            power = round(autopilot.rng.uniform(*_AUTOPILOT_POWER_KW), 1)
+            duration = timedelta(minutes=autopilot.rng.randint(*_AUTOPILOT_DURATION_MINUTES))
+            self._begin(
+                account,
+                charger,
+                start=at,
+                power_kw=power,
+                duration=duration,
+                id_tag=None,
+                rng=autopilot.rng,
+            )
+
+    def _next_event(self, now: datetime) -> tuple[datetime, SimAccount, SimCharger] | None:
+        earliest: tuple[datetime, SimAccount, SimCharger] | None = None
+        for account, charger, at in self._scheduled():
+            if at <= now and (earliest is None or at < earliest[0]):
+                earliest = (at, account, charger)
+        return earliest
+
+    def _scheduled(self) -> Iterator[tuple[SimAccount, SimCharger, datetime]]:
+        """Yield each charger's next scheduled change: a session end or an autopilot start."""
+        for account in self._accounts:
+            for charger in account.chargers.values():
+                session = charger.current_session
+                if session is not None:
+                    if session.ends_at is not None:
+                        yield account, charger, session.ends_at
+                    continue
+                autopilot = self._autopilots.get(charger.id)
+                if autopilot is not None and autopilot.next_start is not None:
+                    yield account, charger, autopilot.next_start

@@ -1,0 +1,77 @@
+# Shared by scripts/setup and scripts/test (sourced, not run).
+#
+# Two test environments, each a venv under .venv/:
+#   min     Home Assistant 2026.2.3  on Python 3.13   (requirements/test-min.txt)
+#   newest  Home Assistant 2026.10.4 on Python 3.14.2+ (requirements/test-newest.txt)
+# Where no Python >= 3.14.2 is installed (Debian 12), "newest" lives in the Debian-sid chroot
+# of ../shared/tools/py314: every command for it is prefixed with `py314 run` (see use_env).
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+cd "$repo"
+
+uv_version=0.13.9
+uv=$repo/.venv/tools/bin/uv  # an ordinary binary: also runs inside the py314 chroot
+py314=$repo/../shared/tools/py314
+export UV_PYTHON_DOWNLOADS=never  # only PyPI is reachable: never fetch a standalone Python
+# In the checkout so that, inside the chroot too, cache and venvs share one mount and uv can
+# hardlink instead of copying.
+export UV_CACHE_DIR=${UV_CACHE_DIR:-$repo/.venv/uv-cache}
+
+die() { echo "error: $*" >&2; exit 2; }
+
+# Versions named by the first argument: min, newest or all (the default).
+versions() {
+  case ${1:-all} in
+    all) echo min newest ;;
+    min | newest) echo "$1" ;;
+    *) die "unknown version '$1' (expected min, newest or all)" ;;
+  esac
+}
+
+# Microseconds since the epoch, and the seconds since such a time, e.g. "12.3".
+now_us() { echo "${EPOCHREALTIME/./}"; }
+since() { local t=$(( ($(now_us) - $1) / 100000 )); echo "$((t / 10)).$((t % 10))"; }
+
+# py_ok PY MIN: PY runs and is at least version MIN (a pyenv shim may exist but not run).
+py_ok() {
+  "$1" -c 'import sys; sys.exit(sys.version_info[:3] < tuple(map(int, sys.argv[1].split("."))))' \
+    "$2" >/dev/null 2>&1
+}
+
+# first_python MIN NAME: NAME on PATH, else pyenv's NAME (newest first), if at least MIN.
+first_python() {
+  local pyenv_root candidate
+  pyenv_root=$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")
+  for candidate in $(command -v "$2") \
+    $(printf '%s\n' "$pyenv_root"/versions/*/bin/"$2" | sort -rV); do
+    if [[ -x $candidate ]] && py_ok "$candidate" "$1"; then echo "$candidate"; return 0; fi
+  done
+  return 1
+}
+
+# use_env VERSION sets, for that environment:
+#   venv  its directory             req   its requirements file
+#   py    the Python to build it    run   the command prefix (array): empty, or py314 run
+#   needs the Python its Home Assistant asks for
+# and `in_env CMD...` runs CMD in the checkout, through the prefix.
+use_env() {
+  venv=.venv/$1
+  req=requirements/test-$1.txt
+  run=()
+  case $1 in
+    min)
+      needs=3.13.2
+      # 3.13.0 is what Debian-12 machines here have; HA's 3.13.2 floor is bypassed in setup.
+      py=$(first_python 3.13.0 python3.13) || die "min needs python3.13 (on PATH or in pyenv)"
+      ;;
+    newest)
+      needs=3.14.2
+      if ! py=$(first_python "$needs" python3.14); then
+        [[ -x $py314 ]] || die "newest needs python3.14 >= $needs, or $py314"
+        run=("$py314" run)
+        py=/usr/bin/python3.14
+      fi
+      ;;
+  esac
+}
+in_env() { "${run[@]}" "$@"; }

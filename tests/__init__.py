@@ -1,0 +1,1 @@
+"""Tests of the Joulo integration, its API client and the Joulo simulator."""

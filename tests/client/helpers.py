@@ -1,0 +1,45 @@
+"""Helpers of the client tests: the test clock's start and clients against the simulator."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import aiohttp
+
+from custom_components.joulo.api import JouloClient, RateLimitGate
+from joulo_simulator import DEMO_TOKEN, SimulatorServer
+
+START = datetime(2026, 4, 9, 10, 30, tzinfo=UTC)
+"""Where the manual clock starts."""
+REQUEST_TIMEOUT = 0.5
+"""The clients' request timeout in seconds, short so that the hang fault costs little time."""
+
+
+def make_client(
+    http_session: aiohttp.ClientSession,
+    server: SimulatorServer,
+    gate: RateLimitGate,
+    token: str = DEMO_TOKEN,
+) -> JouloClient:
+    """Return a client of `token` against `server`, with the short test timeout."""
+    return JouloClient(
+        http_session, token, base_url=server.base_url, request_timeout=REQUEST_TIMEOUT, gate=gate
+    )
+
+
+def exception_chain(error: BaseException) -> Iterator[BaseException]:
+    """Yield `error` and every exception it was raised from or during, each once."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [error]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        pending.extend(
+            linked for linked in (current.__cause__, current.__context__) if linked is not None
+        )
+        if isinstance(current, BaseExceptionGroup):
+            pending.extend(current.exceptions)

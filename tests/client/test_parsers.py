@@ -1,0 +1,710 @@
+"""Property tests of the response parsers and of the Retry-After parser.
+
+Whatever decoded JSON the API sends, a parser either returns its model or raises
+`JouloResponseError`; nothing else may escape. Valid documents parse to exactly the models they were
+built from. The Retry-After parser never raises, whatever the header holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import FrozenInstanceError
+from datetime import UTC, date, datetime, timedelta, timezone
+from email.utils import format_datetime
+import json
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+import pytest
+
+from custom_components.joulo.api import (
+    Account,
+    Charger,
+    ChargerStatus,
+    ConnectionType,
+    CurrentSession,
+    Energy,
+    JouloRateLimitedError,
+    JouloResponseError,
+    MonthlyEnergy,
+    RateLimitGate,
+    Session,
+    SessionPage,
+    SessionStatus,
+)
+from custom_components.joulo.api.gate import _parse_retry_after
+from custom_components.joulo.api.models import (
+    parse_account,
+    parse_chargers,
+    parse_energy,
+    parse_sessions,
+)
+
+EXAMPLES = settings(
+    max_examples=250,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+CURRENT_SESSION_FIELDS = ("id", "started_at", "kwh_so_far", "id_tag")
+CHARGER_FIELDS = (
+    "id",
+    "nickname",
+    "connection_type",
+    "status",
+    "mid_certified",
+    "is_charging",
+    "current_session",
+    "latest_meter_wh",
+    "meter_updated_at",
+    "slug",
+    "mid_eligible",
+)
+SESSION_FIELDS = (
+    "id",
+    "charger_id",
+    "charger_nickname",
+    "started_at",
+    "ended_at",
+    "kwh",
+    "status",
+    "ere_credits",
+    "id_tag",
+    "counts_for_ere",
+)
+MONTH_FIELDS = ("month", "kwh", "ere_credits", "sessions", "kwh_all", "sessions_all")
+ENERGY_FIELDS = (
+    "total_kwh",
+    "total_ere_credits",
+    "total_sessions",
+    "months",
+    "total_kwh_all",
+    "total_sessions_all",
+)
+ACCOUNT_FIELDS = ("id", "email", "name", "ere_price_mid", "effective_fee_pct")
+FIELD_NAMES = sorted(
+    {
+        "chargers",
+        "sessions",
+        "limit",
+        "offset",
+        *CURRENT_SESSION_FIELDS,
+        *CHARGER_FIELDS,
+        *SESSION_FIELDS,
+        *MONTH_FIELDS,
+        *ENERGY_FIELDS,
+        *ACCOUNT_FIELDS,
+    }
+)
+
+# Strings that look almost right are the ones most likely to reach deep into a parser.
+TRICKY_STRINGS = (
+    "",
+    " ",
+    "2026-04-09T08:15:00Z",
+    "2026-04-09T08:15:00+02:00",
+    "2026-04-09",
+    "2026-04",
+    "2026-04-01",
+    "2026-13",
+    "2026-00-01",
+    "0000-01",
+    "2026",
+    "-",
+    "2026--04",
+    "99999999999999999999-01",
+    "2026-99999999999999999999",
+    "0001-01-01T00:00:00+01:00",
+    "9999-12-31T23:59:59-01:00",
+    "easee",
+    "online",
+    "completed",
+    "quantum",
+    "NaN",
+    "1e999",
+)
+TRICKY_NUMBERS: tuple[int | float, ...] = (
+    0,
+    -1,
+    2**53 + 1,
+    10**20,
+    10**400,
+    -(10**400),
+    1e308,
+    -1e308,
+    5e-324,
+    0.5,
+)
+
+scalars: st.SearchStrategy[Any] = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=-(10**500), max_value=10**500),
+    st.floats(),  # includes nan, inf and -inf
+    st.sampled_from(TRICKY_NUMBERS),
+    st.text(max_size=30),
+    st.sampled_from(TRICKY_STRINGS),
+)
+keys = st.one_of(st.text(max_size=10), st.sampled_from(FIELD_NAMES))
+json_values: st.SearchStrategy[Any] = st.recursive(
+    scalars,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.dictionaries(keys, children, max_size=4),
+    ),
+    max_leaves=12,
+)
+
+# Values of the right kind for a field; mixed with `json_values` for every field below.
+identifiers = st.text(min_size=1, max_size=12)
+timestamp_texts = st.one_of(
+    st.sampled_from(TRICKY_STRINGS),
+    st.datetimes(timezones=st.just(UTC)).map(lambda moment: moment.isoformat()),
+)
+numbers = st.one_of(st.integers(), st.floats(), st.sampled_from(TRICKY_NUMBERS))
+
+
+def _shaped(fields: dict[str, st.SearchStrategy[Any]]) -> st.SearchStrategy[Any]:
+    """Objects with any subset of `fields`, each of a plausible or an arbitrary value."""
+    return st.fixed_dictionaries(
+        {}, optional={name: st.one_of(values, json_values) for name, values in fields.items()}
+    )
+
+
+current_session_like = _shaped(
+    {
+        "id": identifiers,
+        "started_at": timestamp_texts,
+        "kwh_so_far": numbers,
+        "id_tag": st.text(max_size=20),
+    }
+)
+charger_like = _shaped(
+    {
+        "id": identifiers,
+        "nickname": st.text(max_size=20),
+        "connection_type": st.sampled_from([*ConnectionType, "zap"]),
+        "status": st.sampled_from([*ChargerStatus, "sleeping"]),
+        "mid_certified": st.booleans(),
+        "is_charging": st.booleans(),
+        "current_session": current_session_like,
+        "latest_meter_wh": numbers,
+        "meter_updated_at": timestamp_texts,
+        "slug": st.text(max_size=20),
+    }
+)
+session_like = _shaped(
+    {
+        "id": identifiers,
+        "charger_id": identifiers,
+        "charger_nickname": st.text(max_size=20),
+        "started_at": timestamp_texts,
+        "ended_at": timestamp_texts,
+        "kwh": numbers,
+        "status": st.sampled_from([*SessionStatus, "paused"]),
+        "ere_credits": numbers,
+        "id_tag": st.text(max_size=20),
+    }
+)
+month_like = _shaped(
+    {
+        "month": st.one_of(timestamp_texts, st.text(max_size=12)),
+        "kwh": numbers,
+        "ere_credits": numbers,
+        "sessions": numbers,
+        "kwh_all": numbers,
+        "sessions_all": numbers,
+    }
+)
+chargers_documents = st.one_of(
+    json_values, _shaped({"chargers": st.lists(charger_like, max_size=3)})
+)
+sessions_documents = st.one_of(
+    json_values,
+    _shaped({"sessions": st.lists(session_like, max_size=3), "limit": numbers, "offset": numbers}),
+)
+energy_documents = st.one_of(
+    json_values,
+    _shaped(
+        {
+            "total_kwh": numbers,
+            "total_ere_credits": numbers,
+            "total_sessions": numbers,
+            "months": st.lists(month_like, max_size=3),
+            "total_kwh_all": numbers,
+            "total_sessions_all": numbers,
+        }
+    ),
+)
+account_documents = st.one_of(
+    json_values,
+    _shaped(
+        {
+            "id": identifiers,
+            "email": st.text(max_size=20),
+            "name": st.text(max_size=20),
+            "ere_price_mid": numbers,
+            "effective_fee_pct": numbers,
+        }
+    ),
+)
+
+
+def _parse_or_reject[T](parse: Callable[[Any], T], data: Any) -> T | None:
+    """Parse `data`; None when the parser rejected it with `JouloResponseError`.
+
+    Any other exception propagates and fails the test. The document also goes through a JSON
+    round trip first when it can, as the client decodes a body before parsing it.
+    """
+    try:
+        result = parse(data)
+    except JouloResponseError as err:
+        assert str(err)
+        return None
+    try:
+        decoded = json.loads(json.dumps(data))
+    except (ValueError, OverflowError):
+        return result
+    assert parse(decoded) == result or _has_nan(data)
+    return result
+
+
+def _has_nan(data: Any) -> bool:
+    """Whether `data` holds a NaN anywhere (NaN compares unequal to itself)."""
+    if isinstance(data, float):
+        return data != data  # noqa: PLR0124
+    if isinstance(data, list):
+        return any(_has_nan(item) for item in data)
+    if isinstance(data, dict):
+        return any(_has_nan(item) for item in data.values())
+    return False
+
+
+@EXAMPLES
+@given(chargers_documents)
+def test_parse_chargers_raises_only_response_error(data: Any) -> None:
+    """Any JSON value either parses to chargers or raises `JouloResponseError`."""
+    result = _parse_or_reject(parse_chargers, data)
+    if result is not None:
+        assert isinstance(result, tuple)
+        assert all(isinstance(charger, Charger) for charger in result)
+        assert all(charger.id for charger in result)
+
+
+@EXAMPLES
+@given(sessions_documents)
+def test_parse_sessions_raises_only_response_error(data: Any) -> None:
+    """Any JSON value either parses to a session page or raises `JouloResponseError`."""
+    result = _parse_or_reject(parse_sessions, data)
+    if result is not None:
+        assert isinstance(result, SessionPage)
+        assert all(isinstance(session, Session) for session in result.sessions)
+        assert all(session.started_at.tzinfo is UTC for session in result.sessions)
+
+
+@EXAMPLES
+@given(energy_documents)
+def test_parse_energy_raises_only_response_error(data: Any) -> None:
+    """Any JSON value either parses to energy totals or raises `JouloResponseError`."""
+    result = _parse_or_reject(parse_energy, data)
+    if result is not None:
+        assert isinstance(result, Energy)
+        assert all(isinstance(entry, MonthlyEnergy) for entry in result.months)
+        assert all(entry.month.day == 1 for entry in result.months)
+
+
+@EXAMPLES
+@given(account_documents)
+def test_parse_account_raises_only_response_error(data: Any) -> None:
+    """Any JSON value either parses to an account or raises `JouloResponseError`."""
+    result = _parse_or_reject(parse_account, data)
+    if result is not None:
+        assert isinstance(result, Account)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(TRICKY_NUMBERS + (float("nan"), float("inf"))), st.sampled_from(FIELD_NAMES))
+def test_number_fields_reject_unusable_numbers(number: float, field: str) -> None:
+    """Huge, infinite and NaN numbers in any field give `JouloResponseError` or a usable value."""
+    for parse in (parse_account, parse_energy):
+        _parse_or_reject(parse, {field: number})
+    _parse_or_reject(parse_energy, {"months": [{"month": "2026-04", field: number}]})
+    _parse_or_reject(parse_chargers, {"chargers": [{"id": "c", field: number}]})
+    _parse_or_reject(
+        parse_sessions,
+        {
+            "sessions": [
+                {"id": "s", "charger_id": "c", "started_at": "2026-04-09T08:15:00Z", field: number}
+            ]
+        },
+    )
+
+
+# Valid documents, built from the models they must parse to.
+
+type Pair[T] = tuple[Any, T]
+"""A JSON value and what it must parse to."""
+
+utc_moments = st.datetimes(
+    min_value=datetime(1970, 1, 1),  # noqa: DTZ001
+    max_value=datetime(2100, 1, 1),  # noqa: DTZ001
+    timezones=st.just(UTC),
+)
+offsets = st.integers(min_value=-14 * 60, max_value=14 * 60).map(
+    lambda minutes: timezone(timedelta(minutes=minutes))
+)
+
+
+@st.composite
+def timestamps(draw: st.DrawFn) -> Pair[datetime]:
+    """An ISO 8601 timestamp as the API might write it (Z, an offset, or naive meaning UTC)."""
+    moment = draw(utc_moments)
+    form = draw(st.sampled_from(("z", "offset", "naive")))
+    if form == "z":
+        text = moment.isoformat().replace("+00:00", "Z")
+    elif form == "offset":
+        text = moment.astimezone(draw(offsets)).isoformat()
+    else:
+        text = moment.replace(tzinfo=None).isoformat()
+    return text, moment
+
+
+texts: st.SearchStrategy[Pair[str]] = st.text(max_size=20).map(lambda value: (value, value))
+required_texts: st.SearchStrategy[Pair[str]] = identifiers.map(lambda value: (value, value))
+floats: st.SearchStrategy[Pair[float]] = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False).map(lambda value: (value, value)),
+    st.integers(min_value=-(10**15), max_value=10**15).map(lambda value: (value, float(value))),
+)
+ints: st.SearchStrategy[Pair[int]] = st.one_of(
+    st.integers(min_value=-(10**15), max_value=10**15).map(lambda value: (value, value)),
+    st.integers(min_value=-(10**15), max_value=10**15).map(lambda value: (float(value), value)),
+)
+bools: st.SearchStrategy[Pair[bool]] = st.booleans().map(lambda value: (value, value))
+
+
+def enums(members: list[str]) -> st.SearchStrategy[Pair[str]]:
+    """A known enum value or any other string (which the parser keeps as it is)."""
+    return st.one_of(st.sampled_from(members), st.text(max_size=12)).map(
+        lambda value: (value, value)
+    )
+
+
+def _maybe[T](
+    draw: st.DrawFn, document: dict[str, Any], key: str, values: st.SearchStrategy[Pair[T]]
+) -> T | None:
+    """Leave `key` out, set it to null, or set it to a drawn value; return what it parses to."""
+    form = draw(st.sampled_from(("absent", "null", "value")))
+    if form == "absent":
+        return None
+    if form == "null":
+        document[key] = None
+        return None
+    raw, parsed = draw(values)
+    document[key] = raw
+    return parsed
+
+
+def _extras(draw: st.DrawFn, document: dict[str, Any], known: tuple[str, ...]) -> None:
+    """Add fields the parser does not know, which it must ignore."""
+    extra = draw(
+        st.dictionaries(
+            st.text(max_size=10).filter(lambda key: key not in known), json_values, max_size=2
+        )
+    )
+    document.update(extra)
+
+
+@st.composite
+def current_sessions(draw: st.DrawFn) -> Pair[CurrentSession]:
+    """A valid `current_session` object and its model."""
+    raw_id, session_id = draw(required_texts)
+    document: dict[str, Any] = {"id": raw_id}
+    expected = CurrentSession(
+        id=session_id,
+        started_at=_maybe(draw, document, "started_at", timestamps()),
+        kwh_so_far=_maybe(draw, document, "kwh_so_far", floats),
+        id_tag=_maybe(draw, document, "id_tag", texts),
+    )
+    _extras(draw, document, CURRENT_SESSION_FIELDS)
+    return document, expected
+
+
+@st.composite
+def chargers(draw: st.DrawFn) -> Pair[Charger]:
+    """A valid charger object and its model."""
+    raw_id, charger_id = draw(required_texts)
+    document: dict[str, Any] = {"id": raw_id}
+    nickname = _maybe(draw, document, "nickname", texts)
+    connection_type = _maybe(draw, document, "connection_type", enums(list(ConnectionType)))
+    status = _maybe(draw, document, "status", enums(list(ChargerStatus)))
+    mid_certified = _maybe(draw, document, "mid_certified", bools)
+    current_session = _maybe(draw, document, "current_session", current_sessions())
+    is_charging = _maybe(draw, document, "is_charging", bools)
+    expected = Charger(
+        id=charger_id,
+        nickname=nickname,
+        connection_type=connection_type,
+        status=status,
+        mid_certified=mid_certified,
+        is_charging=current_session is not None if is_charging is None else is_charging,
+        current_session=current_session,
+        latest_meter_wh=_maybe(draw, document, "latest_meter_wh", floats),
+        meter_updated_at=_maybe(draw, document, "meter_updated_at", timestamps()),
+        slug=_maybe(draw, document, "slug", texts),
+    )
+    _extras(draw, document, CHARGER_FIELDS)
+    return document, expected
+
+
+@st.composite
+def sessions(draw: st.DrawFn) -> Pair[Session]:
+    """A valid session object and its model."""
+    raw_id, session_id = draw(required_texts)
+    raw_charger_id, charger_id = draw(required_texts)
+    raw_started, started_at = draw(timestamps())
+    document: dict[str, Any] = {
+        "id": raw_id,
+        "charger_id": raw_charger_id,
+        "started_at": raw_started,
+    }
+    expected = Session(
+        id=session_id,
+        charger_id=charger_id,
+        charger_nickname=_maybe(draw, document, "charger_nickname", texts),
+        started_at=started_at,
+        ended_at=_maybe(draw, document, "ended_at", timestamps()),
+        kwh=_maybe(draw, document, "kwh", floats),
+        status=_maybe(draw, document, "status", enums(list(SessionStatus))),
+        ere_credits=_maybe(draw, document, "ere_credits", floats),
+        id_tag=_maybe(draw, document, "id_tag", texts),
+    )
+    _extras(draw, document, SESSION_FIELDS)
+    return document, expected
+
+
+@st.composite
+def months(draw: st.DrawFn) -> Pair[MonthlyEnergy]:
+    """A valid `months[]` entry (`YYYY-MM` or `YYYY-MM-01`) and its model."""
+    first = draw(st.dates()).replace(day=1)
+    key = f"{first.year:04d}-{first.month:02d}"
+    document: dict[str, Any] = {"month": draw(st.sampled_from((key, f"{key}-01")))}
+    expected = MonthlyEnergy(
+        month=first,
+        kwh=_maybe(draw, document, "kwh", floats),
+        ere_credits=_maybe(draw, document, "ere_credits", floats),
+        sessions=_maybe(draw, document, "sessions", ints),
+        kwh_all=_maybe(draw, document, "kwh_all", floats),
+        sessions_all=_maybe(draw, document, "sessions_all", ints),
+    )
+    _extras(draw, document, MONTH_FIELDS)
+    return document, expected
+
+
+def _lists[T](items: st.SearchStrategy[Pair[T]]) -> st.SearchStrategy[Pair[tuple[T, ...]]]:
+    """A JSON list of items and the tuple of their models."""
+    return st.lists(items, max_size=4).map(
+        lambda pairs: ([raw for raw, _ in pairs], tuple(parsed for _, parsed in pairs))
+    )
+
+
+def _json(document: Any) -> Any:
+    """The document as the client sees it: encoded and decoded again."""
+    return json.loads(json.dumps(document))
+
+
+@EXAMPLES
+@given(_lists(chargers()))
+def test_valid_chargers_round_trip(pair: Pair[tuple[Charger, ...]]) -> None:
+    """A valid `GET /chargers` body parses to exactly the chargers it was built from."""
+    raw, expected = pair
+    parsed = parse_chargers(_json({"chargers": raw}))
+    assert parsed == expected
+    for charger in parsed:
+        assert charger.connection_type is None or type(charger.connection_type) in (
+            ConnectionType,
+            str,
+        )
+        if charger.connection_type in set(ConnectionType):
+            assert isinstance(charger.connection_type, ConnectionType)
+        if charger.status in set(ChargerStatus):
+            assert isinstance(charger.status, ChargerStatus)
+        if charger.meter_updated_at is not None:
+            assert charger.meter_updated_at.tzinfo is UTC
+        if charger.current_session is not None and charger.current_session.started_at:
+            assert charger.current_session.started_at.tzinfo is UTC
+
+
+@st.composite
+def session_pages(draw: st.DrawFn) -> Pair[SessionPage]:
+    """A valid `GET /sessions` body and its page."""
+    raw_sessions, parsed_sessions = draw(_lists(sessions()))
+    document: dict[str, Any] = {"sessions": raw_sessions}
+    expected = SessionPage(
+        sessions=parsed_sessions,
+        limit=_maybe(draw, document, "limit", ints),
+        offset=_maybe(draw, document, "offset", ints),
+    )
+    return document, expected
+
+
+@EXAMPLES
+@given(session_pages())
+def test_valid_sessions_round_trip(pair: Pair[SessionPage]) -> None:
+    """A valid `GET /sessions` body parses to exactly the page it was built from."""
+    raw, expected = pair
+    parsed = parse_sessions(_json(raw))
+    assert parsed == expected
+    for session in parsed.sessions:
+        assert session.started_at.tzinfo is UTC
+        if session.status in set(SessionStatus):
+            assert isinstance(session.status, SessionStatus)
+
+
+@st.composite
+def energies(draw: st.DrawFn) -> Pair[Energy]:
+    """A valid `GET /energy` body and its model."""
+    document: dict[str, Any] = {}
+    month_entries = _maybe(draw, document, "months", _lists(months()))
+    expected = Energy(
+        total_kwh=_maybe(draw, document, "total_kwh", floats),
+        total_ere_credits=_maybe(draw, document, "total_ere_credits", floats),
+        total_sessions=_maybe(draw, document, "total_sessions", ints),
+        months=month_entries or (),
+        total_kwh_all=_maybe(draw, document, "total_kwh_all", floats),
+        total_sessions_all=_maybe(draw, document, "total_sessions_all", ints),
+    )
+    _extras(draw, document, ENERGY_FIELDS)
+    return document, expected
+
+
+@EXAMPLES
+@given(energies(), st.integers(min_value=1, max_value=28))
+def test_valid_energy_round_trips(pair: Pair[Energy], day: int) -> None:
+    """A valid `GET /energy` body parses to its model, and `Energy.month()` finds each month."""
+    raw, expected = pair
+    parsed = parse_energy(_json(raw))
+    assert parsed == expected
+    for entry in parsed.months:
+        first_listed = next(other for other in parsed.months if other.month == entry.month)
+        assert parsed.month(entry.month.replace(day=day)) is first_listed
+    listed = {entry.month for entry in parsed.months}
+    unlisted = next(
+        first
+        for first in (date(2000 + offset // 12, offset % 12 + 1, 1) for offset in range(12 * 10))
+        if first not in listed
+    )
+    assert parsed.month(unlisted.replace(day=day)) is None
+
+
+@st.composite
+def accounts(draw: st.DrawFn) -> Pair[Account]:
+    """A valid `GET /me` body and its model (every field optional)."""
+    document: dict[str, Any] = {}
+    expected = Account(
+        id=_maybe(draw, document, "id", texts),
+        email=_maybe(draw, document, "email", texts),
+        name=_maybe(draw, document, "name", texts),
+        ere_price_mid=_maybe(draw, document, "ere_price_mid", floats),
+        effective_fee_pct=_maybe(draw, document, "effective_fee_pct", floats),
+    )
+    _extras(draw, document, ACCOUNT_FIELDS)
+    return document, expected
+
+
+@EXAMPLES
+@given(accounts())
+def test_valid_account_round_trips(pair: Pair[Account]) -> None:
+    """A valid `GET /me` body parses to exactly the account it was built from."""
+    raw, expected = pair
+    assert parse_account(_json(raw)) == expected
+
+
+@settings(max_examples=50, deadline=None)
+@given(_lists(chargers()), session_pages(), energies(), accounts())
+def test_models_are_frozen_and_hashable(
+    charger_pair: Pair[tuple[Charger, ...]],
+    page_pair: Pair[SessionPage],
+    energy_pair: Pair[Energy],
+    account_pair: Pair[Account],
+) -> None:
+    """Parsing the same body twice gives equal, equally hashed models that cannot be changed."""
+    page = parse_sessions(_json(page_pair[0]))
+    assert page == parse_sessions(_json(page_pair[0]))
+    assert hash(page) == hash(parse_sessions(_json(page_pair[0])))
+    energy = parse_energy(_json(energy_pair[0]))
+    assert hash(energy) == hash(parse_energy(_json(energy_pair[0])))
+    account = parse_account(_json(account_pair[0]))
+    assert hash(account) == hash(parse_account(_json(account_pair[0])))
+    found = parse_chargers(_json({"chargers": charger_pair[0]}))
+    assert hash(found) == hash(parse_chargers(_json({"chargers": charger_pair[0]})))
+    with pytest.raises(FrozenInstanceError):
+        page.limit = 1  # type: ignore[misc]
+    with pytest.raises(FrozenInstanceError):
+        energy.total_kwh = 1.0  # type: ignore[misc]
+    with pytest.raises(FrozenInstanceError):
+        account.name = "x"  # type: ignore[misc]
+
+
+# The Retry-After parser.
+
+NOW = datetime(2026, 4, 9, 10, 30, tzinfo=UTC)
+
+date_like_headers = st.builds(
+    "{}, {} {} {} {}:{}:{} {}".format,
+    st.sampled_from(("Mon", "Thu", "Xyz", "")),
+    st.integers(),
+    st.sampled_from(("Jan", "Apr", "Dec", "Foo")),
+    st.one_of(st.integers(), st.integers(min_value=-(10**30), max_value=10**30)),
+    st.integers(),
+    st.integers(),
+    st.integers(),
+    st.one_of(st.sampled_from(("GMT", "UTC", "EST", "+0200", "-9999", "")), st.text(max_size=6)),
+)
+retry_after_headers = st.one_of(
+    st.none(),
+    st.text(),
+    st.text(alphabet="0123456789.-+eE ,:GMTinfa", max_size=30),
+    st.floats().map(str),
+    st.integers().map(str),
+    date_like_headers,
+    st.datetimes(timezones=st.just(UTC)).map(lambda moment: format_datetime(moment, usegmt=True)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(retry_after_headers)
+def test_retry_after_parser_never_raises(value: str | None) -> None:
+    """Any Retry-After header parses to an aware moment or to None; it never raises."""
+    moment = _parse_retry_after(value, NOW)
+    assert moment is None or moment.tzinfo is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(retry_after_headers)
+def test_gate_close_always_gives_a_rate_limited_error(value: str | None) -> None:
+    """Closing the gate with any Retry-After returns the error and leaves the gate closed."""
+    gate = RateLimitGate(lambda: NOW)
+    error = gate.close(value)
+    assert isinstance(error, JouloRateLimitedError)
+    assert error.retry_after >= 1
+    assert gate.closed_until == error.retry_at
+    with pytest.raises(JouloRateLimitedError):
+        gate.check()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=0, max_value=10**7), st.sampled_from(("", " ", "\t")))
+def test_retry_after_seconds(seconds: int, padding: str) -> None:
+    """A Retry-After of delta-seconds means that many seconds from now."""
+    assert _parse_retry_after(f"{padding}{seconds}{padding}", NOW) == NOW + timedelta(
+        seconds=seconds
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(utc_moments)
+def test_retry_after_http_date(moment: datetime) -> None:
+    """A Retry-After HTTP date means that moment."""
+    moment = moment.replace(microsecond=0)
+    assert _parse_retry_after(format_datetime(moment, usegmt=True), NOW) == moment

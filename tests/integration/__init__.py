@@ -1,0 +1,1 @@
+"""Tests of the Joulo integration in Home Assistant."""

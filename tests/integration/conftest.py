@@ -1,0 +1,66 @@
+"""Fixtures of the integration tests: a config entry for the simulator's default account."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import CONF_API_TOKEN, CONF_URL
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.joulo.const import DOMAIN
+from joulo_simulator import DEMO_TOKEN, JouloSimulator, SimulatorServer
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load our integration in every test."""
+
+
+@pytest.fixture
+def mock_config_entry(
+    simulator: JouloSimulator, simulator_server: SimulatorServer
+) -> MockConfigEntry:
+    """A config entry of the simulator's default account, as the config flow makes it."""
+    account = simulator.account()
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=f"Joulo ({account.name})",
+        unique_id=account.id,
+        data={CONF_API_TOKEN: DEMO_TOKEN, CONF_URL: simulator_server.base_url},
+    )
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """The default account's entry, set up."""
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    return mock_config_entry
+
+
+async def advance_time(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    duration: timedelta,
+    *,
+    step: timedelta = timedelta(seconds=10),
+) -> None:
+    """Move Home Assistant's clock (and so the simulator's) forward, firing timers on the way."""
+    remaining = duration
+    while remaining > timedelta(0):
+        tick = min(step, remaining)
+        freezer.tick(tick)
+        async_fire_time_changed(hass)
+        # Coordinators refresh in background tasks: let their requests finish before time moves on,
+        # or the next tick would run the client's timeout out under them.
+        await hass.async_block_till_done(wait_background_tasks=True)
+        remaining -= tick

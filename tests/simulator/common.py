@@ -1,0 +1,97 @@
+"""Helpers for the simulator's tests: the start time and a small HTTP client."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+import json
+from typing import Any
+
+import aiohttp
+
+from joulo_simulator import DEMO_TOKEN, SimulatorServer
+
+START = datetime(2026, 4, 9, 12, 0, tzinfo=UTC)
+"""Where the tests' manual clock starts."""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the simulator answered."""
+
+    status: int
+    headers: Mapping[str, str]
+    text: str
+
+    @property
+    def content_type(self) -> str:
+        """The media type, without parameters."""
+        return self.headers.get("Content-Type", "").split(";")[0]
+
+    def json(self) -> Any:
+        """The body, decoded."""
+        return json.loads(self.text)
+
+
+class SimClient:
+    """Talks to a running simulator: the API with a bearer token, and the admin routes."""
+
+    def __init__(self, session: aiohttp.ClientSession, server: SimulatorServer) -> None:
+        """Use ``session`` to reach ``server``."""
+        self.session = session
+        self.server = server
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        body: Any = None,
+        timeout: float | None = None,
+    ) -> Reply:
+        """Send a request and read the whole answer."""
+        async with self.session.request(
+            method,
+            url,
+            params=params,
+            headers=headers,
+            json=body,
+            timeout=aiohttp.ClientTimeout(total=timeout) if timeout is not None else None,
+        ) as response:
+            return Reply(response.status, dict(response.headers), await response.text())
+
+    async def get(
+        self,
+        endpoint: str,
+        params: Mapping[str, str] | None = None,
+        *,
+        token: str | None = DEMO_TOKEN,
+        timeout: float | None = None,
+    ) -> Reply:
+        """GET an API endpoint, e.g. ``/chargers``, with ``token`` as bearer (None: no token)."""
+        headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+        return await self.request(
+            "GET", self.server.base_url + endpoint, params=params, headers=headers, timeout=timeout
+        )
+
+    async def admin(self, method: str, path: str, body: Any = None) -> Reply:
+        """Call an admin route, e.g. ``POST /faults``."""
+        return await self.request(method, self.server.admin_url + path, body=body)
+
+
+async def all_sessions(
+    client: SimClient, params: Mapping[str, str] | None = None, *, token: str = DEMO_TOKEN
+) -> list[dict[str, Any]]:
+    """Page through ``/sessions`` with the largest page size and return every session."""
+    sessions: list[dict[str, Any]] = []
+    while True:
+        query = {**(params or {}), "limit": "100", "offset": str(len(sessions))}
+        reply = await client.get("/sessions", query, token=token)
+        assert reply.status == 200, reply.text
+        page = reply.json()["sessions"]
+        sessions.extend(page)
+        if len(page) < 100:
+            return sessions

@@ -1,0 +1,151 @@
+"""Tests of the default account and of other accounts, without HTTP."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import re
+
+import pytest
+
+from joulo_simulator import (
+    CARPORT_ID,
+    DEFAULT_ID_TAG,
+    DEMO_TOKEN,
+    DRIVEWAY_ID,
+    GARAGE_ID,
+    JouloSimulator,
+    ManualClock,
+    SimAccount,
+    UnknownObjectError,
+    ere_credits_for,
+)
+
+from .common import START
+
+TOKEN_FORMAT = re.compile(r"joulo_[A-Za-z0-9]{32}")
+
+
+def _history(account: SimAccount) -> list[tuple[object, ...]]:
+    return [
+        (s.id, s.charger_id, s.started_at, s.ended_at, s.kwh, s.ere_credits, s.id_tag)
+        for s in account.sessions
+    ]
+
+
+def test_default_account_chargers(sim: JouloSimulator) -> None:
+    """Garage (Easee, MID), Oprit (OCPP, MID, meter) and Carport (Wallbox, no MID, offline)."""
+    account = sim.account()
+    assert account is sim.account(DEMO_TOKEN)
+    assert TOKEN_FORMAT.fullmatch(DEMO_TOKEN)
+    assert list(account.chargers) == [GARAGE_ID, DRIVEWAY_ID, CARPORT_ID]
+    garage, driveway, carport = account.chargers.values()
+    assert (garage.nickname, garage.connection_type, garage.mid_certified, garage.status) == (
+        "Garage",
+        "easee",
+        True,
+        "online",
+    )
+    assert (driveway.nickname, driveway.connection_type, driveway.mid_certified) == (
+        "Oprit",
+        "ocpp",
+        True,
+    )
+    assert driveway.status == "online"
+    assert (carport.nickname, carport.connection_type, carport.mid_certified) == (
+        "Carport",
+        "wallbox",
+        False,
+    )
+    assert carport.status == "offline"
+    assert garage.meter_at(START) is None
+    assert carport.meter_at(START) is None
+    meter = driveway.meter_at(START)
+    assert meter is not None
+    assert meter[0] > 1_000_000
+    assert not any(c.is_charging for c in account.chargers.values())
+    assert sim.active_sessions() == []
+    assert account.me_available
+    assert (account.ere_price_mid, account.effective_fee_pct) == (0.87, 12.5)
+
+
+def test_default_history_is_a_realistic_year(sim: JouloSimulator) -> None:
+    """Evening and night sessions of 1-12 h and 3-60 kWh (a few empty ones) over 365 days."""
+    account = sim.account()
+    by_charger = {charger_id: 0 for charger_id in account.chargers}
+    for session in account.sessions:
+        assert session.ended_at is not None
+        assert session.status == "completed"
+        assert START - timedelta(days=365) <= session.started_at
+        assert session.ended_at <= START
+        assert session.started_at.hour >= 16 or session.started_at.hour < 2
+        assert timedelta(hours=1) <= session.ended_at - session.started_at <= timedelta(hours=12)
+        assert session.kwh == 0 or 3 <= session.kwh <= 60
+        assert session.ere_credits == ere_credits_for(session.kwh)
+        assert session.id_tag == (DEFAULT_ID_TAG if session.charger_id == DRIVEWAY_ID else None)
+        by_charger[session.charger_id] += 1
+    # A few sessions a week on each charger.
+    assert all(52 < count < 52 * 5 for count in by_charger.values())
+    empty = [s for s in account.sessions if s.kwh == 0]
+    assert empty
+    assert all(s.ere_credits is None for s in empty)
+    assert ere_credits_for(42.37) == round(42.37 * 0.505 * 0.6588, 2) == 14.10
+    # The Carport went offline a few weeks ago.
+    last_carport = max(s.ended_at for s in account.sessions if s.charger_id == CARPORT_ID)
+    assert last_carport is not None
+    assert timedelta(days=14) <= START - last_carport <= timedelta(days=40)
+    # Sessions on one charger never overlap.
+    for charger_id in account.chargers:
+        runs = sorted(
+            (s.started_at, s.ended_at) for s in account.sessions if s.charger_id == charger_id
+        )
+        assert all(end is not None and end <= nxt[0] for (_, end), nxt in zip(runs, runs[1:]))
+    assert len({s.id for s in account.sessions}) == len(account.sessions)
+
+
+def test_the_seed_decides_everything() -> None:
+    """The same seed and start give the same account; another seed another history."""
+    first = JouloSimulator(ManualClock(START), seed=5)
+    again = JouloSimulator(ManualClock(START), seed=5)
+    other = JouloSimulator(ManualClock(START), seed=6)
+    assert _history(first.account()) == _history(again.account())
+    assert first.account().id == again.account().id
+    assert _history(first.account()) != _history(other.account())
+    assert list(other.account().chargers) == [GARAGE_ID, DRIVEWAY_ID, CARPORT_ID]
+
+
+def test_other_accounts(sim: JouloSimulator) -> None:
+    """Other accounts have their own token, id, chargers and history, or none at all."""
+    other = sim.add_account()
+    assert TOKEN_FORMAT.fullmatch(other.token)
+    assert sim.account(other.token) is other
+    assert other.id != sim.account().id
+    assert len(other.chargers) == 3
+    assert not set(other.chargers) & set(sim.account().chargers)
+    assert other.sessions
+    empty = sim.add_account("joulo_" + "e" * 32, empty=True, account_id="acc-empty")
+    assert (empty.id, empty.chargers, empty.sessions) == ("acc-empty", {}, [])
+    assert sim.accounts == [sim.account(), other, empty]
+    with pytest.raises(ValueError, match="another account"):
+        sim.add_account(DEMO_TOKEN)
+    with pytest.raises(ValueError, match="exists"):
+        sim.add_account(account_id="acc-empty")
+
+
+def test_tokens_rotate_and_revoke(sim: JouloSimulator) -> None:
+    """A rotated or revoked token stops working at once; the account stays the same."""
+    account = sim.account()
+    new = sim.rotate_token(DEMO_TOKEN)
+    assert TOKEN_FORMAT.fullmatch(new)
+    assert account.token == new
+    assert sim.authenticate(DEMO_TOKEN) is None
+    assert sim.authenticate(new) is account
+    assert sim.account() is account
+    with pytest.raises(UnknownObjectError):
+        sim.account(DEMO_TOKEN)
+    sim.rotate_token(new, DEMO_TOKEN)
+    assert sim.authenticate(DEMO_TOKEN) is account
+    sim.revoke_token(DEMO_TOKEN)
+    assert sim.authenticate(DEMO_TOKEN) is None
+    assert account.token != DEMO_TOKEN
+    with pytest.raises(ValueError, match="in use"):
+        sim.rotate_token(account.token, account.token)
