@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # its variables are used by the scripts that source it
 # Shared by scripts/setup and scripts/test (sourced, not run).
 #
 # Two test environments, each a venv under .venv/:
@@ -7,7 +8,7 @@
 # of ../shared/tools/py314: every command for it is prefixed with `py314 run` (see use_env).
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-cd "$repo"
+cd "$repo" || exit 2
 
 uv_version=0.13.9
 uv=$repo/.venv/tools/bin/uv  # an ordinary binary: also runs inside the py314 chroot

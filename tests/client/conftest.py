@@ -7,12 +7,12 @@ time for all of them at once and nothing waits on the wall clock.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+
 import aiohttp
 import pytest
 
 from custom_components.joulo.api import JouloClient, RateLimitGate
 from joulo_simulator import JouloSimulator, ManualClock, SimulatorServer
-
 from tests.client.helpers import START, make_client
 
 

@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 
 from custom_components.joulo.api import (
+    DEFAULT_BASE_URL,
     Account,
     Charger,
     ChargerStatus,
@@ -363,6 +364,23 @@ async def test_bad_paging_raises_value_error_before_any_request(
     client: JouloClient, simulator: JouloSimulator, limit: int | None, offset: int | None
 ) -> None:
     """A `limit` outside 1 to 100 or a negative `offset` raises `ValueError` and sends nothing."""
-    with pytest.raises(ValueError, match="limit|offset"):
+    with pytest.raises(ValueError, match=r"limit|offset"):
         await client.get_sessions(limit=limit, offset=offset)
     assert simulator.request_count() == 0
+
+
+async def test_defaults_and_base_url(http_session: aiohttp.ClientSession) -> None:
+    """A trailing slash is dropped from the base URL; the default gate keeps wall-clock UTC time."""
+    client = JouloClient(http_session, "joulo_" + "a" * 32, base_url="http://127.0.0.1:1/api/")
+    assert client.base_url == "http://127.0.0.1:1/api"
+    assert repr(client) == "JouloClient(base_url='http://127.0.0.1:1/api')"
+    assert JouloClient(http_session, "joulo_" + "a" * 32).base_url == DEFAULT_BASE_URL
+
+    before = datetime.now(UTC)
+    error = client.gate.close(None)
+    assert (
+        before + timedelta(seconds=60)
+        <= error.retry_at
+        <= datetime.now(UTC) + timedelta(seconds=60)
+    )
+    assert client.gate.closed_until == error.retry_at

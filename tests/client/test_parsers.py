@@ -45,6 +45,9 @@ EXAMPLES = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+"""For the tests that feed arbitrary JSON to a parser."""
+ROUND_TRIPS = settings(EXAMPLES, max_examples=150)
+"""For the tests that build valid documents, which take longer to generate."""
 
 CURRENT_SESSION_FIELDS = ("id", "started_at", "kwh_so_far", "id_tag")
 CHARGER_FIELDS = (
@@ -259,8 +262,7 @@ def _parse_or_reject[T](parse: Callable[[Any], T], data: Any) -> T | None:
     """
     try:
         result = parse(data)
-    except JouloResponseError as err:
-        assert str(err)
+    except JouloResponseError:
         return None
     try:
         decoded = json.loads(json.dumps(data))
@@ -324,7 +326,7 @@ def test_parse_account_raises_only_response_error(data: Any) -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.sampled_from(TRICKY_NUMBERS + (float("nan"), float("inf"))), st.sampled_from(FIELD_NAMES))
+@given(st.sampled_from((*TRICKY_NUMBERS, float("nan"), float("inf"))), st.sampled_from(FIELD_NAMES))
 def test_number_fields_reject_unusable_numbers(number: float, field: str) -> None:
     """Huge, infinite and NaN numbers in any field give `JouloResponseError` or a usable value."""
     for parse in (parse_account, parse_energy):
@@ -409,7 +411,7 @@ def _extras(draw: st.DrawFn, document: dict[str, Any], known: tuple[str, ...]) -
     """Add fields the parser does not know, which it must ignore."""
     extra = draw(
         st.dictionaries(
-            st.text(max_size=10).filter(lambda key: key not in known), json_values, max_size=2
+            st.text(max_size=10).filter(lambda key: key not in known), scalars, max_size=2
         )
     )
     document.update(extra)
@@ -503,7 +505,7 @@ def months(draw: st.DrawFn) -> Pair[MonthlyEnergy]:
 
 def _lists[T](items: st.SearchStrategy[Pair[T]]) -> st.SearchStrategy[Pair[tuple[T, ...]]]:
     """A JSON list of items and the tuple of their models."""
-    return st.lists(items, max_size=4).map(
+    return st.lists(items, max_size=3).map(
         lambda pairs: ([raw for raw, _ in pairs], tuple(parsed for _, parsed in pairs))
     )
 
@@ -513,7 +515,7 @@ def _json(document: Any) -> Any:
     return json.loads(json.dumps(document))
 
 
-@EXAMPLES
+@ROUND_TRIPS
 @given(_lists(chargers()))
 def test_valid_chargers_round_trip(pair: Pair[tuple[Charger, ...]]) -> None:
     """A valid `GET /chargers` body parses to exactly the chargers it was built from."""
@@ -548,7 +550,7 @@ def session_pages(draw: st.DrawFn) -> Pair[SessionPage]:
     return document, expected
 
 
-@EXAMPLES
+@ROUND_TRIPS
 @given(session_pages())
 def test_valid_sessions_round_trip(pair: Pair[SessionPage]) -> None:
     """A valid `GET /sessions` body parses to exactly the page it was built from."""
@@ -578,7 +580,7 @@ def energies(draw: st.DrawFn) -> Pair[Energy]:
     return document, expected
 
 
-@EXAMPLES
+@ROUND_TRIPS
 @given(energies(), st.integers(min_value=1, max_value=28))
 def test_valid_energy_round_trips(pair: Pair[Energy], day: int) -> None:
     """A valid `GET /energy` body parses to its model, and `Energy.month()` finds each month."""
@@ -612,7 +614,7 @@ def accounts(draw: st.DrawFn) -> Pair[Account]:
     return document, expected
 
 
-@EXAMPLES
+@ROUND_TRIPS
 @given(accounts())
 def test_valid_account_round_trips(pair: Pair[Account]) -> None:
     """A valid `GET /me` body parses to exactly the account it was built from."""
@@ -620,7 +622,7 @@ def test_valid_account_round_trips(pair: Pair[Account]) -> None:
     assert parse_account(_json(raw)) == expected
 
 
-@settings(max_examples=50, deadline=None)
+@settings(ROUND_TRIPS, max_examples=25)
 @given(_lists(chargers()), session_pages(), energies(), accounts())
 def test_models_are_frozen_and_hashable(
     charger_pair: Pair[tuple[Charger, ...]],

@@ -14,6 +14,8 @@ from .errors import JouloRateLimitedError
 
 INITIAL_BACKOFF = timedelta(seconds=60)
 MAX_BACKOFF = timedelta(minutes=15)
+# A Retry-After further away than this is taken as a server mistake, not as a reason to stop for days.
+MAX_RETRY_AFTER = timedelta(hours=6)
 
 
 def _utcnow() -> datetime:
@@ -48,7 +50,7 @@ class RateLimitGate:
         if until is None:
             until = now + self._next_backoff
             self._next_backoff = min(self._next_backoff * 2, MAX_BACKOFF)
-        self._closed_until = max(until, now + timedelta(seconds=1))
+        self._closed_until = min(max(until, now + timedelta(seconds=1)), now + MAX_RETRY_AFTER)
         return self._error(self._closed_until)
 
     def record_success(self) -> None:
