@@ -1,4 +1,12 @@
-"""A simulator of the Joulo REST API, for tests, benchmarks and demos."""
+"""A simulator of the Joulo REST API, for tests, benchmarks and demos.
+
+    sim = JouloSimulator(ManualClock(start))          # or clock=dt_util.utcnow in HA tests
+    async with SimulatorServer(sim) as server:         # server.base_url, token DEMO_TOKEN
+        sim.start_session(GARAGE_ID, power_kw=11)
+        sim.faults.inject(FaultKind.HTTP_ERROR, endpoint="/chargers", status=503)
+
+``python -m joulo_simulator`` runs it alone (see ``--help``).
+"""
 
 from .account import (
     CARPORT_ID,

@@ -100,23 +100,29 @@ class SimSession:
         return "charging" if self.is_active else "completed"
 
     def raw_energy_at(self, now: datetime) -> float:
-        """Return the unrounded energy (kWh) delivered up to ``now``."""
+        """Return the unrounded energy (kWh) delivered up to ``now``, in whole seconds.
+
+        Whole seconds, as the API's timestamps: the energy at a session's end is then never less
+        than what a client saw earlier in the same second, so meters never run backwards.
+        """
         if not self.is_active:
             return self.kwh
-        hours = max((now - self.started_at).total_seconds(), 0.0) / _SECONDS_PER_HOUR
-        return self.power_kw * hours
+        elapsed = (whole_seconds(now) - self.started_at).total_seconds()
+        return self.power_kw * max(elapsed, 0.0) / _SECONDS_PER_HOUR
 
     def energy_at(self, now: datetime) -> float:
         """Return the energy (kWh, 2 decimals) delivered up to ``now``."""
         return round(self.raw_energy_at(now), 2)
 
-    def complete(self, at: datetime) -> None:
-        """End the session at ``at`` with the energy delivered until then."""
-        at = max(at, self.started_at)
-        self.kwh = self.energy_at(at)
+    def complete(self, at: datetime) -> float:
+        """End the session at ``at``; return the unrounded energy delivered."""
+        at = whole_seconds(max(at, self.started_at))
+        delivered = self.raw_energy_at(at)
+        self.kwh = round(delivered, 2)
         self.ended_at = at
         self.ends_at = None
         self.ere_credits = ere_credits_for(self.kwh)
+        return delivered
 
 
 @dataclass(eq=False)
@@ -147,10 +153,11 @@ class SimCharger:
             return int(self.meter_wh), self.meter_updated_at
         return int(self.meter_wh + session.raw_energy_at(now) * 1000), whole_seconds(now)
 
-    def settle(self, session: SimSession) -> None:
-        """Record the end of ``session``: the meter keeps its energy and the charger is idle."""
-        if self.meter_wh is not None and session.ended_at is not None:
-            self.meter_wh += session.kwh * 1000
+    def finish_session(self, session: SimSession, at: datetime) -> None:
+        """End the charger's active ``session`` at ``at``; the meter keeps its energy."""
+        delivered = session.complete(at)
+        if self.meter_wh is not None:
+            self.meter_wh += delivered * 1000
             self.meter_updated_at = session.ended_at
         self.current_session = None
 

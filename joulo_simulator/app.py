@@ -99,8 +99,6 @@ async def _json_errors(request: web.Request, handler: _Handler) -> web.StreamRes
     try:
         return await handler(request)
     except web.HTTPException as err:
-        if err.status < HTTPStatus.BAD_REQUEST:
-            raise
         body = NOT_FOUND_BODY if err.status == HTTPStatus.NOT_FOUND else {"error": err.reason}
         response = web.json_response(body, status=err.status)
         if hdrs.ALLOW in err.headers:

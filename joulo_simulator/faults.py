@@ -223,8 +223,7 @@ def _with_unknown_enums(value: Json) -> Json:
     changed = {key: _with_unknown_enums(item) for key, item in value.items()}
     if "connection_type" in changed:
         changed["connection_type"] = _UNKNOWN_CONNECTION_TYPE
-        if "status" in changed:
-            changed["status"] = _UNKNOWN_CHARGER_STATUS
+        changed["status"] = _UNKNOWN_CHARGER_STATUS
     elif "charger_id" in changed and "status" in changed:
         changed["status"] = _UNKNOWN_SESSION_STATUS
     return changed

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 DEFAULT_RATE_LIMIT = RateLimit()
 """30 requests per token per minute."""
 
+_AUTOPILOT_FIRST_GAP_MINUTES = (10, 90)
+"""Wait before a charger's first session, so a demo shows charging soon."""
 _AUTOPILOT_GAP_MINUTES = (120, 600)
 _AUTOPILOT_DURATION_MINUTES = (60, 360)
 _AUTOPILOT_POWER_KW = (7.0, 11.0)
@@ -71,7 +73,7 @@ class _Autopilot:
 
 
 class JouloSimulator:
-    """A simulated Joulo back end; every account starts with :data:`DEMO_TOKEN`'s account."""
+    """A simulated Joulo back end, starting with one account whose token is :data:`DEMO_TOKEN`."""
 
     def __init__(
         self,
@@ -130,8 +132,6 @@ class JouloSimulator:
         self._catch_up(now)
         return now
 
-    # Accounts and tokens
-
     def add_account(
         self, token: str | None = None, *, empty: bool = False, account_id: str | None = None
     ) -> SimAccount:
@@ -183,8 +183,6 @@ class JouloSimulator:
         """Make ``token`` invalid at once; its account gets a new token nobody has been told."""
         self.rotate_token(token)
 
-    # Chargers
-
     def add_charger(
         self,
         *,
@@ -229,7 +227,7 @@ class JouloSimulator:
         account, charger = self._charger_of(charger_id, token)
         now = self.now()
         if charger.current_session is not None:
-            self._finish(charger, charger.current_session, whole_seconds(now))
+            self._finish(charger, charger.current_session, now)
         del account.chargers[charger_id]
         self._autopilots.pop(charger_id, None)
 
@@ -240,9 +238,9 @@ class JouloSimulator:
         charger.status = status
         autopilot = self._autopilots.get(charger_id)
         if autopilot is not None:
-            autopilot.next_start = self._next_autostart(charger, autopilot, whole_seconds(now))
-
-    # Sessions
+            autopilot.next_start = self._next_autostart(
+                charger, autopilot, whole_seconds(now), _AUTOPILOT_FIRST_GAP_MINUTES
+            )
 
     def start_session(
         self,
@@ -286,15 +284,13 @@ class JouloSimulator:
         if session is None:
             msg = f"charger {charger_id} is not charging"
             raise SimulatorStateError(msg)
-        self._finish(charger, session, whole_seconds(now))
+        self._finish(charger, session, now)
         return session
 
     def active_sessions(self) -> list[SimSession]:
         """Return the sessions that are running now, in every account."""
         self.now()
         return [s for a in self._accounts for s in a.sessions if s.is_active]
-
-    # Request log
 
     def record(self, request: RecordedRequest) -> None:
         """Add an API request to the log."""
@@ -310,8 +306,6 @@ class JouloSimulator:
         """Empty the request log."""
         self.requests.clear()
 
-    # Internals
-
     def _register(self, account: SimAccount, now: datetime) -> None:
         self._accounts.append(account)
         self._tokens[account.token] = account
@@ -324,16 +318,21 @@ class JouloSimulator:
             return
         # Seeded per charger, so each charger's sessions do not depend on when anyone looks.
         autopilot = _Autopilot(rng=seeded_random(f"{self.seed}:{charger.id}"), next_start=None)
-        autopilot.next_start = self._next_autostart(charger, autopilot, whole_seconds(now))
+        autopilot.next_start = self._next_autostart(
+            charger, autopilot, whole_seconds(now), _AUTOPILOT_FIRST_GAP_MINUTES
+        )
         self._autopilots[charger.id] = autopilot
 
     @staticmethod
     def _next_autostart(
-        charger: SimCharger, autopilot: _Autopilot, after: datetime
+        charger: SimCharger,
+        autopilot: _Autopilot,
+        after: datetime,
+        gap_minutes: tuple[int, int] = _AUTOPILOT_GAP_MINUTES,
     ) -> datetime | None:
         if charger.status != "online":
             return None
-        return after + timedelta(minutes=autopilot.rng.randint(*_AUTOPILOT_GAP_MINUTES))
+        return after + timedelta(minutes=autopilot.rng.randint(*gap_minutes))
 
     def _find(self, charger_id: str) -> tuple[SimAccount, SimCharger] | None:
         for account in self._accounts:
@@ -381,11 +380,10 @@ class JouloSimulator:
         return session
 
     def _finish(self, charger: SimCharger, session: SimSession, at: datetime) -> None:
-        session.complete(at)
-        charger.settle(session)
+        charger.finish_session(session, at)
         autopilot = self._autopilots.get(charger.id)
         if autopilot is not None:
-            autopilot.next_start = self._next_autostart(charger, autopilot, at)
+            autopilot.next_start = self._next_autostart(charger, autopilot, whole_seconds(at))
 
     def _catch_up(self, now: datetime) -> None:
         """Apply every scheduled session end and autopilot start up to ``now``, in time order."""

@@ -50,7 +50,7 @@ class SimClient:
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         body: Any = None,
-        timeout: float | None = None,
+        give_up_after: float | None = None,
     ) -> Reply:
         """Send a request and read the whole answer."""
         async with self.session.request(
@@ -59,7 +59,7 @@ class SimClient:
             params=params,
             headers=headers,
             json=body,
-            timeout=aiohttp.ClientTimeout(total=timeout) if timeout is not None else None,
+            timeout=aiohttp.ClientTimeout(total=give_up_after) if give_up_after else None,
         ) as response:
             return Reply(response.status, dict(response.headers), await response.text())
 
@@ -69,12 +69,16 @@ class SimClient:
         params: Mapping[str, str] | None = None,
         *,
         token: str | None = DEMO_TOKEN,
-        timeout: float | None = None,
+        give_up_after: float | None = None,
     ) -> Reply:
         """GET an API endpoint, e.g. ``/chargers``, with ``token`` as bearer (None: no token)."""
         headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
         return await self.request(
-            "GET", self.server.base_url + endpoint, params=params, headers=headers, timeout=timeout
+            "GET",
+            self.server.base_url + endpoint,
+            params=params,
+            headers=headers,
+            give_up_after=give_up_after,
         )
 
     async def admin(self, method: str, path: str, body: Any = None) -> Reply:

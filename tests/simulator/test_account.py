@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+import itertools
 import re
 
 import pytest
@@ -71,7 +72,7 @@ def test_default_account_chargers(sim: JouloSimulator) -> None:
 def test_default_history_is_a_realistic_year(sim: JouloSimulator) -> None:
     """Evening and night sessions of 1-12 h and 3-60 kWh (a few empty ones) over 365 days."""
     account = sim.account()
-    by_charger = {charger_id: 0 for charger_id in account.chargers}
+    by_charger = dict.fromkeys(account.chargers, 0)
     for session in account.sessions:
         assert session.ended_at is not None
         assert session.status == "completed"
@@ -90,15 +91,16 @@ def test_default_history_is_a_realistic_year(sim: JouloSimulator) -> None:
     assert all(s.ere_credits is None for s in empty)
     assert ere_credits_for(42.37) == round(42.37 * 0.505 * 0.6588, 2) == 14.10
     # The Carport went offline a few weeks ago.
-    last_carport = max(s.ended_at for s in account.sessions if s.charger_id == CARPORT_ID)
-    assert last_carport is not None
+    last_carport = max(
+        end for s in account.sessions if s.charger_id == CARPORT_ID and (end := s.ended_at)
+    )
     assert timedelta(days=14) <= START - last_carport <= timedelta(days=40)
     # Sessions on one charger never overlap.
     for charger_id in account.chargers:
         runs = sorted(
             (s.started_at, s.ended_at) for s in account.sessions if s.charger_id == charger_id
         )
-        assert all(end is not None and end <= nxt[0] for (_, end), nxt in zip(runs, runs[1:]))
+        assert all(end is not None and end <= nxt[0] for (_, end), nxt in itertools.pairwise(runs))
     assert len({s.id for s in account.sessions}) == len(account.sessions)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 import re
-from typing import Any
 
 import pytest
 
@@ -284,5 +283,3 @@ async def test_request_log(client: SimClient, sim: JouloSimulator) -> None:
     assert DEMO_TOKEN not in repr(sim.requests)
     sim.clear_requests()
     assert sim.request_count() == 0
-
-

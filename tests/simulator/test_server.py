@@ -1,0 +1,121 @@
+"""Tests of the simulator's server and its command line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+import errno
+import http.client
+import json
+import os
+from pathlib import Path
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from typing import IO
+
+import aiohttp
+import pytest
+
+from joulo_simulator import DEMO_TOKEN, JouloSimulator, SimulatorServer
+
+ROOT = Path(__file__).parents[2]
+
+
+async def test_server_urls_and_lifecycle(socket_enabled: None, sim: JouloSimulator) -> None:
+    """Port 0 picks a free port; the URLs follow it; stopping twice is harmless."""
+    server = SimulatorServer(sim)
+    with pytest.raises(RuntimeError, match="not running"):
+        _ = server.port
+    await server.start()
+    try:
+        assert server.port > 0
+        assert server.url == f"http://127.0.0.1:{server.port}"
+        assert server.base_url == server.url + "/functions/v1/api"
+        assert server.admin_url == server.url + "/_sim"
+        with pytest.raises(RuntimeError, match="already running"):
+            await server.start()
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(
+                server.base_url + "/me", headers={"Authorization": f"Bearer {DEMO_TOKEN}"}
+            ) as response,
+        ):
+            assert response.status == 200
+    finally:
+        await server.stop()
+    await server.stop()
+    with pytest.raises(RuntimeError):
+        _ = server.url
+
+
+async def test_server_on_a_taken_port(socket_enabled: None, sim: JouloSimulator) -> None:
+    """A port in use fails to start and leaves nothing running."""
+    async with SimulatorServer(sim) as first:
+        taken = SimulatorServer(sim, port=first.port)
+        with pytest.raises(OSError, match="bind") as raised:
+            await taken.start()
+        assert raised.value.errno == errno.EADDRINUSE
+        with pytest.raises(RuntimeError):
+            _ = taken.port
+
+
+def test_ipv6_urls(sim: JouloSimulator) -> None:
+    """IPv6 hosts are bracketed in URLs."""
+    server = SimulatorServer(sim, host="::1")
+    server._port = 8765
+    assert server.url == "http://[::1]:8765"
+
+
+def _read_lines(stream: IO[bytes], count: int, timeout: float) -> list[str]:
+    """Read ``count`` lines from a pipe, failing after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    output = b""
+    with selectors.DefaultSelector() as selector:
+        selector.register(stream, selectors.EVENT_READ)
+        while output.count(b"\n") < count:
+            left = deadline - time.monotonic()
+            if left <= 0 or not selector.select(left):
+                pytest.fail(f"no {count} lines within {timeout} s: {output!r}")
+            chunk = os.read(stream.fileno(), 4096)
+            if not chunk:
+                pytest.fail(f"the simulator exited: {output!r}")
+            output += chunk
+    return output.decode().splitlines()
+
+
+@pytest.fixture
+def simulator_process() -> Iterator[subprocess.Popen[bytes]]:
+    """``python -m joulo_simulator`` on a free port, stopped with SIGTERM afterwards."""
+    command = [sys.executable, "-m", "joulo_simulator", "--port", "0", "--speed", "60"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # noqa: S603
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=10)
+
+
+def test_command_line(socket_enabled: None, simulator_process: subprocess.Popen[bytes]) -> None:
+    """The command prints its base URL and the demo token, serves, and stops on SIGTERM."""
+    assert simulator_process.stdout is not None
+    base_line, token_line, _ = _read_lines(simulator_process.stdout, 3, timeout=15)
+    assert base_line.startswith("base_url: http://127.0.0.1:")
+    assert base_line.endswith("/functions/v1/api")
+    assert token_line == f"token: {DEMO_TOKEN}"
+    base_url = base_line.removeprefix("base_url: ")
+    host_port = base_url.removeprefix("http://").split("/")[0]
+    connection = http.client.HTTPConnection(host_port, timeout=5)
+    try:
+        connection.request(
+            "GET", "/functions/v1/api/chargers", headers={"Authorization": f"Bearer {DEMO_TOKEN}"}
+        )
+        response = connection.getresponse()
+        assert response.status == 200
+        assert len(json.loads(response.read())["chargers"]) == 3
+    finally:
+        connection.close()
+    simulator_process.send_signal(signal.SIGTERM)
+    assert simulator_process.wait(timeout=10) == 0
