@@ -1,63 +1,25 @@
-"""Base entities of the Joulo integration, their devices, and adding them as chargers come and go."""
+"""Base entities of the Joulo integration, and adding them as chargers come and go."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import callback
-from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .api import Charger, ConnectionType
-from .const import ACCOUNT_DEVICE_NAME, DOMAIN, MANUFACTURER
+from .api import Charger
+from .const import DOMAIN
 from .coordinator import (
     JouloChargersCoordinator,
     JouloConfigEntry,
     JouloCoordinator,
     JouloEnergyCoordinator,
 )
-
-MANUFACTURERS: dict[str, str] = {
-    ConnectionType.EASEE: "Easee",
-    ConnectionType.WALLBOX: "Wallbox",
-    ConnectionType.ZAPTEC: "Zaptec",
-    ConnectionType.ENPHASE: "Enphase",
-    ConnectionType.OCPP: "OCPP",
-    ConnectionType.SMAPPEE: "Smappee",
-    ConnectionType.V2C: "V2C",
-}
-
-
-def account_key(entry: ConfigEntry[Any]) -> str:
-    """Return what identifies the account in unique ids: its Joulo id, else the entry's id."""
-    return entry.unique_id or entry.entry_id
-
-
-def account_device_info(key: str) -> DeviceInfo:
-    """Describe the service device that stands for the Joulo account."""
-    return DeviceInfo(
-        identifiers={(DOMAIN, key)},
-        name=ACCOUNT_DEVICE_NAME,
-        manufacturer=MANUFACTURER,
-        entry_type=DeviceEntryType.SERVICE,
-        configuration_url="https://joulo.nl",
-    )
-
-
-def charger_device_info(key: str, charger: Charger) -> DeviceInfo:
-    """Describe a charger's device, linked to the account's device."""
-    connection = charger.connection_type
-    return DeviceInfo(
-        identifiers={(DOMAIN, charger.id)},
-        name=charger.nickname or f"Charger {charger.id[:8]}",
-        manufacturer=MANUFACTURERS.get(connection or "", MANUFACTURER),
-        model=None if connection in MANUFACTURERS or connection is None else str(connection),
-        via_device=(DOMAIN, key),
-    )
+from .devices import account_key
 
 
 class JouloChargerEntity[CoordinatorT: JouloCoordinator[Any]](CoordinatorEntity[CoordinatorT]):
@@ -74,7 +36,8 @@ class JouloChargerEntity[CoordinatorT: JouloCoordinator[Any]](CoordinatorEntity[
         self.charger_id = charger.id
         key = account_key(coordinator.config_entry)
         self._attr_unique_id = f"{key}_{charger.id}_{description.key}"
-        self._attr_device_info = charger_device_info(key, charger)
+        # The device itself is registered by devices.py; this only attaches the entity to it.
+        self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, charger.id)})
 
 
 class JouloLiveChargerEntity(JouloChargerEntity[JouloChargersCoordinator]):
@@ -102,7 +65,7 @@ class JouloAccountEntity(CoordinatorEntity[JouloEnergyCoordinator]):
         self.entity_description = description
         key = account_key(coordinator.config_entry)
         self._attr_unique_id = f"{key}_{description.key}"
-        self._attr_device_info = account_device_info(key)
+        self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, key)})
 
 
 @callback

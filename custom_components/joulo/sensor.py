@@ -98,8 +98,10 @@ CHARGER_SENSORS: tuple[JouloChargerSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
         state_class=SensorStateClass.TOTAL_INCREASING,
         suggested_display_precision=2,
+        # 0 when idle; unknown (not 0) while a session runs without `kwh_so_far`, as a drop to 0 would
+        # count as a meter reset and add the whole session again to the long-term statistics.
         value_fn=lambda charger: (
-            (charger.current_session.kwh_so_far or 0.0) if charger.current_session else 0.0
+            charger.current_session.kwh_so_far if charger.current_session else 0.0
         ),
     ),
     JouloChargerSensorDescription(

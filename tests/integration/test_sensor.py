@@ -1,0 +1,536 @@
+"""The sensors as a user sees them: registry entries, live charging values, sessions and account totals.
+
+Every test starts at the same frozen instant, before the simulator builds its seeded history, so the
+default account (and the snapshot of its sensors) is the same on every run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+import json
+import logging
+from typing import Any
+from unittest.mock import PropertyMock, patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import CONF_API_TOKEN, CONF_URL, STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.entity_registry import RegistryEntryDisabler
+from homeassistant.helpers.json import json_dumps
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.joulo.const import DOMAIN
+from joulo_simulator import (
+    DEFAULT_ID_TAG,
+    DRIVEWAY_ID,
+    GARAGE_ID,
+    FaultKind,
+    JouloSimulator,
+    SimulatorServer,
+    ere_credits_for,
+)
+from tests.integration.conftest import advance_time
+
+NOW = datetime(2026, 4, 15, 12, 0, tzinfo=UTC)
+"""When every test starts: mid-month (in UTC and in the test's US/Pacific zone), on a whole minute."""
+ONE_POLL = timedelta(seconds=60)
+"""The chargers cadence: one step of this length runs exactly one chargers poll."""
+EMPTY_TOKEN = "joulo_emptyaccount00000000000000000000"
+"""The token of an account without chargers or history."""
+
+ACCOUNT_TOTALS = (
+    "sensor.joulo_total_energy",
+    "sensor.joulo_total_ere_credits",
+    "sensor.joulo_total_sessions",
+    "sensor.joulo_energy_this_month",
+    "sensor.joulo_ere_credits_this_month",
+)
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots in `snapshots/` in Home Assistant's format, on every version.
+
+    The newest test plugin's own override of `snapshot` does not take effect, so ask for it here.
+    """
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture(autouse=True)
+def frozen_time(freezer: FrozenDateTimeFactory) -> None:
+    """Freeze time at `NOW`; autouse, so it runs before the simulator fixture builds its history."""
+    freezer.move_to(NOW)
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Iterator[None]:
+    """Register every entity enabled, also those that are disabled by default."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield
+
+
+def _state(hass: HomeAssistant, entity_id: str) -> str:
+    """The state of an entity that must exist."""
+    state = hass.states.get(entity_id)
+    assert state is not None, f"{entity_id} has no state"
+    return state.state
+
+
+def _number(hass: HomeAssistant, entity_id: str) -> float:
+    """The numeric state of an entity that must exist."""
+    return float(_state(hass, entity_id))
+
+
+def _totals(hass: HomeAssistant) -> dict[str, float]:
+    """The account's totals as the sensors show them."""
+    return {entity_id: _number(hass, entity_id) for entity_id in ACCOUNT_TOTALS}
+
+
+def _registry_snapshot(hass: HomeAssistant, entry_id: str, domain: str) -> dict[str, Any]:
+    """The registry entries and states of an entry's entities of one domain, version-independent.
+
+    Only plain JSON values, of the fields that matter to a user, so the snapshot is the same on every
+    supported Home Assistant version.
+    """
+    entity_registry = er.async_get(hass)
+    device_registry = dr.async_get(hass)
+    entries = er.async_entries_for_config_entry(entity_registry, entry_id)
+    result: dict[str, Any] = {}
+    for entry in sorted(entries, key=lambda entry: entry.entity_id):
+        if entry.domain != domain:
+            continue
+        state = hass.states.get(entry.entity_id)
+        assert state is not None, f"{entry.entity_id} has no state"
+        device = device_registry.async_get(entry.device_id) if entry.device_id else None
+        result[entry.entity_id] = {
+            "unique_id": entry.unique_id,
+            "device": device.name if device else None,
+            "has_entity_name": entry.has_entity_name,
+            "translation_key": entry.translation_key,
+            "original_name": entry.original_name,
+            "device_class": entry.device_class,
+            "original_device_class": entry.original_device_class,
+            "unit_of_measurement": entry.unit_of_measurement,
+            "entity_category": entry.entity_category,
+            "disabled_by": entry.disabled_by,
+            "capabilities": entry.capabilities,
+            "state": state.state,
+            "attributes": dict(state.attributes),
+        }
+    converted: dict[str, Any] = json.loads(json_dumps(result))
+    return converted
+
+
+async def test_sensors_snapshot(
+    hass: HomeAssistant,
+    entity_registry_enabled_by_default: None,
+    init_integration: MockConfigEntry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Every sensor of the default account, with its registry entry and state, as recorded."""
+    assert _registry_snapshot(hass, init_integration.entry_id, "sensor") == snapshot
+
+
+async def test_meter_updated_is_disabled_by_default(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry, init_integration: MockConfigEntry
+) -> None:
+    """The meter's update time is a diagnostic a user enables; until then it has no state."""
+    entry = entity_registry.async_get("sensor.oprit_meter_updated")
+    assert entry is not None
+    assert entry.disabled_by is RegistryEntryDisabler.INTEGRATION
+    assert hass.states.get("sensor.oprit_meter_updated") is None
+    # The meter itself is enabled, and only the charger that reports one has it.
+    assert _state(hass, "sensor.oprit_energy_meter") != STATE_UNAVAILABLE
+    account_id = init_integration.unique_id
+    oprit_meter = f"{account_id}_{DRIVEWAY_ID}_energy_meter"
+    assert entity_registry.async_get_entity_id("sensor", DOMAIN, oprit_meter) is not None
+    garage_meter = f"{account_id}_{GARAGE_ID}_energy_meter"
+    assert entity_registry.async_get_entity_id("sensor", DOMAIN, garage_meter) is None
+    assert hass.states.get("sensor.garage_energy_meter") is None
+    assert hass.states.get("sensor.carport_energy_meter") is None
+
+
+async def test_session_starts_grows_and_ends(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Sessions on Oprit (OCPP, TAG id) and Garage: live values while they run, final ones after."""
+    meter_before = _number(hass, "sensor.oprit_energy_meter")
+    totals_before = _totals(hass)
+    assert _state(hass, "binary_sensor.oprit_charging") == "off"
+    assert _number(hass, "sensor.oprit_session_energy") == 0.0
+    assert _state(hass, "sensor.oprit_session_started") == STATE_UNKNOWN
+
+    simulator.start_session(DRIVEWAY_ID, power_kw=11.0)
+    simulator.start_session(GARAGE_ID, power_kw=7.4)
+    await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
+
+    started = NOW.isoformat()
+    for charger in ("oprit", "garage"):
+        assert _state(hass, f"binary_sensor.{charger}_charging") == "on"
+        assert _state(hass, f"sensor.{charger}_session_started") == started
+    assert _number(hass, "sensor.oprit_session_energy") == round(11.0 / 60, 2)  # 0.18
+    assert _number(hass, "sensor.garage_session_energy") == round(7.4 / 60, 2)  # 0.12
+    assert _state(hass, "sensor.oprit_active_tag_id") == DEFAULT_ID_TAG
+    # Garage (Easee) sends no TAG id.
+    assert _state(hass, "sensor.garage_active_tag_id") == STATE_UNKNOWN
+
+    await advance_time(hass, freezer, timedelta(minutes=29), step=ONE_POLL)
+
+    assert _number(hass, "sensor.oprit_session_energy") == 5.5  # 11 kW for 30 minutes
+    assert _number(hass, "sensor.garage_session_energy") == 3.7  # 7.4 kW for 30 minutes
+    assert _number(hass, "sensor.oprit_energy_meter") == round(meter_before + 5.5, 3)
+    # Running sessions do not count in the account's totals yet.
+    assert _totals(hass) == totals_before
+
+    oprit = simulator.end_session(DRIVEWAY_ID)
+    assert oprit.ended_at == NOW + timedelta(minutes=30)
+    assert oprit.ere_credits == ere_credits_for(5.5)
+    await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
+
+    # Within one chargers poll: idle, and the completed session's final values.
+    assert _state(hass, "binary_sensor.oprit_charging") == "off"
+    assert _number(hass, "sensor.oprit_session_energy") == 0.0
+    assert _state(hass, "sensor.oprit_session_started") == STATE_UNKNOWN
+    assert _state(hass, "sensor.oprit_active_tag_id") == STATE_UNKNOWN
+    assert _number(hass, "sensor.oprit_energy_meter") == round(meter_before + 5.5, 3)
+    assert _number(hass, "sensor.oprit_last_session_energy") == 5.5
+    assert _number(hass, "sensor.oprit_last_session_ere_credits") == 1.83  # 5.5 x 0.505 x 0.6588
+    assert _state(hass, "sensor.oprit_last_session_ended") == oprit.ended_at.isoformat()
+    _assert_totals_grew(hass, totals_before, kwh=5.5, ere_credits=1.83, sessions=1)
+    # Garage charges on.
+    assert _state(hass, "binary_sensor.garage_charging") == "on"
+    assert _number(hass, "sensor.garage_session_energy") == round(7.4 * 31 / 60, 2)
+
+    totals_between = _totals(hass)
+    await advance_time(hass, freezer, timedelta(minutes=14), step=ONE_POLL)
+    garage = simulator.end_session(GARAGE_ID)
+    assert garage.kwh == 5.55  # 7.4 kW for 45 minutes
+    await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
+
+    assert _state(hass, "binary_sensor.garage_charging") == "off"
+    assert _number(hass, "sensor.garage_session_energy") == 0.0
+    assert _state(hass, "sensor.garage_session_started") == STATE_UNKNOWN
+    assert _number(hass, "sensor.garage_last_session_energy") == 5.55
+    assert _number(hass, "sensor.garage_last_session_ere_credits") == ere_credits_for(5.55)
+    assert (
+        _state(hass, "sensor.garage_last_session_ended")
+        == (NOW + timedelta(minutes=45)).isoformat()
+    )
+    _assert_totals_grew(
+        hass, totals_between, kwh=5.55, ere_credits=ere_credits_for(5.55) or 0.0, sessions=1
+    )
+    # Oprit's last session is still the one it had.
+    assert _number(hass, "sensor.oprit_last_session_energy") == 5.5
+
+
+def _assert_totals_grew(
+    hass: HomeAssistant, before: dict[str, float], *, kwh: float, ere_credits: float, sessions: int
+) -> None:
+    """Assert the account's totals grew by exactly one session's values."""
+    assert _totals(hass) == {
+        "sensor.joulo_total_energy": round(before["sensor.joulo_total_energy"] + kwh, 2),
+        "sensor.joulo_total_ere_credits": round(
+            before["sensor.joulo_total_ere_credits"] + ere_credits, 2
+        ),
+        "sensor.joulo_total_sessions": before["sensor.joulo_total_sessions"] + sessions,
+        "sensor.joulo_energy_this_month": round(before["sensor.joulo_energy_this_month"] + kwh, 2),
+        "sensor.joulo_ere_credits_this_month": round(
+            before["sensor.joulo_ere_credits_this_month"] + ere_credits, 2
+        ),
+    }
+
+
+async def test_session_on_a_charger_without_mid(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A session on a charger without MID shows as its last session, but not in the ERE totals."""
+    schuur = simulator.add_charger(nickname="Schuur", connection_type="zaptec", mid_certified=False)
+    await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
+    assert _state(hass, "sensor.schuur_last_session_energy") == STATE_UNKNOWN
+    assert _state(hass, "sensor.schuur_last_session_ended") == STATE_UNKNOWN
+    totals_before = _totals(hass)
+
+    simulator.start_session(schuur.id, power_kw=11.0)
+    await advance_time(hass, freezer, timedelta(hours=1), step=timedelta(minutes=5))
+    assert _number(hass, "sensor.schuur_session_energy") == 11.0
+    energy_requests = simulator.request_count("/energy")
+    simulator.end_session(schuur.id)
+    await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
+
+    assert _number(hass, "sensor.schuur_session_energy") == 0.0
+    assert _number(hass, "sensor.schuur_last_session_energy") == 11.0
+    assert _number(hass, "sensor.schuur_last_session_ere_credits") == ere_credits_for(11.0)
+    # The energy totals were read again after the session completed, and did not change.
+    assert simulator.request_count("/energy") == energy_requests + 1
+    assert _totals(hass) == totals_before
+
+
+async def test_session_without_energy(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A session that delivered nothing has no ERE credits in the API: its sensor reads 0."""
+    simulator.start_session(GARAGE_ID, power_kw=0.0)
+    await advance_time(hass, freezer, timedelta(minutes=10), step=ONE_POLL)
+    session = simulator.end_session(GARAGE_ID)
+    assert session.ere_credits is None
+    await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
+
+    assert _number(hass, "sensor.garage_last_session_energy") == 0.0
+    assert _number(hass, "sensor.garage_last_session_ere_credits") == 0.0
+    assert (
+        _state(hass, "sensor.garage_last_session_ended")
+        == (NOW + timedelta(minutes=10)).isoformat()
+    )
+
+
+async def test_euro_sensors(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """The ERE value is the credits at the mid price minus the platform fee; it follows `/me`."""
+    account = simulator.default_account
+    total = _number(hass, "sensor.joulo_total_ere_credits")
+    assert total > 0
+    assert _number(hass, "sensor.joulo_ere_price") == account.ere_price_mid == 0.87
+    assert _number(hass, "sensor.joulo_platform_fee") == account.effective_fee_pct == 12.5
+    assert _number(hass, "sensor.joulo_ere_value") == round(total * 0.87 * (1 - 12.5 / 100), 2)
+
+    account.ere_price_mid = 1.12
+    account.effective_fee_pct = 10.0
+    await advance_time(hass, freezer, timedelta(hours=1), step=timedelta(minutes=5))
+
+    assert _number(hass, "sensor.joulo_ere_price") == 1.12
+    assert _number(hass, "sensor.joulo_platform_fee") == 10.0
+    assert _number(hass, "sensor.joulo_ere_value") == round(total * 1.12 * 0.9, 2)
+
+
+@pytest.mark.parametrize(
+    ("missing", "price", "fee", "factor"),
+    [
+        ("ere_price_mid", STATE_UNKNOWN, "12.5", None),
+        ("effective_fee_pct", "0.87", STATE_UNKNOWN, 0.87),
+    ],
+)
+async def test_euro_sensors_with_a_partial_account(
+    hass: HomeAssistant,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+    *,
+    missing: str,
+    price: str,
+    fee: str,
+    factor: float | None,
+) -> None:
+    """Without a price the value is unknown; without a fee the whole value counts."""
+    simulator.faults.inject(FaultKind.MISSING_FIELDS, endpoint="/me", fields=[missing])
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    total = _number(hass, "sensor.joulo_total_ere_credits")
+    assert _state(hass, "sensor.joulo_ere_price") == price
+    assert _state(hass, "sensor.joulo_platform_fee") == fee
+    expected = STATE_UNKNOWN if factor is None else str(round(total * factor, 2))
+    assert _state(hass, "sensor.joulo_ere_value") == expected
+
+
+async def test_euro_sensors_without_account(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """Without `/me` the euro sensors are unavailable, the totals are not; they recover with it."""
+    simulator.default_account.me_available = False
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    for entity_id in (
+        "sensor.joulo_ere_value",
+        "sensor.joulo_ere_price",
+        "sensor.joulo_platform_fee",
+    ):
+        assert _state(hass, entity_id) == STATE_UNAVAILABLE
+    total = _number(hass, "sensor.joulo_total_ere_credits")
+    assert _number(hass, "sensor.joulo_total_energy") > 0
+
+    simulator.default_account.me_available = True
+    await advance_time(hass, freezer, timedelta(hours=1), step=timedelta(minutes=5))
+
+    assert _number(hass, "sensor.joulo_ere_price") == 0.87
+    assert _number(hass, "sensor.joulo_platform_fee") == 12.5
+    assert _number(hass, "sensor.joulo_ere_value") == round(total * 0.87 * 0.875, 2)
+
+
+async def test_this_month(
+    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
+) -> None:
+    """This month's sensors show this month's entry: MID sessions that started in April 2026."""
+    april = [
+        session
+        for session in simulator.default_account.sessions
+        if session.mid_certified
+        and not session.is_active
+        and (session.started_at.year, session.started_at.month) == (NOW.year, NOW.month)
+    ]
+    # The year of history also holds an April 2025 that must not be taken for this month.
+    assert any(
+        (session.started_at.year, session.started_at.month) == (2025, 4) and session.mid_certified
+        for session in simulator.default_account.sessions
+    )
+    assert april
+    assert _number(hass, "sensor.joulo_energy_this_month") == round(
+        sum(session.kwh for session in april), 2
+    )
+    assert _number(hass, "sensor.joulo_ere_credits_this_month") == round(
+        sum(session.ere_credits or 0.0 for session in april), 2
+    )
+
+
+async def test_account_without_history(
+    hass: HomeAssistant, simulator: JouloSimulator, simulator_server: SimulatorServer
+) -> None:
+    """An account without sessions has no entry for this month: this month's sensors read 0."""
+    account = simulator.add_account(EMPTY_TOKEN, empty=True)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=account.id,
+        data={CONF_API_TOKEN: EMPTY_TOKEN, CONF_URL: simulator_server.base_url},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert _totals(hass) == dict.fromkeys(ACCOUNT_TOTALS, 0.0)
+    assert _number(hass, "sensor.joulo_ere_value") == 0.0
+
+
+async def test_unknown_charger_status(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A status the integration does not know reads unknown and is logged once; the charger is online."""
+    # A running session changes the charger's data on every poll, so every poll writes its state.
+    simulator.start_session(GARAGE_ID, power_kw=11.0)
+    simulator.set_charger_status(GARAGE_ID, "maintenance")
+    caplog.set_level(logging.WARNING, logger="custom_components.joulo")
+    session_energy: list[str] = []
+    for _ in range(3):
+        await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
+        session_energy.append(_state(hass, "sensor.garage_session_energy"))
+        assert _state(hass, "sensor.garage_status") == STATE_UNKNOWN
+        assert _state(hass, "binary_sensor.garage_online") == "on"
+    assert session_energy == ["0.18", "0.37", "0.55"]
+
+    simulator.set_charger_status(GARAGE_ID, "online")
+    await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
+    assert _state(hass, "sensor.garage_status") == "online"
+    simulator.set_charger_status(GARAGE_ID, "maintenance")
+    await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
+    assert _state(hass, "sensor.garage_status") == STATE_UNKNOWN
+
+    warnings = [
+        record
+        for record in caplog.records
+        if record.levelno == logging.WARNING and "maintenance" in record.getMessage()
+    ]
+    assert len(warnings) == 1
+    assert GARAGE_ID in warnings[0].getMessage()
+    # Other chargers kept their known status.
+    assert _state(hass, "sensor.oprit_status") == "online"
+    assert _state(hass, "sensor.carport_status") == "offline"
+
+
+async def test_missing_charger_fields(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Fields the API leaves out read unknown; a charging session without energy is not 0 kWh."""
+    simulator.start_session(DRIVEWAY_ID, power_kw=11.0)
+    await advance_time(hass, freezer, timedelta(minutes=10), step=ONE_POLL)
+    assert _number(hass, "sensor.oprit_session_energy") == round(11.0 / 6, 2)
+
+    simulator.faults.inject(
+        FaultKind.MISSING_FIELDS,
+        endpoint="/chargers",
+        fields=["status", "kwh_so_far", "started_at", "id_tag", "is_charging"],
+        times=None,
+    )
+    await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
+
+    assert _state(hass, "sensor.oprit_status") == STATE_UNKNOWN
+    assert _state(hass, "binary_sensor.oprit_online") == STATE_UNKNOWN
+    # Still charging (it has a current session), but how much so far is not known.
+    assert _state(hass, "binary_sensor.oprit_charging") == "on"
+    assert _state(hass, "sensor.oprit_session_energy") == STATE_UNKNOWN
+    assert _state(hass, "sensor.oprit_session_started") == STATE_UNKNOWN
+    assert _state(hass, "sensor.oprit_active_tag_id") == STATE_UNKNOWN
+    # Idle chargers still read 0 kWh.
+    assert _number(hass, "sensor.garage_session_energy") == 0.0
+
+    simulator.faults.clear()
+    await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
+    assert _number(hass, "sensor.oprit_session_energy") == round(11.0 * 12 / 60, 2)
+    assert _state(hass, "sensor.oprit_status") == "online"
+    assert _state(hass, "sensor.oprit_active_tag_id") == DEFAULT_ID_TAG
+
+
+async def test_unavailable_while_chargers_fail(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Charger entities are unavailable while `/chargers` fails, and come back after it recovers."""
+    live = (
+        "sensor.garage_status",
+        "sensor.garage_session_energy",
+        "sensor.oprit_energy_meter",
+        "sensor.oprit_active_tag_id",
+        "binary_sensor.garage_charging",
+        "binary_sensor.oprit_online",
+        "binary_sensor.carport_mid_certified",
+    )
+    before = {entity_id: _state(hass, entity_id) for entity_id in live}
+    assert STATE_UNAVAILABLE not in before.values()
+
+    simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/chargers", status=503, times=None)
+    await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
+    for entity_id in live:
+        assert _state(hass, entity_id) == STATE_UNAVAILABLE, entity_id
+    # Sensors of other endpoints keep their values.
+    assert _state(hass, "sensor.garage_last_session_energy") != STATE_UNAVAILABLE
+    assert _state(hass, "sensor.joulo_total_energy") != STATE_UNAVAILABLE
+
+    await advance_time(hass, freezer, timedelta(minutes=5), step=ONE_POLL)
+    assert _state(hass, "sensor.garage_status") == STATE_UNAVAILABLE
+
+    simulator.faults.clear()
+    await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
+    assert {entity_id: _state(hass, entity_id) for entity_id in live} == before
