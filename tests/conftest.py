@@ -16,7 +16,7 @@ from joulo_simulator import JouloSimulator, SimulatorServer
 def simulator() -> JouloSimulator:
     """A simulator of the default account on Home Assistant's clock, which the tests move."""
     # Looked up on every call: the test plugin swaps `dt_util.utcnow` when it freezes time.
-    return JouloSimulator(clock=lambda: dt_util.utcnow())
+    return JouloSimulator(clock=lambda: dt_util.utcnow())  # noqa: PLW0108
 
 
 @pytest.fixture

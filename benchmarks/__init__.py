@@ -1,0 +1,1 @@
+"""Benchmarks of the Joulo integration against the simulator; each module runs with ``python -m``."""
