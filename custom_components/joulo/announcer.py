@@ -8,19 +8,21 @@ started (or ended) before the integration was first set up are not announced.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, TypedDict
 
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
+from homeassistant.core import CALLBACK_TYPE, CoreState, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .api import Charger, CurrentSession, Session
 from .const import DOMAIN
 from .coordinator import JouloChargersCoordinator, JouloSessionsCoordinator
+from .devices import async_charger_device
 
 EVENT_SESSION_STARTED = "joulo_session_started"
 EVENT_SESSION_ENDED = "joulo_session_ended"
@@ -50,6 +52,8 @@ class SessionAnnouncement:
     event_type: SessionEventType
     charger_id: str
     attributes: dict[str, Any]
+    charger_name: str | None = None
+    """The charger's nickname as the announcement's source gave it."""
 
 
 def session_signal(entry_id: str, charger_id: str) -> str:
@@ -80,6 +84,7 @@ class SessionAnnouncer:
         self._ended: dict[str, str] = {}
         self._id_tags: dict[str, str] = {}
         self._unsaved = False
+        self._announcing = False
 
     async def async_load(self) -> None:
         """Load what was announced before; on first setup, start announcing from now."""
@@ -99,11 +104,39 @@ class SessionAnnouncer:
             self._unsaved = False
 
     @callback
+    def async_start(self) -> CALLBACK_TYPE:
+        """Start announcing: at once, or when Home Assistant has started; return how to stop waiting.
+
+        Automations attach their triggers only when Home Assistant has started: what is announced
+        during startup (a session that ended while Home Assistant was down) would reach none of them.
+        """
+        if self._hass.state is CoreState.running:
+            self._async_begin()
+            return lambda: None
+
+        async def _async_started(_: HomeAssistant) -> None:
+            # Automations attach their triggers on the same started event: let them go first.
+            await asyncio.sleep(0)
+            self._async_begin()
+
+        return async_at_started(self._hass, _async_started)
+
+    @callback
+    def _async_begin(self) -> None:
+        self._announcing = True
+        self.async_process()
+
+    @callback
     def async_process(self) -> None:
         """Announce what the coordinators' latest data shows that was not announced yet."""
+        if not self._announcing:
+            return
         now = dt_util.utcnow()
         horizon = max(self._baseline, now - ANNOUNCE_WINDOW)
-        for announcement in [*self._charger_starts(now, horizon), *self._session_news(horizon)]:
+        # One after the other: a session both show is then announced once, from the fresher chargers.
+        for announcement in self._charger_starts(now, horizon):
+            self._announce(announcement, now)
+        for announcement in self._session_news(horizon):
             self._announce(announcement, now)
         self._prune(now)
 
@@ -153,9 +186,7 @@ class SessionAnnouncer:
             session_signal(self._entry_id, announcement.charger_id),
             announcement,
         )
-        device = dr.async_get(self._hass).async_get_device(
-            identifiers={(DOMAIN, announcement.charger_id)}
-        )
+        device = async_charger_device(self._hass, self._entry_id, announcement.charger_id)
         charger = self._chargers.data.get(announcement.charger_id) if self._chargers.data else None
         self._hass.bus.async_fire(
             EVENT_SESSION_STARTED if announcement.event_type == "started" else EVENT_SESSION_ENDED,
@@ -164,6 +195,7 @@ class SessionAnnouncer:
                 "device_id": device.id if device else None,
                 "charger_id": announcement.charger_id,
                 "charger_name": (charger.nickname if charger else None)
+                or announcement.charger_name
                 or (device.name if device else None),
             },
         )
@@ -200,6 +232,7 @@ class SessionAnnouncer:
         return SessionAnnouncement(
             event_type="started",
             charger_id=charger.id,
+            charger_name=charger.nickname,
             attributes=_attributes(
                 session_id=running.id,
                 energy_kwh=running.kwh_so_far,
@@ -214,6 +247,7 @@ class SessionAnnouncer:
         return SessionAnnouncement(
             event_type="started",
             charger_id=session.charger_id,
+            charger_name=session.charger_nickname,
             attributes=_attributes(
                 session_id=session.id,
                 energy_kwh=session.kwh,
@@ -228,6 +262,7 @@ class SessionAnnouncer:
         return SessionAnnouncement(
             event_type="ended",
             charger_id=session.charger_id,
+            charger_name=session.charger_nickname,
             attributes=_attributes(
                 session_id=session.id,
                 energy_kwh=session.kwh,

@@ -39,6 +39,16 @@ async def async_setup_entry(
 class JouloChargingSessionEvent(JouloLiveChargerEntity, EventEntity):
     """Fires `started` and `ended` for each of a charger's sessions, once each."""
 
+    @property
+    def available(self) -> bool:
+        """Available while the charger is on the account, also while the API fails.
+
+        An outage delays announcements; it does not make the last event untrue. Going unavailable
+        would hide an announcement made from `/sessions` while `/chargers` fails, and coming back
+        would look like a new state change to automations.
+        """
+        return self.charger_id in self.coordinator.data
+
     async def async_added_to_hass(self) -> None:
         """Listen for the announcements of this charger's sessions."""
         await super().async_added_to_hass()

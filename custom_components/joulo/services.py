@@ -16,11 +16,11 @@ from homeassistant.core import (
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util
-import voluptuous as vol
 
 from .api import MAX_SESSIONS_LIMIT, JouloError, Session, format_timestamp
 from .const import DOMAIN
 from .coordinator import JouloConfigEntry
+from .validation import vol
 
 SERVICE_GET_SESSIONS = "get_sessions"
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
@@ -113,8 +113,9 @@ def _loaded_entry(hass: HomeAssistant, entry_id: str) -> JouloConfigEntry:
 
 def _charger_id(hass: HomeAssistant, entry: JouloConfigEntry, device_id: str) -> str:
     """Return the charger id of a device of this entry, or raise a translated validation error."""
-    device = dr.async_get(hass).async_get(device_id)
-    if device is not None and entry.entry_id in device.config_entries:
+    for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id):
+        if device.id != device_id:
+            continue
         for domain, identifier in device.identifiers:
             if domain == DOMAIN and identifier in entry.runtime_data.chargers.data:
                 return identifier
