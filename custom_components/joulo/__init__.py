@@ -6,9 +6,9 @@ import asyncio
 from typing import Any
 
 from homeassistant.const import CONF_API_TOKEN, CONF_URL, Platform
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import dt as dt_util
@@ -24,8 +24,9 @@ from .coordinator import (
     JouloRuntimeData,
     JouloSessionsCoordinator,
 )
-from .entity import account_device_info, account_key, charger_device_info
+from .devices import async_setup_devices
 from .services import async_setup_services
+from .statistics import async_remove_statistics_store, async_setup_statistics
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -55,25 +56,28 @@ async def async_setup_entry(hass: HomeAssistant, entry: JouloConfigEntry) -> boo
         client=client, chargers=chargers, sessions=sessions, energy=energy, announcer=announcer
     )
 
-    dr.async_get(hass).async_get_or_create(
-        config_entry_id=entry.entry_id, **account_device_info(account_key(entry))
-    )
-    _async_sync_devices(hass, entry)
-    entry.async_on_unload(chargers.async_add_listener(lambda: _async_sync_devices(hass, entry)))
+    async_setup_devices(hass, entry)
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
 
     # Announce what happened while Home Assistant was not running, then follow both coordinators.
-    announcer.async_process()
+    entry.async_on_unload(announcer.async_start())
     entry.async_on_unload(chargers.async_add_listener(announcer.async_process))
     entry.async_on_unload(sessions.async_add_listener(announcer.async_process))
     entry.async_on_unload(announcer.async_save)
+    # Completed sessions into long-term statistics (when the recorder runs): history once, then new ones.
+    await async_setup_statistics(hass, entry)
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: JouloConfigEntry) -> bool:
     """Unload a Joulo account."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: JouloConfigEntry) -> None:
+    """Forget the removed account's stored progress; its statistics stay as history."""
+    await async_remove_statistics_store(hass, entry.entry_id)
 
 
 async def _async_first_refresh(*coordinators: JouloCoordinator[Any]) -> None:
@@ -88,25 +92,3 @@ async def _async_first_refresh(*coordinators: JouloCoordinator[Any]) -> None:
             raise error
     if errors:
         raise errors[0]
-
-
-@callback
-def _async_sync_devices(hass: HomeAssistant, entry: JouloConfigEntry) -> None:
-    """Keep charger devices in step with the account: rename changed ones, remove departed ones."""
-    coordinator = entry.runtime_data.chargers
-    if not coordinator.last_update_success:
-        return
-    registry = dr.async_get(hass)
-    key = account_key(entry)
-    for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
-        charger_id = next((ident for domain, ident in device.identifiers if domain == DOMAIN), None)
-        if charger_id is None or charger_id == key:
-            continue
-        if (charger := coordinator.data.get(charger_id)) is None:
-            registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
-            continue
-        info = charger_device_info(key, charger)
-        if (device.name, device.manufacturer) != (info.get("name"), info.get("manufacturer")):
-            registry.async_update_device(
-                device.id, name=info.get("name"), manufacturer=info.get("manufacturer")
-            )

@@ -1,0 +1,338 @@
+"""Charging history in long-term statistics: each completed session's kWh, spread over its hours.
+
+One external statistic per charger, `joulo:<charger id>_energy` (the id lowercased, with `_` for every
+run of characters other than a-z and 0-9: statistic ids allow nothing else), with hourly `state` (the kWh
+charged in that hour) and `sum` (kWh charged since the first session). The Energy dashboard takes it as
+an individual device.
+
+- Backfill, once: on first setup (or the first time this runs on an existing entry) the whole session
+  history is read, newest first, 100 sessions a page, one page every `PAGE_DELAY` seconds so the regular
+  polls keep their share of the rate limit. The sessions coordinator's own first page is reused, so for
+  N sessions the backfill costs ceil(N/100) - 1 extra `/sessions` requests, one more when N is a positive
+  multiple of 100 (the API has no total count: only a short page ends the history).
+- Kept current: after each sessions refresh, the completed sessions of its page are imported. When more
+  sessions started since the last import than one page holds (a busy account after a long downtime),
+  older pages are read the same way until they reach what was seen before.
+- A 429 pauses the reading until `Retry-After`; another API error until the sessions poll's next turn
+  (10 minutes); a refused token stops it (re-authentication reloads the entry, which starts it over).
+- Append-only, never counted twice: per charger the store keeps the end of the newest imported session,
+  the last written hour with its kWh, and the running sum. A completed session is new when it started
+  at or after that end (a charger runs one session at a time); its kWh are added to the hours it ran,
+  an hour already written is written again with the extra kWh (imports replace rows by hour). Replaying
+  sessions from an older store writes the very same rows again.
+- Without the recorder nothing happens and nothing is requested.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+import re
+from typing import TypedDict
+
+from homeassistant.components.recorder.models import (
+    StatisticData,
+    StatisticMeanType,
+    StatisticMetaData,
+)
+from homeassistant.components.recorder.statistics import async_add_external_statistics
+from homeassistant.const import UnitOfEnergy
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+from homeassistant.util.unit_conversion import EnergyConverter
+
+from .api import JouloAuthenticationError, JouloError, JouloRateLimitedError, Session
+from .const import DOMAIN, LOGGER, SESSIONS_INTERVAL, SESSIONS_PAGE_SIZE
+from .coordinator import JouloConfigEntry
+
+STORAGE_VERSION = 1
+SAVE_DELAY = 10.0
+"""Seconds before the store is written: after the recorder has committed the rows it describes."""
+PAGE_DELAY = 10.0
+"""Seconds between two pages of session history."""
+MIN_RETRY_DELAY = 1.0
+ENERGY_DECIMALS = 3
+HOUR = timedelta(hours=1)
+
+
+def statistic_id(charger_id: str) -> str:
+    """The id of a charger's statistic: `joulo:<charger id>_energy`, as a valid statistic id."""
+    slug = "_".join(re.findall(r"[a-z0-9]+", charger_id.lower())) or "charger"
+    return f"{DOMAIN}:{slug}_energy"
+
+
+def hourly_energy(session: Session) -> list[tuple[datetime, float]]:
+    """Spread a session's kWh over the hours it ran, in proportion to the time in each.
+
+    The portions add up to the session's kWh (to the Wh); a session without duration puts everything
+    in its start hour, one without energy gives nothing.
+    """
+    kwh = session.kwh or 0.0
+    if kwh <= 0:
+        return []
+    start = session.started_at
+    end = max(session.ended_at or start, start)
+    duration = (end - start).total_seconds()
+    hour = start.replace(minute=0, second=0, microsecond=0)
+    if duration == 0:
+        return [(hour, round(kwh, ENERGY_DECIMALS))]
+    portions = []
+    delivered = 0.0
+    while hour < end:
+        until = min(hour + HOUR, end)
+        cumulative = round(kwh * (until - start).total_seconds() / duration, ENERGY_DECIMALS)
+        portions.append((hour, round(cumulative - delivered, ENERGY_DECIMALS)))
+        delivered = cumulative
+        hour += HOUR
+    return portions
+
+
+class StoredTally(TypedDict):
+    """What is stored per charger."""
+
+    imported_until: str
+    last_session_id: str
+    last_hour: str | None
+    last_hour_kwh: float
+    sum: float
+
+
+class StoredStatistics(TypedDict):
+    """What is stored per entry: the newest session start seen, and each charger's tally."""
+
+    seen_until: str | None
+    chargers: dict[str, StoredTally]
+
+
+@dataclass
+class _Tally:
+    """A charger's statistic so far: up to which session, its last hour, and its sum."""
+
+    imported_until: datetime | None = None
+    last_session_id: str | None = None
+    last_hour: datetime | None = None
+    last_hour_kwh: float = 0.0
+    sum: float = 0.0
+
+    @classmethod
+    def from_store(cls, stored: StoredTally) -> _Tally:
+        return cls(
+            imported_until=dt_util.parse_datetime(stored["imported_until"]),
+            last_session_id=stored["last_session_id"],
+            last_hour=dt_util.parse_datetime(stored["last_hour"]) if stored["last_hour"] else None,
+            last_hour_kwh=stored["last_hour_kwh"],
+            sum=stored["sum"],
+        )
+
+    def to_store(self) -> StoredTally:
+        return StoredTally(
+            imported_until=(self.imported_until or dt_util.utc_from_timestamp(0)).isoformat(),
+            last_session_id=self.last_session_id or "",
+            last_hour=self.last_hour.isoformat() if self.last_hour else None,
+            last_hour_kwh=self.last_hour_kwh,
+            sum=self.sum,
+        )
+
+    def add(self, session: Session, rows: dict[datetime, StatisticData]) -> bool:
+        """Count a completed session unless it is counted already; put the hours it changed in rows."""
+        if self.imported_until is not None and (
+            session.started_at < self.imported_until or session.id == self.last_session_id
+        ):
+            return False
+        self.imported_until = session.ended_at or session.started_at
+        self.last_session_id = session.id
+        for hour, kwh in hourly_energy(session):
+            if self.last_hour is not None and hour <= self.last_hour:
+                # An hour written before (never an earlier one: sessions of a charger do not overlap).
+                self.last_hour_kwh = round(self.last_hour_kwh + kwh, ENERGY_DECIMALS)
+            else:
+                self.last_hour, self.last_hour_kwh = hour, kwh
+            self.sum = round(self.sum + kwh, ENERGY_DECIMALS)
+            rows[self.last_hour] = StatisticData(
+                start=self.last_hour, state=self.last_hour_kwh, sum=self.sum
+            )
+        return True
+
+
+@dataclass
+class _Paging:
+    """Reading older pages of `/sessions` until they reach sessions seen before."""
+
+    sessions: dict[str, Session]
+    offset: int
+
+
+class SessionStatistics:
+    """Imports a config entry's completed sessions into one long-term statistic per charger."""
+
+    def __init__(self, hass: HomeAssistant, entry: JouloConfigEntry) -> None:
+        """Import for `entry`, whose runtime data (client and coordinators) is set up."""
+        self._hass = hass
+        self._entry = entry
+        self._store: Store[StoredStatistics] = Store(
+            hass, STORAGE_VERSION, _store_key(entry.entry_id)
+        )
+        self._seen_until: datetime | None = None
+        self._tallies: dict[str, _Tally] = {}
+        self._paging: _Paging | None = None
+        self._cancel_timer: CALLBACK_TYPE | None = None
+        self._unsaved = False
+
+    async def async_load(self) -> None:
+        """Load how far each charger was imported; nothing stored means the history is read first."""
+        stored = await self._store.async_load()
+        if stored is None:
+            return
+        self._seen_until = dt_util.parse_datetime(stored["seen_until"] or "")
+        self._tallies = {
+            charger_id: _Tally.from_store(tally) for charger_id, tally in stored["chargers"].items()
+        }
+
+    async def async_stop(self) -> None:
+        """Stop reading history and write what is not written yet (on unload)."""
+        if self._cancel_timer is not None:
+            self._cancel_timer()
+            self._cancel_timer = None
+        if self._unsaved:
+            await self._store.async_save(self._to_store())
+            self._unsaved = False
+
+    @callback
+    def async_process(self) -> None:
+        """Import what the sessions coordinator's latest page brings (its listener)."""
+        if (recent := self._recent()) is None:
+            return
+        if self._paging is None:  # else the history is being read, and this page is merged last
+            self._sync(recent)
+
+    def _recent(self) -> tuple[Session, ...] | None:
+        sessions = self._entry.runtime_data.sessions
+        return sessions.data.recent if sessions.last_update_success and sessions.data else None
+
+    def _sync(self, recent: tuple[Session, ...]) -> None:
+        """Import `recent` when it reaches what was seen before; read older pages first otherwise."""
+        if self._connects(recent):
+            self._import(recent)
+            return
+        LOGGER.debug("Reading the session history, %s sessions a page", SESSIONS_PAGE_SIZE)
+        self._paging = _Paging({session.id: session for session in recent}, len(recent))
+        self._schedule_page(self._paging, PAGE_DELAY)
+
+    def _connects(self, page: tuple[Session, ...]) -> bool:
+        """Whether `page` (newest first) ends the history or reaches a session start seen before."""
+        return len(page) < SESSIONS_PAGE_SIZE or (
+            self._seen_until is not None
+            and min(session.started_at for session in page) <= self._seen_until
+        )
+
+    def _schedule_page(self, paging: _Paging, delay: float) -> None:
+        @callback
+        def _due(_now: datetime) -> None:
+            self._cancel_timer = None
+            self._entry.async_create_background_task(
+                self._hass, self._async_read_page(paging), f"{DOMAIN} session history"
+            )
+
+        self._cancel_timer = async_call_later(self._hass, delay, _due)
+
+    async def _async_read_page(self, paging: _Paging) -> None:
+        client = self._entry.runtime_data.client
+        try:
+            page = await client.get_sessions(limit=SESSIONS_PAGE_SIZE, offset=paging.offset)
+        except JouloRateLimitedError as err:
+            LOGGER.debug("Reading the session history waits %.0f s (rate limited)", err.retry_after)
+            self._schedule_page(paging, max(err.retry_after, MIN_RETRY_DELAY))
+            return
+        except JouloAuthenticationError:
+            # Polling stops for re-authentication too; a new token reloads the entry, which starts over.
+            LOGGER.debug("Reading the session history stopped: the token was refused")
+            return
+        except JouloError as err:
+            LOGGER.debug("Reading the session history waits 10 minutes: %s", err)
+            self._schedule_page(paging, SESSIONS_INTERVAL.total_seconds())
+            return
+        # Newer sessions push older ones to later pages: a session may come twice, never be skipped.
+        paging.sessions.update((session.id, session) for session in page.sessions)
+        if not self._connects(page.sessions):
+            paging.offset += SESSIONS_PAGE_SIZE
+            self._schedule_page(paging, PAGE_DELAY)
+            return
+        self._paging = None
+        # The coordinator's page may be fresher than the history's first one.
+        paging.sessions.update((session.id, session) for session in self._recent() or ())
+        LOGGER.debug("Read the session history: %s sessions", len(paging.sessions))
+        self._import(paging.sessions.values())
+
+    def _import(self, sessions: Iterable[Session]) -> None:
+        """Add the completed sessions not counted yet to their chargers' statistics."""
+        listed = list(sessions)
+        newest = max((session.started_at for session in listed), default=None)
+        if newest is not None and (self._seen_until is None or newest > self._seen_until):
+            self._seen_until = newest
+            self._unsaved = True
+        rows: dict[str, dict[datetime, StatisticData]] = {}
+        names: dict[str, str | None] = {}
+        completed = sorted(
+            (session for session in listed if session.is_completed),
+            key=lambda session: (session.started_at, session.ended_at or session.started_at),
+        )
+        for session in completed:
+            tally = self._tallies.setdefault(session.charger_id, _Tally())
+            if tally.add(session, rows.setdefault(session.charger_id, {})):
+                self._unsaved = True
+                names[session.charger_id] = session.charger_nickname
+        for charger_id, charger_rows in rows.items():
+            if charger_rows:
+                async_add_external_statistics(
+                    self._hass,
+                    self._metadata(charger_id, names.get(charger_id)),
+                    [charger_rows[hour] for hour in sorted(charger_rows)],
+                )
+        if self._unsaved:
+            self._store.async_delay_save(self._saved_data, SAVE_DELAY)
+
+    def _metadata(self, charger_id: str, nickname: str | None) -> StatisticMetaData:
+        charger = self._entry.runtime_data.chargers.data.get(charger_id)
+        name = (charger.nickname if charger else None) or nickname or f"Charger {charger_id[:8]}"
+        return StatisticMetaData(
+            has_sum=True,
+            mean_type=StatisticMeanType.NONE,
+            name=f"{name} charging energy",
+            source=DOMAIN,
+            statistic_id=statistic_id(charger_id),
+            unit_class=EnergyConverter.UNIT_CLASS,
+            unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        )
+
+    def _saved_data(self) -> StoredStatistics:
+        self._unsaved = False
+        return self._to_store()
+
+    def _to_store(self) -> StoredStatistics:
+        return StoredStatistics(
+            seen_until=self._seen_until.isoformat() if self._seen_until else None,
+            chargers={charger_id: tally.to_store() for charger_id, tally in self._tallies.items()},
+        )
+
+
+def _store_key(entry_id: str) -> str:
+    return f"{DOMAIN}.{entry_id}.statistics"
+
+
+async def async_setup_statistics(hass: HomeAssistant, entry: JouloConfigEntry) -> None:
+    """Import the entry's sessions into long-term statistics, when the recorder runs."""
+    if "recorder" not in hass.config.components:
+        return
+    statistics = SessionStatistics(hass, entry)
+    await statistics.async_load()
+    entry.async_on_unload(entry.runtime_data.sessions.async_add_listener(statistics.async_process))
+    entry.async_on_unload(statistics.async_stop)
+    statistics.async_process()
+
+
+async def async_remove_statistics_store(hass: HomeAssistant, entry_id: str) -> None:
+    """Forget how far a removed entry imported; the statistics themselves stay (history)."""
+    await Store[StoredStatistics](hass, STORAGE_VERSION, _store_key(entry_id)).async_remove()

@@ -1,0 +1,522 @@
+"""Charging history in long-term statistics: what the Energy dashboard gets from completed sessions.
+
+Each test reads back what the recorder holds (the statistic's hourly `state` and `sum`, as the Energy
+dashboard does) and counts the requests the simulator received for it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+import itertools
+import logging
+import math
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.recorder.core import Recorder
+from homeassistant.components.recorder.statistics import (
+    list_statistic_ids,
+    statistics_during_period,
+    valid_statistic_id,
+)
+from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.const import UnitOfEnergy
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.recorder import get_instance
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
+
+from custom_components.joulo.const import SESSIONS_PAGE_SIZE
+from custom_components.joulo.statistics import PAGE_DELAY
+from joulo_simulator import (
+    CARPORT_ID,
+    DRIVEWAY_ID,
+    GARAGE_ID,
+    FaultKind,
+    JouloSimulator,
+    SimSession,
+)
+
+from .conftest import advance_time
+
+NOW = datetime(2026, 4, 9, 17, 30, tzinfo=UTC)
+"""A half hour, so the test sessions start in the middle of an hour."""
+CHARGERS = (GARAGE_ID, DRIVEWAY_ID, CARPORT_ID)
+GARAGE_STATISTIC = "joulo:5f0c1a2e_7b3d_4c8e_9a61_2d4f8b0e1c37_energy"
+PAGE_STEP = timedelta(seconds=PAGE_DELAY)
+BACKFILL_TIME = timedelta(minutes=1)
+"""Long enough for the default account's history: one page every `PAGE_DELAY` seconds."""
+POLL_STEP = timedelta(seconds=60)
+SHORT = 5
+"""Sessions per charger kept in tests that are not about reading history."""
+TWO_PAGES = 40
+"""Sessions per charger kept in tests about reading history: 120 in all, two pages."""
+
+type Rows = list[dict[str, Any]]
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(recorder_db_url: str, enable_custom_integrations: None) -> None:
+    """Let Home Assistant load our integration; the recorder's database must come before `hass`."""
+
+
+@pytest.fixture
+def recorder_config() -> dict[str, Any]:
+    """Record no entity states: these tests look at statistics only, and states slow them down."""
+    return {"exclude": {"domains": ["binary_sensor", "event", "sensor"]}}
+
+
+@pytest.fixture(autouse=True)
+def quiet_database_log() -> Iterator[None]:
+    """Do not log every SQL statement (the test plugin does), which would slow these tests down."""
+    logger = logging.getLogger("sqlalchemy.engine")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    yield
+    logger.setLevel(level)
+
+
+@pytest.fixture(autouse=True)
+def frozen_time(freezer: FrozenDateTimeFactory) -> None:
+    """Freeze time at `NOW`; autouse, so it runs before the simulator fixture builds its history."""
+    freezer.move_to(NOW)
+
+
+def statistic_id(charger_id: str) -> str:
+    """The statistic id SPEC gives a charger, with the `-` a statistic id cannot hold as `_`."""
+    return f"joulo:{charger_id.replace('-', '_')}_energy"
+
+
+def completed_kwh(simulator: JouloSimulator, charger_id: str) -> float:
+    """The kWh of a charger's completed sessions, as the simulator has them."""
+    return sum(
+        session.kwh
+        for session in simulator.account().sessions
+        if session.charger_id == charger_id and session.ended_at is not None
+    )
+
+
+def sessions_offsets(simulator: JouloSimulator) -> list[str | None]:
+    """The `offset` of every `/sessions` request so far, in order (None: the first page)."""
+    return [
+        request.query.get("offset")
+        for request in simulator.requests
+        if request.endpoint == "/sessions"
+    ]
+
+
+def keep_newest_sessions(simulator: JouloSimulator, per_charger: int) -> None:
+    """Shorten the default account's history to each charger's newest sessions: fewer rows to import."""
+    account = simulator.account()
+    kept: list[SimSession] = []
+    for charger_id in CHARGERS:
+        own = [session for session in account.sessions if session.charger_id == charger_id]
+        kept += sorted(own, key=lambda session: session.started_at)[-per_charger:]
+    account.sessions[:] = kept
+
+
+async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Set up `entry` and wait until its first refreshes and platforms are done."""
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+async def rows_of(hass: HomeAssistant, charger_id: str) -> Rows:
+    """The hourly rows (start, state, sum) of a charger's statistic, oldest first."""
+    await async_wait_recording_done(hass)
+    found = await get_instance(hass).async_add_executor_job(
+        statistics_during_period,
+        hass,
+        NOW - timedelta(days=400),
+        None,
+        {statistic_id(charger_id)},
+        "hour",
+        None,
+        {"state", "sum"},
+    )
+    return [
+        {
+            "start": datetime.fromtimestamp(row["start"], UTC),
+            "state": row["state"],
+            "sum": row["sum"],
+        }
+        for row in found.get(statistic_id(charger_id), [])
+    ]
+
+
+def total(rows: Rows) -> float:
+    """The statistic's sum: what the Energy dashboard counts up to the last hour."""
+    return rows[-1]["sum"] if rows else 0.0
+
+
+def changed_hours(before: Rows, after: Rows) -> dict[datetime, float]:
+    """How much each hour's state grew from `before` to `after` (new hours from 0)."""
+    old = {row["start"]: row["state"] for row in before}
+    return {
+        row["start"]: round(row["state"] - old.get(row["start"], 0.0), 3)
+        for row in after
+        if row["state"] != old.get(row["start"])
+    }
+
+
+async def backfilled(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, entry: MockConfigEntry
+) -> None:
+    """Set up `entry` and let the history be read."""
+    await set_up(hass, entry)
+    await advance_time(hass, freezer, BACKFILL_TIME, step=PAGE_STEP)
+
+
+async def test_backfill_imports_the_whole_history(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """After first setup each charger's statistic holds its whole history, for a few extra pages."""
+    await backfilled(hass, freezer, mock_config_entry)
+
+    sessions = len(simulator.account().sessions)
+    assert sessions > 3 * SESSIONS_PAGE_SIZE  # the history takes four pages
+    # The sessions poll read the first page; the history only the others, until a short one.
+    assert sessions_offsets(simulator) == [None, "100", "200", "300"]
+    assert math.ceil(sessions / SESSIONS_PAGE_SIZE) == len(sessions_offsets(simulator))
+    for charger_id in CHARGERS:
+        rows = await rows_of(hass, charger_id)
+        assert total(rows) == pytest.approx(completed_kwh(simulator, charger_id), abs=1e-6)
+        assert math.fsum(row["state"] for row in rows) == pytest.approx(total(rows), abs=1e-6)
+        # Hourly: every row starts on the hour, and each adds its state to the sum.
+        assert all(row["start"].minute == row["start"].second == 0 for row in rows)
+        sums = [0.0] + [row["sum"] for row in rows]
+        assert [round(b - a, 3) for a, b in itertools.pairwise(sums)] == [
+            row["state"] for row in rows
+        ]
+
+    # Nothing is read twice: the next hours only poll.
+    await advance_time(hass, freezer, timedelta(hours=1), step=POLL_STEP)
+    assert sessions_offsets(simulator)[4:] == [None] * 6
+
+
+async def test_session_over_three_hours_is_spread_by_the_time_in_each(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """17:30-19:15 at 8 kW: 4 kWh at 17:00, 8 at 18:00, 2 at 19:00; counted once it has ended."""
+    keep_newest_sessions(simulator, SHORT)
+    await set_up(hass, mock_config_entry)
+    simulator.start_session(GARAGE_ID, power_kw=8, duration=timedelta(hours=1, minutes=45))
+    await advance_time(hass, freezer, BACKFILL_TIME, step=PAGE_STEP)
+    before = await rows_of(hass, GARAGE_ID)
+
+    await advance_time(hass, freezer, timedelta(hours=1, minutes=43), step=POLL_STEP)
+    assert await rows_of(hass, GARAGE_ID) == before  # running: not counted yet
+
+    await advance_time(hass, freezer, timedelta(minutes=2), step=POLL_STEP)
+    after = await rows_of(hass, GARAGE_ID)
+    day = NOW.replace(minute=0)
+    assert changed_hours(before, after) == {
+        day: 4.0,
+        day + timedelta(hours=1): 8.0,
+        day + timedelta(hours=2): 2.0,
+    }
+    assert total(after) == pytest.approx(total(before) + 14.0)
+
+
+async def test_new_sessions_are_added_and_share_an_hour(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """Two sessions in one hour, each imported after the sessions refresh that lists it completed."""
+    keep_newest_sessions(simulator, SHORT)
+    await backfilled(hass, freezer, mock_config_entry)
+    before = await rows_of(hass, DRIVEWAY_ID)
+    garage_before = await rows_of(hass, GARAGE_ID)
+    hour = NOW.replace(minute=0)
+
+    first = simulator.start_session(DRIVEWAY_ID, power_kw=6, duration=timedelta(minutes=10))
+    await advance_time(hass, freezer, timedelta(minutes=12), step=POLL_STEP)
+    assert first.kwh == 1.0
+    middle = await rows_of(hass, DRIVEWAY_ID)
+    assert changed_hours(before, middle) == {hour: 1.0}
+    assert total(middle) == pytest.approx(total(before) + 1.0)
+
+    second = simulator.start_session(DRIVEWAY_ID, power_kw=6, duration=timedelta(minutes=5))
+    await advance_time(hass, freezer, timedelta(minutes=7), step=POLL_STEP)
+    assert second.kwh == 0.5
+    after = await rows_of(hass, DRIVEWAY_ID)
+    assert changed_hours(middle, after) == {hour: 0.5}
+    assert after[-1] == {"start": hour, "state": 1.5, "sum": pytest.approx(total(before) + 1.5)}
+    assert await rows_of(hass, GARAGE_ID) == garage_before  # other chargers keep theirs
+
+
+async def test_restart_counts_nothing_twice_and_catches_up(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A reload keeps every sum; a session that ended while unloaded is added after setup."""
+    keep_newest_sessions(simulator, SHORT)
+    await backfilled(hass, freezer, mock_config_entry)
+    simulator.start_session(GARAGE_ID, power_kw=11, duration=timedelta(minutes=30))
+    await advance_time(hass, freezer, timedelta(minutes=32), step=POLL_STEP)
+    rows = {charger_id: await rows_of(hass, charger_id) for charger_id in CHARGERS}
+    assert total(rows[GARAGE_ID]) == pytest.approx(completed_kwh(simulator, GARAGE_ID))
+
+    simulator.clear_requests()
+    assert await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    await advance_time(hass, freezer, BACKFILL_TIME, step=PAGE_STEP)
+    assert {charger_id: await rows_of(hass, charger_id) for charger_id in CHARGERS} == rows
+    assert sessions_offsets(simulator) == [None]  # the history is not read again
+
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    missed = simulator.start_session(GARAGE_ID, power_kw=11, duration=timedelta(minutes=20))
+    await advance_time(hass, freezer, timedelta(minutes=30), step=POLL_STEP)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    after = await rows_of(hass, GARAGE_ID)
+    assert total(after) == pytest.approx(total(rows[GARAGE_ID]) + missed.kwh)
+    assert total(after) == pytest.approx(completed_kwh(simulator, GARAGE_ID))
+
+
+async def test_long_downtime_reads_back_to_what_was_seen(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """More new sessions than one page while unloaded: older pages are read until they meet the known."""
+    keep_newest_sessions(simulator, SHORT)
+    await backfilled(hass, freezer, mock_config_entry)
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    simulator.clear_requests()
+    for _ in range(SESSIONS_PAGE_SIZE + 5):
+        simulator.start_session(CARPORT_ID, power_kw=6, duration=timedelta(minutes=10))
+        freezer.tick(timedelta(minutes=11))
+
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await advance_time(hass, freezer, BACKFILL_TIME, step=PAGE_STEP)
+
+    assert sessions_offsets(simulator) == [None, "100"]
+    for charger_id in CHARGERS:
+        rows = await rows_of(hass, charger_id)
+        assert total(rows) == pytest.approx(completed_kwh(simulator, charger_id), abs=1e-6)
+
+
+async def test_session_without_duration_counts_once_in_its_start_hour(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A session listed with the same start and end puts its kWh in that hour, once."""
+    keep_newest_sessions(simulator, SHORT)
+    await backfilled(hass, freezer, mock_config_entry)
+    before = await rows_of(hass, GARAGE_ID)
+    moment = NOW + timedelta(minutes=5)
+    simulator.account().sessions.append(
+        SimSession(
+            id="zero-length",
+            charger_id=GARAGE_ID,
+            charger_nickname="Garage",
+            started_at=moment,
+            ended_at=moment,
+            mid_certified=True,
+            kwh=2.5,
+        )
+    )
+    # Two sessions refreshes list it.
+    await advance_time(hass, freezer, timedelta(minutes=20), step=POLL_STEP)
+    after = await rows_of(hass, GARAGE_ID)
+    assert changed_hours(before, after) == {NOW.replace(minute=0): 2.5}
+    assert total(after) == pytest.approx(total(before) + 2.5)
+
+
+async def test_rate_limit_pauses_the_history_until_retry_after(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A 429 on a history page holds the reading for its Retry-After; then it completes."""
+    keep_newest_sessions(simulator, TWO_PAGES)
+    await set_up(hass, mock_config_entry)
+    simulator.faults.inject(
+        FaultKind.HTTP_ERROR, endpoint="/sessions", status=429, retry_after="120"
+    )
+
+    await advance_time(hass, freezer, timedelta(minutes=2), step=PAGE_STEP)
+    assert sessions_offsets(simulator) == [None, "100"]  # refused, then nothing
+    assert await rows_of(hass, GARAGE_ID) == []
+
+    await advance_time(hass, freezer, BACKFILL_TIME, step=PAGE_STEP)
+    assert sessions_offsets(simulator) == [None, "100", "100"]
+    for charger_id in CHARGERS:
+        rows = await rows_of(hass, charger_id)
+        assert total(rows) == pytest.approx(completed_kwh(simulator, charger_id), abs=1e-6)
+
+
+async def test_server_error_pauses_the_history_until_the_next_sessions_poll(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A failing history page is asked again at the sessions poll's next turn, ten minutes later.
+
+    A session that starts and ends meanwhile is counted once, with the history.
+    """
+    keep_newest_sessions(simulator, TWO_PAGES)
+    await set_up(hass, mock_config_entry)
+    simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/sessions", status=503)
+    await advance_time(hass, freezer, timedelta(minutes=1), step=PAGE_STEP)
+    assert sessions_offsets(simulator) == [None, "100"]
+
+    simulator.start_session(GARAGE_ID, power_kw=11, duration=timedelta(minutes=5))
+    await advance_time(hass, freezer, timedelta(minutes=8), step=POLL_STEP)
+    # The sessions poll saw the session start and end; the history waits.
+    assert sessions_offsets(simulator) == [None, "100", None, None]
+    assert await rows_of(hass, GARAGE_ID) == []
+
+    await advance_time(hass, freezer, timedelta(minutes=2), step=PAGE_STEP)
+    assert sessions_offsets(simulator) == [None, "100", None, None, "100"]
+    for charger_id in CHARGERS:
+        rows = await rows_of(hass, charger_id)
+        assert total(rows) == pytest.approx(completed_kwh(simulator, charger_id), abs=1e-6)
+
+
+async def test_unload_while_reading_the_history_stops_it(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """An entry unloaded before it read the history asks nothing more; set up again, it reads it."""
+    keep_newest_sessions(simulator, TWO_PAGES)
+    await set_up(hass, mock_config_entry)
+    await advance_time(hass, freezer, PAGE_STEP / 2)
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    await advance_time(hass, freezer, BACKFILL_TIME, step=PAGE_STEP)
+    assert sessions_offsets(simulator) == [None]
+
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await advance_time(hass, freezer, BACKFILL_TIME, step=PAGE_STEP)
+    assert sessions_offsets(simulator) == [None, None, "100"]
+    for charger_id in CHARGERS:
+        rows = await rows_of(hass, charger_id)
+        assert total(rows) == pytest.approx(completed_kwh(simulator, charger_id), abs=1e-6)
+
+
+async def test_refused_token_stops_the_history(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A 401 on a history page stops the reading; re-authentication is asked for."""
+    keep_newest_sessions(simulator, TWO_PAGES)
+    await set_up(hass, mock_config_entry)
+    simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/sessions", status=401)
+
+    await advance_time(hass, freezer, timedelta(minutes=1), step=PAGE_STEP)
+    await advance_time(hass, freezer, timedelta(minutes=15), step=POLL_STEP)
+
+    assert sessions_offsets(simulator) == [None, "100"]
+    assert [flow["context"]["source"] for flow in hass.config_entries.flow.async_progress()] == [
+        SOURCE_REAUTH
+    ]
+    assert await rows_of(hass, GARAGE_ID) == []
+
+
+async def test_statistics_are_listed_in_kwh(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """One valid statistic per charger, in kWh, named after the charger, for the Energy dashboard."""
+    keep_newest_sessions(simulator, SHORT)
+    await backfilled(hass, freezer, mock_config_entry)
+    await async_wait_recording_done(hass)
+
+    listed = await get_instance(hass).async_add_executor_job(list_statistic_ids, hass)
+    joulo = {item["statistic_id"]: item for item in listed if item["source"] == "joulo"}
+    assert set(joulo) == {statistic_id(charger_id) for charger_id in CHARGERS}
+    assert GARAGE_STATISTIC in joulo
+    assert all(valid_statistic_id(statistic) for statistic in joulo)
+    assert {item["name"] for item in joulo.values()} == {
+        "Garage charging energy",
+        "Oprit charging energy",
+        "Carport charging energy",
+    }
+    for item in joulo.values():
+        assert item["statistics_unit_of_measurement"] == UnitOfEnergy.KILO_WATT_HOUR
+        assert item["has_sum"] is True
+
+
+async def test_removing_the_entry_keeps_the_history(
+    recorder_mock: Recorder,
+    *,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Deleting the entry forgets its progress; adding the account again counts nothing twice."""
+    keep_newest_sessions(simulator, SHORT)
+    await backfilled(hass, freezer, mock_config_entry)
+    await advance_time(hass, freezer, timedelta(seconds=30), step=PAGE_STEP)  # the store is written
+    key = f"joulo.{mock_config_entry.entry_id}.statistics"
+    assert set(hass_storage[key]["data"]["chargers"]) == set(CHARGERS)
+    rows = await rows_of(hass, GARAGE_ID)
+
+    assert await hass.config_entries.async_remove(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert key not in hass_storage
+    assert await rows_of(hass, GARAGE_ID) == rows
+
+    again = MockConfigEntry(
+        domain=mock_config_entry.domain,
+        unique_id=mock_config_entry.unique_id,
+        data=dict(mock_config_entry.data),
+    )
+    await backfilled(hass, freezer, again)
+    assert await rows_of(hass, GARAGE_ID) == rows
+    assert total(rows) == pytest.approx(completed_kwh(simulator, GARAGE_ID), abs=1e-6)
+
+
+async def test_without_recorder_nothing_is_imported_or_requested(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Without the recorder the history is never read."""
+    await advance_time(hass, freezer, timedelta(minutes=5), step=POLL_STEP)
+    assert "recorder" not in hass.config.components
+    assert Counter(sessions_offsets(simulator)) == {None: 1}
+    assert f"joulo.{init_integration.entry_id}.statistics" not in hass_storage
