@@ -8,13 +8,13 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult
 from homeassistant.const import CONF_API_TOKEN, CONF_URL
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
 )
-import voluptuous as vol
 
 from .api import (
     DEFAULT_BASE_URL,
@@ -26,9 +26,11 @@ from .api import (
     JouloRateLimitedError,
 )
 from .const import ACCOUNT_DEVICE_NAME, DOMAIN, LOGGER
+from .validation import vol
 
 TOKEN_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+SECTION_ADVANCED = "advanced"
 _BEARER_PREFIX = re.compile(r"^bearer\s+", re.IGNORECASE)
 
 
@@ -43,7 +45,7 @@ class JouloConfigFlow(ConfigFlow, domain=DOMAIN):
     VERSION = 1
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask for the API token (and, in advanced mode, the API URL)."""
+        """Ask for the API token, with the API URL in a collapsed advanced section."""
         errors: dict[str, str] = {}
         if user_input is not None:
             data = self._entry_data(user_input)
@@ -51,7 +53,8 @@ class JouloConfigFlow(ConfigFlow, domain=DOMAIN):
             if not errors:
                 if account is not None and account.id:
                     await self.async_set_unique_id(account.id)
-                    self._abort_if_unique_id_configured()
+                    # The account is known: a token pasted again is the newer one, so keep it.
+                    self._abort_if_unique_id_configured(updates=data)
                 else:
                     self._async_abort_entries_match({CONF_API_TOKEN: data[CONF_API_TOKEN]})
                 return self.async_create_entry(title=_title(account), data=data)
@@ -88,7 +91,7 @@ class JouloConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the token (and, in advanced mode, the API URL) of an existing entry."""
+        """Change the token (and the API URL) of an existing entry, keeping its entities."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -100,7 +103,7 @@ class JouloConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
                 self._schema(entry.data.get(CONF_URL, DEFAULT_BASE_URL)),
-                {CONF_URL: entry.data.get(CONF_URL, DEFAULT_BASE_URL)},
+                {SECTION_ADVANCED: {CONF_URL: entry.data.get(CONF_URL, DEFAULT_BASE_URL)}},
             ),
             errors=errors,
         )
@@ -116,17 +119,28 @@ class JouloConfigFlow(ConfigFlow, domain=DOMAIN):
             return self.async_abort(reason="wrong_account")
         return self.async_update_reload_and_abort(entry, data=data)
 
-    def _schema(self, default_url: str) -> vol.Schema:
-        """The token field, and the URL field in advanced mode."""
-        fields: dict[vol.Marker, Any] = {vol.Required(CONF_API_TOKEN): TOKEN_SELECTOR}
-        if self.show_advanced_options:
-            fields[vol.Required(CONF_URL, default=default_url)] = URL_SELECTOR
-        return vol.Schema(fields)
+    @staticmethod
+    def _schema(default_url: str) -> vol.Schema:
+        """The token field, and the API URL in a collapsed section few users need to open.
 
-    def _entry_data(self, user_input: Mapping[str, Any]) -> dict[str, Any]:
-        """Build entry data from the form: a clean token, and the URL only when one was given."""
+        Home Assistant retired its "advanced mode"; a collapsed section is what it advises instead.
+        """
+        return vol.Schema(
+            {
+                vol.Required(CONF_API_TOKEN): TOKEN_SELECTOR,
+                vol.Required(SECTION_ADVANCED): section(
+                    vol.Schema({vol.Required(CONF_URL, default=default_url): URL_SELECTOR}),
+                    {"collapsed": True},
+                ),
+            }
+        )
+
+    @staticmethod
+    def _entry_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
+        """Build entry data from the form: a clean token, and the URL when one was given."""
         data: dict[str, Any] = {CONF_API_TOKEN: normalize_token(user_input[CONF_API_TOKEN])}
-        if url := str(user_input.get(CONF_URL, "")).strip().rstrip("/"):
+        advanced = user_input.get(SECTION_ADVANCED, {})
+        if url := str(advanced.get(CONF_URL, "")).strip().rstrip("/"):
             data[CONF_URL] = url
         return data
 

@@ -13,6 +13,9 @@ CHARGERS_INTERVAL: Final = timedelta(seconds=60)
 SESSIONS_INTERVAL: Final = timedelta(seconds=600)
 ENERGY_INTERVAL: Final = timedelta(seconds=3600)
 
+# Sessions ending one after another on a large account refresh the totals at most this often.
+ENERGY_REFRESH_COOLDOWN: Final = timedelta(minutes=5)
+
 # How many of the newest sessions one sessions poll reads (the API's maximum page).
 SESSIONS_PAGE_SIZE: Final = 100
 # How long a session that left a charger is looked for in /sessions on every chargers poll.

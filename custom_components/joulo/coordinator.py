@@ -16,7 +16,12 @@ from typing import TYPE_CHECKING
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.debounce import Debouncer
+from homeassistant.helpers.update_coordinator import (
+    REQUEST_REFRESH_DEFAULT_COOLDOWN,
+    DataUpdateCoordinator,
+    UpdateFailed,
+)
 from homeassistant.util import dt as dt_util
 
 from .api import (
@@ -35,6 +40,7 @@ from .const import (
     CHARGERS_INTERVAL,
     DOMAIN,
     ENERGY_INTERVAL,
+    ENERGY_REFRESH_COOLDOWN,
     FINISHED_SESSION_WATCH,
     LOGGER,
     SESSIONS_INTERVAL,
@@ -64,15 +70,10 @@ type JouloConfigEntry = ConfigEntry[JouloRuntimeData]
 
 @dataclass(frozen=True, slots=True)
 class SessionsData:
-    """The newest sessions, and each charger's newest completed session ever seen."""
+    """The newest sessions (and those that just finished), and each charger's newest completed one."""
 
     recent: tuple[Session, ...]
     last_completed: Mapping[str, Session]
-
-    @property
-    def completed_ids(self) -> frozenset[str]:
-        """Ids of the completed sessions among the recent ones."""
-        return frozenset(session.id for session in self.recent if session.is_completed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +119,12 @@ class JouloCoordinator[DataT](DataUpdateCoordinator[DataT]):
         *,
         name: str,
         update_interval: timedelta,
+        refresh_cooldown: timedelta = timedelta(seconds=REQUEST_REFRESH_DEFAULT_COOLDOWN),
     ) -> None:
-        """Poll with `client` every `update_interval`; unchanged data writes no state."""
+        """Poll with `client` every `update_interval`; unchanged data writes no state.
+
+        Refreshes asked for between polls run at once, then at most once per `refresh_cooldown`.
+        """
         super().__init__(
             hass,
             LOGGER,
@@ -127,6 +132,9 @@ class JouloCoordinator[DataT](DataUpdateCoordinator[DataT]):
             name=f"{DOMAIN} {name}",
             update_interval=update_interval,
             always_update=False,
+            request_refresh_debouncer=Debouncer(
+                hass, LOGGER, cooldown=refresh_cooldown.total_seconds(), immediate=True
+            ),
         )
         self.client = client
 
@@ -142,7 +150,14 @@ class JouloEnergyCoordinator(JouloCoordinator[EnergyData]):
 
     def __init__(self, hass: HomeAssistant, entry: JouloConfigEntry, client: JouloClient) -> None:
         """Create the energy coordinator."""
-        super().__init__(hass, entry, client, name="energy", update_interval=ENERGY_INTERVAL)
+        super().__init__(
+            hass,
+            entry,
+            client,
+            name="energy",
+            update_interval=ENERGY_INTERVAL,
+            refresh_cooldown=ENERGY_REFRESH_COOLDOWN,
+        )
         self._account: Account | None = None
         self._account_checked_at: datetime | None = None
 
@@ -173,8 +188,21 @@ class JouloEnergyCoordinator(JouloCoordinator[EnergyData]):
         return self._account
 
 
+@dataclass(frozen=True, slots=True)
+class _FinishedSession:
+    """A session that left its charger and is not listed as completed yet."""
+
+    charger_id: str
+    started_at: datetime | None
+    since: datetime
+
+
 class JouloSessionsCoordinator(JouloCoordinator[SessionsData]):
-    """Polls the newest page of `/sessions` every ten minutes, or at once when asked."""
+    """Polls the newest page of `/sessions` every ten minutes, or at once when asked.
+
+    Sessions the chargers coordinator saw finish are looked up by charger when they are not on the
+    newest page: on an account with many chargers running, the page fills with running sessions.
+    """
 
     def __init__(
         self,
@@ -186,22 +214,46 @@ class JouloSessionsCoordinator(JouloCoordinator[SessionsData]):
         """Create the sessions coordinator; it refreshes `energy` after a session completes."""
         super().__init__(hass, entry, client, name="sessions", update_interval=SESSIONS_INTERVAL)
         self._energy = energy
+        self._finished: dict[str, _FinishedSession] = {}
+
+    @property
+    def awaiting_finished(self) -> bool:
+        """Whether a session that left its charger is still not listed as completed."""
+        now = dt_util.utcnow()
+        self._finished = {
+            session_id: finished
+            for session_id, finished in self._finished.items()
+            if now - finished.since < FINISHED_SESSION_WATCH
+        }
+        return bool(self._finished)
+
+    def watch_finished(self, session_id: str, charger_id: str, started_at: datetime | None) -> None:
+        """Look for this session on every refresh until it is listed as completed."""
+        self._finished[session_id] = _FinishedSession(charger_id, started_at, dt_util.utcnow())
 
     async def _async_update_data(self) -> SessionsData:
         with translate_errors():
             page = await self.client.get_sessions(limit=SESSIONS_PAGE_SIZE)
+            sessions = {session.id: session for session in page.sessions}
+            for session_id, finished in list(self._finished.items()):
+                if session_id not in sessions:
+                    found = await self.client.get_sessions(
+                        charger_id=finished.charger_id, started_from=finished.started_at
+                    )
+                    for session in found.sessions:
+                        sessions.setdefault(session.id, session)
+                if session_id in sessions and sessions[session_id].is_completed:
+                    del self._finished[session_id]
         previous: SessionsData | None = self.data  # None before the first refresh
         last_completed = dict(previous.last_completed) if previous else {}
-        for session in page.sessions:
-            if not session.is_completed:
-                continue
+        for session in sessions.values():
             known = last_completed.get(session.charger_id)
-            if known is None or _ended(session) > _ended(known):
+            if session.is_completed and (known is None or _ended(session) > _ended(known)):
                 last_completed[session.charger_id] = session
-        data = SessionsData(recent=page.sessions, last_completed=last_completed)
-        if previous is not None and data.completed_ids - previous.completed_ids:
+        if previous is not None and last_completed != previous.last_completed:
             self._energy.request_refresh_soon()
-        return data
+        recent = sorted(sessions.values(), key=lambda session: session.started_at, reverse=True)
+        return SessionsData(recent=tuple(recent), last_completed=last_completed)
 
 
 class JouloChargersCoordinator(JouloCoordinator[dict[str, Charger]]):
@@ -217,8 +269,6 @@ class JouloChargersCoordinator(JouloCoordinator[dict[str, Charger]]):
         """Create the chargers coordinator; it steers `sessions`."""
         super().__init__(hass, entry, client, name="chargers", update_interval=CHARGERS_INTERVAL)
         self._sessions = sessions
-        # Sessions that left their charger, by when, until /sessions lists them as completed.
-        self._finished: dict[str, datetime] = {}
 
     async def _async_update_data(self) -> dict[str, Charger]:
         with translate_errors():
@@ -232,24 +282,19 @@ class JouloChargersCoordinator(JouloCoordinator[dict[str, Charger]]):
         previous: Mapping[str, Charger] | None = self.data  # None before the first refresh
         if previous is None:
             return
-        before = _running_session_ids(previous)
-        now_running = _running_session_ids(data)
-        now = dt_util.utcnow()
-        for session_id in before - now_running:
-            self._finished[session_id] = now
-        listed = self._sessions.data.completed_ids if self._sessions.data else frozenset()
-        self._finished = {
-            session_id: since
-            for session_id, since in self._finished.items()
-            if session_id not in listed and now - since < FINISHED_SESSION_WATCH
-        }
-        if self._finished or now_running - before:
+        before = _running_sessions(previous)
+        now_running = _running_sessions(data)
+        for session_id, (charger_id, started_at) in before.items():
+            if session_id not in now_running:
+                self._sessions.watch_finished(session_id, charger_id, started_at)
+        if self._sessions.awaiting_finished or now_running.keys() - before.keys():
             self._sessions.request_refresh_soon()
 
 
-def _running_session_ids(chargers: Mapping[str, Charger]) -> set[str]:
+def _running_sessions(chargers: Mapping[str, Charger]) -> dict[str, tuple[str, datetime | None]]:
+    """The sessions running on the chargers: their charger and start, by session id."""
     return {
-        charger.current_session.id
+        charger.current_session.id: (charger.id, charger.current_session.started_at)
         for charger in chargers.values()
         if charger.current_session is not None
     }

@@ -1,0 +1,444 @@
+"""Setting up, unloading and reloading a Joulo entry, and keeping its devices in step with the account."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+import custom_components.joulo as joulo_init
+from custom_components.joulo.api import JouloClient
+from custom_components.joulo.const import DOMAIN
+from joulo_simulator import (
+    CARPORT_ID,
+    DEMO_TOKEN,
+    GARAGE_ID,
+    FaultKind,
+    JouloSimulator,
+    SimulatorServer,
+)
+from tests.integration.conftest import advance_time
+
+ENDPOINTS = ("/chargers", "/sessions", "/energy", "/me")
+SHORT_TIMEOUT = 0.5
+"""A request timeout (real seconds) for the hang tests: short, but long enough to connect."""
+EURO_SENSORS = ("sensor.joulo_ere_value", "sensor.joulo_ere_price", "sensor.joulo_platform_fee")
+"""The account sensors that need `/me`."""
+TOTAL_SENSORS = (
+    "sensor.joulo_total_energy",
+    "sensor.joulo_total_ere_credits",
+    "sensor.joulo_total_sessions",
+    "sensor.joulo_energy_this_month",
+    "sensor.joulo_ere_credits_this_month",
+)
+"""The account sensors that `/energy` alone feeds."""
+CHARGER_ENTITIES = (
+    "sensor.garage_status",
+    "binary_sensor.garage_charging",
+    "sensor.oprit_energy_meter",
+    "sensor.carport_last_session_energy",
+    "event.garage_charging_session",
+)
+"""A few entities of each charger and coordinator."""
+
+
+async def _set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Add `entry` and try to set it up."""
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+def _reauth_flows(hass: HomeAssistant, entry: MockConfigEntry) -> list[Any]:
+    """The reauth flows in progress for `entry`."""
+    return list(entry.async_get_active_flows(hass, {SOURCE_REAUTH}))
+
+
+def _charger_device(
+    hass: HomeAssistant, entry: MockConfigEntry, charger_id: str
+) -> dr.DeviceEntry | None:
+    """The entry's device of a charger, if there is one."""
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    return next((d for d in devices if (DOMAIN, charger_id) in d.identifiers), None)
+
+
+def _state(hass: HomeAssistant, entity_id: str) -> str:
+    """The state of an entity that must exist."""
+    state = hass.states.get(entity_id)
+    assert state is not None, entity_id
+    return state.state
+
+
+def _entry_state(entry: MockConfigEntry) -> ConfigEntryState:
+    """The entry's state now (a function, so that type checkers do not hold on to an earlier one)."""
+    state: ConfigEntryState = entry.state
+    return state
+
+
+def _is_number(value: str) -> bool:
+    """Whether a state is a number."""
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+# Setup
+
+
+async def test_setup_loads_every_coordinator(
+    hass: HomeAssistant, simulator: JouloSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """Setup reads each endpoint once and gives every kind of entity a value."""
+    await _set_up(hass, mock_config_entry)
+
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert {endpoint: simulator.request_count(endpoint) for endpoint in ENDPOINTS} == dict.fromkeys(
+        ENDPOINTS, 1
+    )
+    for entity_id in (*TOTAL_SENSORS, *EURO_SENSORS):
+        assert _is_number(_state(hass, entity_id)), entity_id
+    assert _state(hass, "sensor.garage_status") == "online"
+    assert _state(hass, "binary_sensor.garage_charging") == "off"
+
+
+@pytest.mark.parametrize(
+    "faults",
+    [
+        pytest.param([{"status": 500}], id="500 everywhere"),
+        pytest.param([{"status": 503, "endpoint": "/chargers"}], id="503 on chargers"),
+        pytest.param([{"status": 502, "endpoint": "/sessions"}], id="502 on sessions"),
+        pytest.param([{"status": 500, "endpoint": "/energy"}], id="500 on energy"),
+        pytest.param([{"status": 429, "endpoint": "/chargers"}], id="429 on chargers"),
+        pytest.param(
+            [{"kind": FaultKind.MALFORMED_JSON, "endpoint": "/energy"}], id="malformed energy"
+        ),
+    ],
+)
+async def test_api_failure_at_setup_retries(
+    hass: HomeAssistant,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+    faults: list[dict[str, Any]],
+) -> None:
+    """An API that fails (not on the token) makes setup retry later, without asking for a new token."""
+    for fault in faults:
+        simulator.faults.inject(fault.pop("kind", FaultKind.HTTP_ERROR), times=None, **fault)
+
+    await _set_up(hass, mock_config_entry)
+
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert _reauth_flows(hass, mock_config_entry) == []
+    assert hass.states.get("sensor.garage_status") is None
+
+
+async def test_setup_retry_recovers_when_the_api_is_back(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """After a failed setup, the entry loads by itself once the API answers again."""
+    simulator.faults.inject(FaultKind.HTTP_ERROR, status=500, times=None)
+    await _set_up(hass, mock_config_entry)
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+
+    simulator.faults.clear()
+    await advance_time(hass, freezer, timedelta(seconds=60), step=timedelta(seconds=30))
+
+    assert _entry_state(mock_config_entry) is ConfigEntryState.LOADED
+    assert _state(hass, "sensor.garage_status") == "online"
+
+
+async def test_stopped_server_at_setup_retries(
+    hass: HomeAssistant, simulator_server: SimulatorServer, mock_config_entry: MockConfigEntry
+) -> None:
+    """An API that cannot be reached at all makes setup retry later."""
+    await simulator_server.stop()
+
+    await _set_up(hass, mock_config_entry)
+
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert _reauth_flows(hass, mock_config_entry) == []
+
+
+async def test_timeout_at_setup_retries(
+    hass: HomeAssistant,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An API that does not answer within the client's timeout makes setup retry later."""
+    monkeypatch.setattr(
+        joulo_init, "JouloClient", partial(JouloClient, request_timeout=SHORT_TIMEOUT)
+    )
+    simulator.faults.inject(FaultKind.HANG, endpoint="/chargers", delay=30.0)
+
+    await _set_up(hass, mock_config_entry)
+
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert simulator.faults.active == []
+
+
+@pytest.mark.parametrize(
+    "faults",
+    [
+        pytest.param([], id="revoked token"),
+        pytest.param([{"status": 401}], id="401 everywhere"),
+        pytest.param([{"status": 403}], id="403 everywhere"),
+        pytest.param([{"status": 401, "endpoint": "/me"}], id="401 on me"),
+        pytest.param(
+            [{"status": 500, "endpoint": "/chargers"}, {"status": 401, "endpoint": "/sessions"}],
+            id="500 on chargers, 401 on sessions",
+        ),
+    ],
+)
+async def test_refused_token_at_setup_asks_for_a_new_one(
+    hass: HomeAssistant,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+    faults: list[dict[str, Any]],
+) -> None:
+    """A refused token fails setup (whatever else failed) and starts re-authentication."""
+    if faults:
+        for fault in faults:
+            simulator.faults.inject(FaultKind.HTTP_ERROR, times=None, **fault)
+    else:
+        simulator.revoke_token(DEMO_TOKEN)
+
+    await _set_up(hass, mock_config_entry)
+
+    assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
+    [flow] = _reauth_flows(hass, mock_config_entry)
+    assert flow["step_id"] == "reauth_confirm"
+    assert hass.states.get("sensor.garage_status") is None
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        pytest.param(None, id="404 (no /me)"),
+        pytest.param({"status": 500}, id="500"),
+        pytest.param({"status": 503}, id="503"),
+        pytest.param({"status": 403}, id="403"),
+        pytest.param({"kind": FaultKind.MALFORMED_JSON}, id="malformed"),
+    ],
+)
+async def test_failing_me_leaves_only_the_euro_sensors_unavailable(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+    fault: dict[str, Any] | None,
+) -> None:
+    """Without `/me` the entry loads; the euro sensors wait for it, everything else has values."""
+    if fault is None:
+        simulator.default_account.me_available = False
+    else:
+        simulator.faults.inject(
+            fault.pop("kind", FaultKind.HTTP_ERROR), endpoint="/me", times=None, **fault
+        )
+
+    await _set_up(hass, mock_config_entry)
+
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert _reauth_flows(hass, mock_config_entry) == []
+    for entity_id in EURO_SENSORS:
+        assert _state(hass, entity_id) == STATE_UNAVAILABLE, entity_id
+    for entity_id in TOTAL_SENSORS:
+        assert _is_number(_state(hass, entity_id)), entity_id
+    for entity_id in CHARGER_ENTITIES:
+        assert _state(hass, entity_id) != STATE_UNAVAILABLE, entity_id
+
+    # `/me` comes back: the next hourly refresh gives the euro sensors their values.
+    simulator.default_account.me_available = True
+    simulator.faults.clear()
+    await advance_time(hass, freezer, timedelta(hours=1), step=timedelta(minutes=10))
+
+    assert _state(hass, "sensor.joulo_ere_price") == "0.87"
+    assert _state(hass, "sensor.joulo_platform_fee") == "12.5"
+    assert _is_number(_state(hass, "sensor.joulo_ere_value"))
+
+
+# Unload and reload
+
+
+async def test_unload_makes_entities_unavailable_and_stops_polling(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """An unloaded entry's entities are unavailable and nothing is requested any more."""
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    assert init_integration.state is ConfigEntryState.NOT_LOADED
+    for entity_id in (*CHARGER_ENTITIES, *TOTAL_SENSORS, *EURO_SENSORS):
+        assert _state(hass, entity_id) == STATE_UNAVAILABLE, entity_id
+
+    simulator.clear_requests()
+    await advance_time(hass, freezer, timedelta(hours=2), step=timedelta(minutes=10))
+    assert simulator.request_count() == 0
+
+
+async def test_reload_sets_the_entry_up_again(
+    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A reload reads the API anew and keeps every entity and device."""
+    entities = {
+        entity.entity_id: entity.unique_id
+        for entity in er.async_entries_for_config_entry(
+            er.async_get(hass), init_integration.entry_id
+        )
+    }
+    devices = {
+        device.id
+        for device in dr.async_entries_for_config_entry(
+            dr.async_get(hass), init_integration.entry_id
+        )
+    }
+    simulator.start_session(GARAGE_ID, power_kw=11.0)
+    simulator.clear_requests()
+
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    assert init_integration.state is ConfigEntryState.LOADED
+    assert {endpoint: simulator.request_count(endpoint) for endpoint in ENDPOINTS} == dict.fromkeys(
+        ENDPOINTS, 1
+    )
+    assert _state(hass, "binary_sensor.garage_charging") == "on"
+    assert {
+        entity.entity_id: entity.unique_id
+        for entity in er.async_entries_for_config_entry(
+            er.async_get(hass), init_integration.entry_id
+        )
+    } == entities
+    assert {
+        device.id
+        for device in dr.async_entries_for_config_entry(
+            dr.async_get(hass), init_integration.entry_id
+        )
+    } == devices
+
+
+# Devices follow the account
+
+
+async def test_renamed_charger_renames_its_device(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A charger renamed in Joulo gets its new name on the next poll; its entity ids stay."""
+    simulator.charger(GARAGE_ID).nickname = "Schuur"
+
+    await advance_time(hass, freezer, timedelta(seconds=60), step=timedelta(seconds=60))
+
+    device = _charger_device(hass, init_integration, GARAGE_ID)
+    assert device is not None
+    assert device.name == "Schuur"
+    assert device.manufacturer == "Easee"
+    assert _state(hass, "sensor.garage_status") == "online"
+
+
+async def test_removed_charger_loses_its_device(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A charger unlinked from the account has its device removed on the next poll."""
+    carport = _charger_device(hass, init_integration, CARPORT_ID)
+    assert carport is not None
+
+    simulator.remove_charger(CARPORT_ID)
+    await advance_time(hass, freezer, timedelta(seconds=60), step=timedelta(seconds=60))
+
+    assert _charger_device(hass, init_integration, CARPORT_ID) is None
+    assert dr.async_get(hass).async_get(carport.id) is None
+    assert er.async_get(hass).async_get("sensor.carport_status") is None
+    assert _charger_device(hass, init_integration, GARAGE_ID) is not None
+
+
+async def test_devices_stay_while_the_api_is_down(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A failing chargers poll removes no device, and the devices are kept in step once it works."""
+    simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/chargers", status=503, times=None)
+    simulator.charger(GARAGE_ID).nickname = "Schuur"
+
+    await advance_time(hass, freezer, timedelta(seconds=60), step=timedelta(seconds=60))
+
+    assert _state(hass, "sensor.garage_status") == STATE_UNAVAILABLE
+    device = _charger_device(hass, init_integration, GARAGE_ID)
+    assert device is not None
+    assert device.name == "Garage"
+    assert _charger_device(hass, init_integration, CARPORT_ID) is not None
+
+    simulator.faults.clear()
+    await advance_time(hass, freezer, timedelta(seconds=60), step=timedelta(seconds=60))
+
+    device = _charger_device(hass, init_integration, GARAGE_ID)
+    assert device is not None
+    assert device.name == "Schuur"
+
+
+async def test_foreign_device_of_the_entry_is_left_alone(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A device of the entry that is no Joulo charger (no Joulo identifier) is neither renamed nor removed."""
+    registry = dr.async_get(hass)
+    foreign = registry.async_get_or_create(
+        config_entry_id=init_integration.entry_id,
+        identifiers={("other_domain", CARPORT_ID)},
+        name="Something else",
+    )
+    simulator.remove_charger(CARPORT_ID)
+
+    await advance_time(hass, freezer, timedelta(seconds=60), step=timedelta(seconds=60))
+
+    assert _charger_device(hass, init_integration, CARPORT_ID) is None
+    kept = registry.async_get(foreign.id)
+    assert kept is not None
+    assert kept.name == "Something else"
+    assert kept in dr.async_entries_for_config_entry(registry, init_integration.entry_id)
+
+
+async def test_removing_the_entry_removes_its_entities_and_devices(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Deleting the account's entry takes its entities and devices with it, and polling stops."""
+    entry_id = init_integration.entry_id
+    assert er.async_entries_for_config_entry(er.async_get(hass), entry_id)
+
+    assert await hass.config_entries.async_remove(entry_id)
+    await hass.async_block_till_done()
+
+    assert hass.config_entries.async_entries(DOMAIN) == []
+    assert er.async_entries_for_config_entry(er.async_get(hass), entry_id) == []
+    assert dr.async_entries_for_config_entry(dr.async_get(hass), entry_id) == []
+    assert hass.states.get("sensor.garage_status") is None
+    simulator.clear_requests()
+    await advance_time(hass, freezer, timedelta(hours=1), step=timedelta(minutes=10))
+    assert simulator.request_count() == 0
