@@ -1,0 +1,594 @@
+# ruff: noqa: INP001  (scripts/ holds stand-alone commands, not a package)
+"""The Home Assistant side of `scripts/develop`: config dir, requirements, onboarding, Joulo entry, check.
+
+Standard library only, except that `requirements` and `prepare` read Home Assistant's own
+constants; run it with the Python of the environment that runs Home Assistant::
+
+    develop_setup.py requirements TEMPLATE        # what Home Assistant will ask for, as a requirements file
+    develop_setup.py prepare CONFIG --port 8123   # write the config dir (idempotent)
+    develop_setup.py setup --url URL --config CONFIG --api-url SIM_URL --token TOKEN [--hass-pid PID]
+    develop_setup.py check --url URL --config CONFIG
+
+`setup` drives Home Assistant over HTTP the way the frontend does: onboarding (owner, analytics,
+integration step), then the Joulo config flow with the simulator's token, and its URL in the form's
+collapsed "Advanced options" section. It is idempotent: on a config dir that is already set up it
+logs in and changes nothing (unless the simulator moved to another port: then the entry goes
+through its reconfigure flow).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterable, Mapping
+import contextlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+import importlib
+import json
+import os
+from pathlib import Path
+import re
+import sys
+import time
+from typing import Any
+import urllib.error
+import urllib.parse
+import urllib.request
+
+REPO = Path(__file__).resolve().parent.parent
+TEMPLATE = Path(__file__).resolve().parent / "develop_config" / "configuration.yaml"
+DOMAIN = "joulo"
+
+# The demo's only user. The server listens on 127.0.0.1 only, where no password is asked (trusted
+# networks); the password matters only to those who pick "Home Assistant local" on the login page.
+OWNER = {"name": "Demo", "username": "demo", "password": "demo", "language": "en"}
+
+# Onboarding's core_config step, when posted, adds sample integrations that need the internet (Met.no,
+# Radio Browser, Google Translate TTS) and a shopping list. Its settings (location, units, currency)
+# come from configuration.yaml here, so a new config dir starts with that step marked done instead.
+ONBOARDING_SEED = {
+    "version": 4,
+    "minor_version": 1,
+    "key": "onboarding",
+    "data": {"done": ["core_config"]},
+}
+ONBOARDING_STEPS = ("user", "core_config", "analytics", "integration")
+
+
+class DevelopError(Exception):
+    """Something the person running `scripts/develop` needs to know about; ends the command."""
+
+
+def say(message: str) -> None:
+    """Print a line of progress."""
+    sys.stdout.write(f"develop: {message}\n")
+    sys.stdout.flush()
+
+
+# --- requirements ------------------------------------------------------------------------------
+
+
+def integration_requirements(template: Path) -> list[str]:
+    """The Python requirements of every integration Home Assistant sets up with this config.
+
+    These are the integrations set up without being configured (`DEFAULT_INTEGRATIONS`), the top-level
+    keys of the configuration, Joulo, and all of their dependencies. Home Assistant would install these
+    itself at its first start, slowly and while starting; this lets them be installed beforehand.
+    """
+    from homeassistant import bootstrap, components  # noqa: PLC0415 - only in the HA environment
+
+    builtin = Path(components.__file__).parent
+    wanted = {
+        *bootstrap.CORE_INTEGRATIONS,
+        *getattr(bootstrap, "DEFAULT_INTEGRATIONS", ()),
+        *re.findall(r"^([a-z0-9_]+):", template.read_text(encoding="utf-8"), re.MULTILINE),
+        DOMAIN,
+    } - {"homeassistant", "logger"}  # configured, but with no manifest requirements worth reading
+    seen: set[str] = set()
+    requirements: set[str] = set()
+    while wanted:
+        domain = wanted.pop()
+        seen.add(domain)
+        manifest_path = (
+            REPO / "custom_components" / DOMAIN / "manifest.json"
+            if domain == DOMAIN
+            else builtin / domain / "manifest.json"
+        )
+        if not manifest_path.is_file():
+            continue
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        requirements.update(manifest.get("requirements", []))
+        wanted.update(set(manifest.get("dependencies", [])) - seen)
+    return sorted(requirements, key=str.lower)
+
+
+def write_requirements(template: Path) -> None:
+    """Print a requirements file: the integrations' requirements under Home Assistant's constraints."""
+    from homeassistant import __file__ as ha_init  # noqa: PLC0415 - only in the HA environment
+
+    constraints = Path(ha_init).parent / "package_constraints.txt"
+    lines = [f"-c {constraints}"] if constraints.is_file() else []
+    sys.stdout.write("\n".join([*lines, *integration_requirements(template)]) + "\n")
+
+
+# --- prepare -----------------------------------------------------------------------------------
+
+
+def link(target: Path, link_path: Path) -> None:
+    """Make `link_path` a relative symlink to `target` (replacing an older symlink)."""
+    if link_path.is_symlink():
+        link_path.unlink()
+    elif link_path.exists():
+        raise DevelopError(f"{link_path} exists and is not a symlink; move it away first")
+    link_path.parent.mkdir(parents=True, exist_ok=True)
+    link_path.symlink_to(os.path.relpath(target, link_path.parent))
+
+
+def link_files(source: Path, target: Path) -> None:
+    """Make `target` a folder of symlinks to the files in `source`, dropping links to removed files.
+
+    Files, not the folder: Home Assistant finds blueprints with `Path.glob("**/*.yaml")`, which does
+    not descend into symlinked folders since Python 3.13.
+    """
+    if target.is_symlink():  # a folder link, as an older scripts/develop made
+        target.unlink()
+    for stale in target.rglob("*") if target.is_dir() else ():
+        if stale.is_symlink() and not stale.exists():
+            stale.unlink()
+    for file in source.rglob("*") if source.is_dir() else ():
+        if file.is_file():
+            link(file, target / file.relative_to(source))
+
+
+def http_storage(storage: Path, port: int) -> None:
+    """Have Home Assistant's HTTP server listen on 127.0.0.1:`port`.
+
+    Since 2026.8 Home Assistant keeps these settings in `.storage/http`; `http:` in YAML is migrated
+    there once, as a trial that must be confirmed in the UI within 5 minutes or is reverted with a
+    restart. So the settings are written to the store directly, as the confirmed ("stable") ones,
+    built with Home Assistant's own schema. Home Assistant must not be running.
+    """
+    http = importlib.import_module("homeassistant.components.http.config")
+    path = storage / http.STORAGE_KEY
+    wanted = {"server_port": port, "server_host": ["127.0.0.1"]}
+    stored: dict[str, Any] = {}
+    if path.exists():
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        stable = stored.get("data", {}).get("stable", {})
+        if all(stable.get(key) == value for key, value in wanted.items()):
+            return
+    meta = ("created_at", "error", "error_message")
+    stable = {k: v for k, v in stored.get("data", {}).get("stable", {}).items() if k not in meta}
+    stable = http.HTTP_STORAGE_SCHEMA({**stable, **wanted})
+    stored = {
+        "version": http.STORAGE_VERSION,
+        "minor_version": http.STORAGE_MINOR_VERSION,
+        "key": http.STORAGE_KEY,
+        "data": {
+            "stable": {
+                **stable,
+                "created_at": datetime.now(UTC).isoformat(),
+                "error": None,
+                "error_message": None,
+            },
+            "pending": None,
+            "yaml_migration_done": True,
+        },
+    }
+    path.write_text(json.dumps(stored, indent=2), encoding="utf-8")
+
+
+def prepare(config: Path, port: int) -> None:
+    """Write or update the config dir: configuration.yaml, links to this checkout, seeded storage.
+
+    configuration.yaml is rewritten from the template every time; what Home Assistant stores itself
+    (`.storage/`, the database, automations made in the UI) is kept, except the HTTP port.
+    """
+    storage = config / ".storage"
+    storage.mkdir(parents=True, exist_ok=True)
+    (config / "configuration.yaml").write_text(
+        TEMPLATE.read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    for name, empty in (("automations.yaml", "[]\n"), ("scripts.yaml", ""), ("scenes.yaml", "")):
+        if not (config / name).exists():
+            (config / name).write_text(empty, encoding="utf-8")
+    link(REPO / "custom_components" / DOMAIN, config / "custom_components" / DOMAIN)
+    link_files(
+        REPO / "blueprints" / "automation" / DOMAIN, config / "blueprints" / "automation" / DOMAIN
+    )
+    if not (storage / "onboarding").exists() and not (storage / "auth").exists():
+        (storage / "onboarding").write_text(json.dumps(ONBOARDING_SEED, indent=2), encoding="utf-8")
+    http_storage(storage, port)
+
+
+# --- HTTP --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Response:
+    """An HTTP response: its status and its body, parsed as JSON when it is JSON."""
+
+    status: int
+    body: Any
+
+
+class HomeAssistant:
+    """A client of Home Assistant's HTTP API, as a browser on this machine would use it."""
+
+    def __init__(self, url: str) -> None:
+        """Talk to the Home Assistant at `url` (its root, e.g. http://127.0.0.1:8123)."""
+        if urllib.parse.urlsplit(url).scheme not in {"http", "https"}:
+            raise DevelopError(f"not an http(s) URL: {url}")
+        self.url = url.rstrip("/")
+        self.client_id = f"{self.url}/"
+        self.token: str | None = None
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        form: Mapping[str, str] | None = None,
+        timeout: float = 30,
+    ) -> Response:
+        """Send one request; HTTP errors are returned as responses, connection errors raised."""
+        headers = {}
+        data = None
+        if json_body is not None:
+            data = json.dumps(json_body).encode()
+            headers["Content-Type"] = "application/json"
+        elif form is not None:
+            data = urllib.parse.urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        request = urllib.request.Request(  # noqa: S310 - the scheme was checked in __init__
+            self.url + path, data=data, headers=headers, method=method
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as reply:  # noqa: S310
+                return Response(reply.status, _parse(reply.read()))
+        except urllib.error.HTTPError as err:
+            return Response(err.code, _parse(err.read()))
+
+    def ok(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Send one request and return its body; any status but 2xx is an error."""
+        response = self.call(method, path, **kwargs)
+        if not 200 <= response.status < 300:  # noqa: PLR2004
+            raise DevelopError(f"{method} {path}: HTTP {response.status}: {response.body}")
+        return response.body
+
+    def wait_until_up(self, timeout: float, hass_pid: int | None) -> None:
+        """Wait until Home Assistant's HTTP server answers.
+
+        `/api/onboarding` answers 200 until onboarding is done, and 404 after.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            with contextlib.suppress(OSError):
+                if self.call("GET", "/api/onboarding", timeout=5).status in {200, 404}:
+                    return
+            if hass_pid is not None and not _alive(hass_pid):
+                raise DevelopError("Home Assistant exited while starting")
+            if time.monotonic() > deadline:
+                raise DevelopError(
+                    f"Home Assistant did not answer at {self.url} in {timeout:.0f} s"
+                )
+            time.sleep(0.5)
+
+    def exchange(self, auth_code: str) -> None:
+        """Trade an authorization code for an access token, and use that from now on."""
+        self.token = None
+        body = self.ok(
+            "POST",
+            "/auth/token",
+            form={
+                "grant_type": "authorization_code",
+                "code": auth_code,
+                "client_id": self.client_id,
+            },
+        )
+        self.token = body["access_token"]
+
+    def login_from_localhost(self, *, strict: bool = True) -> None:
+        """Log in as a browser here does: the trusted-networks flow must finish without a form.
+
+        Not `strict`: when it shows a form (someone added a second user), log in as the owner with
+        the demo password instead.
+        """
+        self.token = None
+        body = self._login_flow(["trusted_networks", None], None)
+        if body.get("type") != "create_entry":
+            if strict:
+                raise DevelopError(f"the login from localhost asked for something: {body}")
+            credentials = {"username": OWNER["username"], "password": OWNER["password"]}
+            body = self._login_flow(["homeassistant", None], credentials)
+            if body.get("type") != "create_entry":
+                raise DevelopError(f"cannot log in as '{OWNER['username']}': {body}")
+        self.exchange(body["result"])
+
+    def _login_flow(self, handler: list[str | None], answer: Mapping[str, str] | None) -> Any:
+        """Start a login flow with `handler`, answer its form with `answer` if given; the result."""
+        body = self.ok(
+            "POST",
+            "/auth/login_flow",
+            json_body={
+                "client_id": self.client_id,
+                "handler": handler,
+                "redirect_uri": f"{self.url}/?auth_callback=1",
+            },
+        )
+        if answer is not None and body.get("type") == "form":
+            body = self.ok(
+                "POST",
+                f"/auth/login_flow/{body['flow_id']}",
+                json_body={**answer, "client_id": self.client_id},
+            )
+        return body
+
+    def wait_until_running(self, timeout: float) -> None:
+        """Wait until Home Assistant has finished starting."""
+        deadline = time.monotonic() + timeout
+        while (state := self.ok("GET", "/api/config")["state"]) != "RUNNING":
+            if time.monotonic() > deadline:
+                raise DevelopError(f"Home Assistant still {state} after {timeout:.0f} s")
+            time.sleep(0.5)
+
+    def entries(self) -> list[dict[str, Any]]:
+        """The config entries of Joulo."""
+        entries: list[dict[str, Any]] = self.ok(
+            "GET", f"/api/config/config_entries/entry?domain={DOMAIN}"
+        )
+        return entries
+
+
+def _parse(raw: bytes) -> Any:
+    """A response body: JSON when it parses, else text."""
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode(errors="replace")
+
+
+def _alive(pid: int) -> bool:
+    """Whether the process `pid` still runs."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+# --- setup -------------------------------------------------------------------------------------
+
+
+def onboard(hass: HomeAssistant) -> None:
+    """Finish onboarding as the frontend would, and leave `hass` logged in as the owner."""
+    response = hass.call("GET", "/api/onboarding")
+    if response.status == 404:  # noqa: PLR2004 - onboarding's views exist only until it is done
+        hass.login_from_localhost(strict=False)
+        return
+    if response.status != 200:  # noqa: PLR2004
+        raise DevelopError(f"GET /api/onboarding: HTTP {response.status}: {response.body}")
+    done = {step["step"] for step in response.body if step["done"]}
+    if "user" in done:
+        hass.login_from_localhost(strict=False)
+    else:
+        body = hass.ok(
+            "POST", "/api/onboarding/users", json_body={**OWNER, "client_id": hass.client_id}
+        )
+        hass.exchange(body["auth_code"])
+        say(f"onboarding: created the owner '{OWNER['username']}'")
+    for step in ONBOARDING_STEPS:
+        if step in done or step == "user":
+            continue
+        body = (
+            {"client_id": hass.client_id, "redirect_uri": f"{hass.url}/?auth_callback=1"}
+            if step == "integration"
+            else {}
+        )
+        hass.ok("POST", f"/api/onboarding/{step}", json_body=body)
+        say(f"onboarding: {step} done")
+
+
+def flow_input(api_url: str, token: str) -> dict[str, Any]:
+    """The user and reconfigure forms' answer: the token, and the URL in the "Advanced options" section."""
+    return {"api_token": token, "advanced": {"url": api_url}}
+
+
+def add_entry(hass: HomeAssistant, api_url: str, token: str) -> dict[str, Any]:
+    """Set up Joulo through its config flow, with the simulator's URL in the advanced section."""
+    flow = hass.ok(
+        "POST",
+        "/api/config/config_entries/flow",
+        json_body={"handler": DOMAIN},
+    )
+    if flow.get("type") != "form" or flow.get("step_id") != "user":
+        raise DevelopError(f"the Joulo config flow did not show its form: {flow}")
+    result = hass.ok(
+        "POST",
+        f"/api/config/config_entries/flow/{flow['flow_id']}",
+        json_body=flow_input(api_url, token),
+    )
+    if result.get("type") != "create_entry":
+        raise DevelopError(f"the Joulo config flow did not create an entry: {result}")
+    entry: dict[str, Any] = result["result"]
+    say(f"config flow: created the entry '{entry['title']}'")
+    return entry
+
+
+def reconfigure(hass: HomeAssistant, entry_id: str, api_url: str, token: str) -> None:
+    """Point the entry at the simulator's URL (a new --sim-port) through the reconfigure flow."""
+    flow = hass.ok(
+        "POST",
+        "/api/config/config_entries/flow",
+        json_body={"handler": DOMAIN, "entry_id": entry_id},
+    )
+    if flow.get("type") != "form" or flow.get("step_id") != "reconfigure":
+        raise DevelopError(f"the Joulo reconfigure flow did not show its form: {flow}")
+    result = hass.ok(
+        "POST",
+        f"/api/config/config_entries/flow/{flow['flow_id']}",
+        json_body=flow_input(api_url, token),
+    )
+    if result.get("reason") != "reconfigure_successful":
+        raise DevelopError(f"the Joulo reconfigure flow failed: {result}")
+    say(f"reconfigure flow: the entry now uses {api_url}")
+
+
+def stored_url(config: Path, entry_id: str) -> str | None:
+    """The API URL that Home Assistant stored for the entry `entry_id`, if any."""
+    path = config / ".storage" / "core.config_entries"
+    if not path.is_file():
+        return None
+    for entry in json.loads(path.read_text(encoding="utf-8"))["data"]["entries"]:
+        if entry["entry_id"] == entry_id:
+            url = entry["data"].get("url")
+            return None if url is None else str(url)
+    return None
+
+
+def wait_until_loaded(hass: HomeAssistant, timeout: float) -> dict[str, Any]:
+    """Wait until the Joulo entry is loaded, and return it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        entries = hass.entries()
+        if entries and entries[0]["state"] == "loaded":
+            return entries[0]
+        if time.monotonic() > deadline:
+            state = entries[0]["state"] if entries else "missing"
+            raise DevelopError(f"the Joulo entry is {state} after {timeout:.0f} s; see the log")
+        time.sleep(0.5)
+
+
+def setup(args: argparse.Namespace) -> None:
+    """Onboard Home Assistant and make sure it has a loaded Joulo entry for the simulator."""
+    hass = HomeAssistant(args.url)
+    hass.wait_until_up(args.timeout, args.hass_pid)
+    onboard(hass)
+    hass.wait_until_running(args.timeout)
+    if not (entries := hass.entries()):
+        add_entry(hass, args.api_url, args.token)
+    elif stored_url(args.config, entry_id := entries[0]["entry_id"]) != args.api_url:
+        reconfigure(hass, entry_id, args.api_url, args.token)
+    entry = wait_until_loaded(hass, args.timeout)
+    say(f"Joulo entry '{entry['title']}' is {entry['state']}")
+
+
+# --- check -------------------------------------------------------------------------------------
+
+
+def log_errors(log: Path) -> list[str]:
+    """The ERROR and CRITICAL lines of Home Assistant's log."""
+    if not log.is_file():
+        return []
+    pattern = re.compile(r"^\S+ \S+ (ERROR|CRITICAL) ")
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    return [line for line in lines if pattern.match(line)]
+
+
+def check(args: argparse.Namespace) -> bool:
+    """Check what a person would see: logged in without a password, Joulo loaded with entities."""
+    hass = HomeAssistant(args.url)
+    problems: list[str] = []
+    hass.login_from_localhost()
+    say("check: logged in from localhost without a password")
+    entries = hass.entries()
+    if len(entries) != 1 or entries[0]["state"] != "loaded":
+        problems.append(f"expected one loaded Joulo entry, got {[e['state'] for e in entries]}")
+    else:
+        say(f"check: entry '{entries[0]['title']}' is loaded")
+    for entity_id in args.entity:
+        response = hass.call("GET", f"/api/states/{entity_id}")
+        if response.status != 200 or response.body["state"] in {"unavailable", "unknown"}:  # noqa: PLR2004
+            problems.append(f"{entity_id}: {response.body}")
+            continue
+        unit = response.body["attributes"].get("unit_of_measurement", "")
+        say(f"check: {entity_id} = {response.body['state']} {unit}".rstrip())
+    count = hass.ok(
+        "POST",
+        "/api/template",
+        json_body={"template": f"{{{{ integration_entities('{DOMAIN}') | count }}}}"},
+    )
+    blank = hass.ok(
+        "POST",
+        "/api/template",
+        json_body={
+            "template": f"{{{{ integration_entities('{DOMAIN}') "
+            "| select('is_state', ['unavailable', 'unknown']) | join(' ') }}"
+        },
+    )
+    blank_ids = str(blank).split()
+    say(f"check: {count} Joulo entities, {len(blank_ids)} of them unavailable or unknown")
+    for entity_id in blank_ids:
+        say(f"check:   {entity_id}")
+    if int(str(count)) == 0:
+        problems.append("no Joulo entities")
+    errors = log_errors(args.config / "home-assistant.log")
+    say(f"check: {len(errors)} errors in home-assistant.log")
+    problems.extend(f"log: {line}" for line in errors)
+    for problem in problems:
+        say(f"check: FAILED: {problem}")
+    return not problems
+
+
+# --- command line ------------------------------------------------------------------------------
+
+
+def parse_args(argv: Iterable[str] | None = None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(prog="develop_setup.py", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    requirements = commands.add_parser("requirements", help="print the integrations' requirements")
+    requirements.add_argument("template", type=Path, nargs="?", default=TEMPLATE)
+
+    prep = commands.add_parser("prepare", help="write the config dir")
+    prep.add_argument("config", type=Path)
+    prep.add_argument("--port", type=int, default=8123)
+
+    run = commands.add_parser("setup", help="onboard and add the Joulo entry")
+    run.add_argument("--url", default="http://127.0.0.1:8123")
+    run.add_argument("--config", type=Path, required=True)
+    run.add_argument("--api-url", required=True, help="the simulator's API base URL")
+    run.add_argument("--token", required=True, help="the simulator's demo token")
+    run.add_argument("--hass-pid", type=int, help="give up when this process ends")
+    run.add_argument("--timeout", type=float, default=300)
+
+    verify = commands.add_parser("check", help="check the running demo")
+    verify.add_argument("--url", default="http://127.0.0.1:8123")
+    verify.add_argument("--config", type=Path, required=True)
+    verify.add_argument(
+        "--entity",
+        action="append",
+        default=["sensor.garage_status", "sensor.joulo_total_energy"],
+        help="an entity that must have a state (repeatable)",
+    )
+    return parser.parse_args(None if argv is None else list(argv))
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    """Run one subcommand; 0 on success."""
+    args = parse_args(argv)
+    try:
+        if args.command == "requirements":
+            write_requirements(args.template)
+        elif args.command == "prepare":
+            prepare(args.config, args.port)
+        elif args.command == "setup":
+            setup(args)
+        elif args.command == "check":
+            return 0 if check(args) else 1
+    except (DevelopError, OSError) as err:
+        sys.stderr.write(f"develop: error: {err}\n")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
