@@ -1,7 +1,8 @@
 """Fixtures of the client tests: a simulator on a manual clock, served on 127.0.0.1, and a client.
 
 The simulator, the client's rate-limit gate and the tests share one `ManualClock`, so a test moves
-time for all of them at once and nothing waits on the wall clock.
+time for all of them at once and nothing waits on the wall clock. The `simulator_server` fixture of
+`tests/conftest.py` serves the `simulator` defined here.
 """
 
 from __future__ import annotations
@@ -30,15 +31,6 @@ def simulator(clock: ManualClock) -> JouloSimulator:
     limit itself make a simulator of their own.
     """
     return JouloSimulator(clock, seed=1, rate_limit=None)
-
-
-@pytest.fixture
-async def simulator_server(
-    socket_enabled: None, simulator: JouloSimulator
-) -> AsyncIterator[SimulatorServer]:
-    """The simulator serving its API over HTTP on a free port of 127.0.0.1."""
-    async with SimulatorServer(simulator) as server:
-        yield server
 
 
 @pytest.fixture

@@ -1,4 +1,7 @@
-"""Fixtures of the integration tests: a config entry for the simulator's default account."""
+"""Fixtures of the integration tests: an entry of the simulator's default account, a frozen clock.
+
+Also snapshots in Home Assistant's format, and `advance_time`, which moves the frozen clock.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +15,36 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.joulo.const import DOMAIN
 from joulo_simulator import DEMO_TOKEN, JouloSimulator, SimulatorServer
+from tests.integration.common import NOW, set_up_entry
 
 
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load our integration in every test."""
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots in `snapshots/` in Home Assistant's format, on every version.
+
+    The newest test plugin's own override of `snapshot` does not take effect, so ask for it here.
+    """
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+def frozen_time(freezer: FrozenDateTimeFactory) -> None:
+    """Freeze time at `NOW`, for the modules that ask for it before any other fixture.
+
+    A module asks with `pytestmark = pytest.mark.usefixtures("frozen_time")`, so the clock stands at
+    `NOW` before the simulator fixture builds its history: the account is the same on every run.
+    """
+    freezer.move_to(NOW)
 
 
 @pytest.fixture
@@ -41,9 +66,7 @@ async def init_integration(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> MockConfigEntry:
     """The default account's entry, set up."""
-    mock_config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up_entry(hass, mock_config_entry)
     return mock_config_entry
 
 

@@ -1,16 +1,20 @@
-"""Helpers of the session tests: what the event entities and the bus announce, and restarts."""
+"""Helpers of the session tests: what the event entities and the bus announce, sessions, restarts."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.event import ATTR_EVENT_TYPE
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, State, callback
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.joulo.announcer import EVENT_SESSION_ENDED, EVENT_SESSION_STARTED
+from joulo_simulator import JouloSimulator, SimSession
+from tests.integration.conftest import advance_time
 
 GARAGE_EVENT = "event.garage_charging_session"
 OPRIT_EVENT = "event.oprit_charging_session"
@@ -26,6 +30,7 @@ ATTRIBUTES = (
     "id_tag",
 )
 """The attributes of every announcement, on the event entity and on the bus."""
+HALF_MINUTE = timedelta(seconds=30)
 
 
 def is_new_event(old: State | None, new: State | None) -> bool:
@@ -120,3 +125,19 @@ async def async_restart_entry(hass: HomeAssistant, entry: MockConfigEntry) -> No
     """Unload the entry and set it up again: a restart of Home Assistant, for the integration."""
     await async_stop_entry(hass, entry)
     await async_start_entry(hass, entry)
+
+
+async def start_session_and_poll(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    charger_id: str,
+    *,
+    power_kw: float = 11.0,
+    id_tag: str | None = None,
+) -> SimSession:
+    """Start a session half a minute from now, then let two minutes of chargers polls see it run."""
+    await advance_time(hass, freezer, HALF_MINUTE, step=HALF_MINUTE)
+    session = simulator.start_session(charger_id, power_kw=power_kw, id_tag=id_tag)
+    await advance_time(hass, freezer, timedelta(minutes=2), step=HALF_MINUTE)
+    return session

@@ -22,6 +22,7 @@ from joulo_simulator import (
     JouloSimulator,
     SimSession,
 )
+from tests.integration.common import set_up_entry
 from tests.integration.conftest import advance_time
 from tests.integration.sessions import (
     GARAGE_EVENT,
@@ -31,6 +32,7 @@ from tests.integration.sessions import (
     async_start_entry,
     async_stop_entry,
     log_sessions,
+    start_session_and_poll,
 )
 
 SECOND = timedelta(seconds=1)
@@ -66,9 +68,7 @@ async def test_restart_between_started_and_ended_and_after_ended(
 ) -> None:
     """A restart while a session runs and another after it ended: one `started`, one `ended`."""
     log = log_sessions(hass)
-    await advance_time(hass, freezer, STEP, step=STEP)
-    session = simulator.start_session(GARAGE_ID)
-    await advance_time(hass, freezer, 2 * MINUTE, step=STEP)
+    session = await start_session_and_poll(hass, freezer, simulator, GARAGE_ID)
     assert log.counts() == {**NOTHING, "entity_started": 1, "bus_started": 1}
 
     await async_restart_entry(hass, init_integration)
@@ -95,9 +95,7 @@ async def test_restart_while_the_session_ends(
 ) -> None:
     """A session that ends while Home Assistant is down is announced as ended once, at setup."""
     log = log_sessions(hass)
-    await advance_time(hass, freezer, STEP, step=STEP)
-    session = simulator.start_session(DRIVEWAY_ID)
-    await advance_time(hass, freezer, 2 * MINUTE, step=STEP)
+    session = await start_session_and_poll(hass, freezer, simulator, DRIVEWAY_ID)
 
     await async_stop_entry(hass, init_integration)
     await advance_time(hass, freezer, timedelta(minutes=20), step=MINUTE)
@@ -178,9 +176,7 @@ async def test_outage_across_the_end_delays_ended(
 ) -> None:
     """A 30-minute outage of the whole API across a session's end: one `ended`, after recovery."""
     log = log_sessions(hass)
-    await advance_time(hass, freezer, STEP, step=STEP)
-    session = simulator.start_session(GARAGE_ID)
-    await advance_time(hass, freezer, 2 * MINUTE, step=STEP)
+    session = await start_session_and_poll(hass, freezer, simulator, GARAGE_ID)
 
     simulator.faults.inject(FaultKind.HTTP_ERROR, status=502, times=None)
     await advance_time(hass, freezer, timedelta(minutes=10), step=MINUTE)
@@ -220,9 +216,7 @@ async def test_history_before_first_setup_is_not_announced(
     assert len(this_week) >= 2
     log = log_sessions(hass)
 
-    mock_config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up_entry(hass, mock_config_entry)
     await advance_time(hass, freezer, timedelta(hours=1), step=MINUTE)
 
     assert log.counts() == NOTHING
@@ -241,9 +235,7 @@ async def test_session_running_at_first_setup_is_announced_when_it_ends(
     session = simulator.start_session(DRIVEWAY_ID)
     await advance_time(hass, freezer, timedelta(minutes=10), step=MINUTE)
     log = log_sessions(hass)
-    mock_config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up_entry(hass, mock_config_entry)
     await advance_time(hass, freezer, timedelta(minutes=30), step=MINUTE)
     assert log.counts() == NOTHING
 
@@ -265,9 +257,7 @@ async def test_announcements_wait_until_home_assistant_has_started(
     startup would reach none of them.
     """
     log = log_sessions(hass)
-    await advance_time(hass, freezer, STEP, step=STEP)
-    session = simulator.start_session(GARAGE_ID)
-    await advance_time(hass, freezer, 2 * MINUTE, step=STEP)
+    session = await start_session_and_poll(hass, freezer, simulator, GARAGE_ID)
     await async_stop_entry(hass, init_integration)
     simulator.end_session(GARAGE_ID)
     await advance_time(hass, freezer, timedelta(minutes=5), step=MINUTE)
@@ -320,9 +310,7 @@ async def test_tag_id_of_a_running_session_is_remembered_for_its_end(
         FaultKind.MISSING_FIELDS, endpoint="/sessions", fields=("id_tag",), times=None
     )
     log = log_sessions(hass)
-    await advance_time(hass, freezer, STEP, step=STEP)
-    simulator.start_session(DRIVEWAY_ID, id_tag="CAFEBABE00000001")
-    await advance_time(hass, freezer, 2 * MINUTE, step=STEP)
+    await start_session_and_poll(hass, freezer, simulator, DRIVEWAY_ID, id_tag="CAFEBABE00000001")
     await async_restart_entry(hass, init_integration)
     simulator.end_session(DRIVEWAY_ID)
     await advance_time(hass, freezer, 2 * MINUTE, step=STEP)
@@ -370,9 +358,7 @@ async def test_session_of_a_removed_charger_is_announced_on_the_bus(
 ) -> None:
     """A charger removed while charging: its session's end still reaches the bus, with its name."""
     log = log_sessions(hass)
-    await advance_time(hass, freezer, STEP, step=STEP)
-    session = simulator.start_session(GARAGE_ID)
-    await advance_time(hass, freezer, 2 * MINUTE, step=STEP)
+    session = await start_session_and_poll(hass, freezer, simulator, GARAGE_ID)
     simulator.remove_charger(GARAGE_ID)
     await advance_time(hass, freezer, 2 * MINUTE, step=STEP)
 

@@ -28,13 +28,14 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.translation import async_get_translations
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-import voluptuous as vol
 
 from custom_components.joulo import config_flow
 from custom_components.joulo.api import JouloClient
 from custom_components.joulo.const import DOMAIN
+from custom_components.joulo.validation import vol
 from joulo_simulator import DEMO_TOKEN, FaultKind, JouloSimulator, SimulatorServer
 
+from .common import state_of, submit_form
 from .conftest import advance_time
 
 UNKNOWN_TOKEN = "joulo_thistokenisnotknownbyjoulo000000"
@@ -103,15 +104,6 @@ async def _start_user_flow(hass: HomeAssistant) -> ConfigFlowResult:
     return await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
 
 
-async def _submit(
-    hass: HomeAssistant, flow_id: str, user_input: dict[str, Any]
-) -> ConfigFlowResult:
-    """Submit a form with `user_input`, and let what it starts finish."""
-    result = await hass.config_entries.flow.async_configure(flow_id, user_input)
-    await hass.async_block_till_done()
-    return result
-
-
 def _entry(result: ConfigFlowResult) -> ConfigEntry[Any]:
     """The entry a flow created."""
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -119,14 +111,7 @@ def _entry(result: ConfigFlowResult) -> ConfigEntry[Any]:
     return entry
 
 
-def _state(hass: HomeAssistant, entity_id: str) -> str:
-    """The state of an entity that must exist."""
-    state = hass.states.get(entity_id)
-    assert state is not None, entity_id
-    return state.state
-
-
-def _registry_snapshot(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any]:
+def _entities_and_devices(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any]:
     """The entry's entities (entity id → unique id) and devices (id → identifiers)."""
     entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
     devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
@@ -194,13 +179,15 @@ async def test_flows_do_not_use_the_retired_advanced_mode(
     """No flow step reads `show_advanced_options`, which newer versions log as deprecated."""
     other = simulator.add_account()
     result = await _start_user_flow(hass)
-    result = await _submit(
+    result = await submit_form(
         hass, result["flow_id"], _answer(UNKNOWN_TOKEN, simulator_server.base_url)
     )
-    result = await _submit(hass, result["flow_id"], _answer(other.token, simulator_server.base_url))
+    result = await submit_form(
+        hass, result["flow_id"], _answer(other.token, simulator_server.base_url)
+    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     result = await init_integration.start_reconfigure_flow(hass)
-    result = await _submit(hass, result["flow_id"], _answer(DEMO_TOKEN, _shown_url(result)))
+    result = await submit_form(hass, result["flow_id"], _answer(DEMO_TOKEN, _shown_url(result)))
     assert result["reason"] == "reconfigure_successful"
 
     messages = [record.getMessage() for record in caplog.records]
@@ -216,7 +203,9 @@ async def test_user_creates_an_entry_for_the_account(
 ) -> None:
     """A good token makes an entry named after the account, which uses the URL of the section."""
     result = await _start_user_flow(hass)
-    result = await _submit(hass, result["flow_id"], _answer(DEMO_TOKEN, simulator_server.base_url))
+    result = await submit_form(
+        hass, result["flow_id"], _answer(DEMO_TOKEN, simulator_server.base_url)
+    )
 
     account = simulator.default_account
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -226,7 +215,7 @@ async def test_user_creates_an_entry_for_the_account(
     assert entry.unique_id == account.id
     assert entry.state is ConfigEntryState.LOADED
     # The entry polls the simulator (where the token works), not Joulo's own API.
-    assert _state(hass, "sensor.garage_status") == "online"
+    assert state_of(hass, "sensor.garage_status") == "online"
     assert simulator.request_count("/chargers") == 2  # the flow's check and the first poll
 
 
@@ -254,7 +243,7 @@ async def test_user_with_the_section_left_closed_stores_the_default_url(
         if section_input == "shown"
         else {CONF_API_TOKEN: DEMO_TOKEN, ADVANCED: {}}
     )
-    result = await _submit(hass, result["flow_id"], user_input)
+    result = await submit_form(hass, result["flow_id"], user_input)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"] == {CONF_API_TOKEN: DEMO_TOKEN, CONF_URL: simulator_server.base_url}
@@ -270,12 +259,12 @@ async def test_user_with_a_blank_url_stores_none_and_uses_the_default(
     monkeypatch.setattr("custom_components.joulo.DEFAULT_BASE_URL", simulator_server.base_url)
     result = await _start_user_flow(hass)
 
-    result = await _submit(hass, result["flow_id"], _answer(DEMO_TOKEN, "  "))
+    result = await submit_form(hass, result["flow_id"], _answer(DEMO_TOKEN, "  "))
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"] == {CONF_API_TOKEN: DEMO_TOKEN}
     assert _entry(result).state is ConfigEntryState.LOADED
-    assert _state(hass, "sensor.garage_status") == "online"
+    assert state_of(hass, "sensor.garage_status") == "online"
 
 
 @pytest.mark.parametrize(
@@ -292,7 +281,7 @@ async def test_user_strips_whitespace_and_a_bearer_prefix(
 ) -> None:
     """A token pasted with whitespace or a `Bearer ` prefix is stored clean, the URL without its `/`."""
     result = await _start_user_flow(hass)
-    result = await _submit(
+    result = await submit_form(
         hass, result["flow_id"], _answer(pasted, f" {simulator_server.base_url}/ ")
     )
 
@@ -335,14 +324,16 @@ async def test_user_error_then_recovery(
         )
     result = await _start_user_flow(hass)
 
-    result = await _submit(hass, result["flow_id"], _answer(token, simulator_server.base_url))
+    result = await submit_form(hass, result["flow_id"], _answer(token, simulator_server.base_url))
 
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
     assert result["errors"] == {"base": error}
     assert not hass.config_entries.async_entries(DOMAIN)
 
-    result = await _submit(hass, result["flow_id"], _answer(DEMO_TOKEN, simulator_server.base_url))
+    result = await submit_form(
+        hass, result["flow_id"], _answer(DEMO_TOKEN, simulator_server.base_url)
+    )
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert _entry(result).unique_id == simulator.default_account.id
@@ -358,7 +349,9 @@ async def test_user_unknown_error_is_logged(
     simulator.faults.inject(FaultKind.MALFORMED_JSON, endpoint="/chargers")
     result = await _start_user_flow(hass)
 
-    result = await _submit(hass, result["flow_id"], _answer(DEMO_TOKEN, simulator_server.base_url))
+    result = await submit_form(
+        hass, result["flow_id"], _answer(DEMO_TOKEN, simulator_server.base_url)
+    )
 
     assert result["errors"] == {"base": "unknown"}
     [record] = [
@@ -385,12 +378,16 @@ async def test_user_timeout_is_cannot_connect(
     simulator.faults.inject(FaultKind.HANG, endpoint="/chargers", delay=30.0)
     result = await _start_user_flow(hass)
 
-    result = await _submit(hass, result["flow_id"], _answer(DEMO_TOKEN, simulator_server.base_url))
+    result = await submit_form(
+        hass, result["flow_id"], _answer(DEMO_TOKEN, simulator_server.base_url)
+    )
 
     assert result["errors"] == {"base": "cannot_connect"}
     assert simulator.faults.active == []  # the hang was used, so the check did reach the API
 
-    result = await _submit(hass, result["flow_id"], _answer(DEMO_TOKEN, simulator_server.base_url))
+    result = await submit_form(
+        hass, result["flow_id"], _answer(DEMO_TOKEN, simulator_server.base_url)
+    )
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
@@ -402,14 +399,16 @@ async def test_user_unreachable_url_is_cannot_connect(
     result = await _start_user_flow(hass)
 
     unreachable = f"http://127.0.0.1:{_free_port()}/functions/v1/api"
-    result = await _submit(hass, result["flow_id"], _answer(DEMO_TOKEN, unreachable))
+    result = await submit_form(hass, result["flow_id"], _answer(DEMO_TOKEN, unreachable))
 
     assert result["errors"] == {"base": "cannot_connect"}
     # The section keeps the URL that was typed, to be corrected.
     assert _url_field(result).description == {"suggested_value": unreachable}
     assert _shown_url(result) == unreachable
 
-    result = await _submit(hass, result["flow_id"], _answer(DEMO_TOKEN, simulator_server.base_url))
+    result = await submit_form(
+        hass, result["flow_id"], _answer(DEMO_TOKEN, simulator_server.base_url)
+    )
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_URL] == simulator_server.base_url
@@ -427,7 +426,9 @@ async def test_user_same_account_and_token_aborts_and_changes_nothing(
     simulator.clear_requests()
 
     result = await _start_user_flow(hass)
-    result = await _submit(hass, result["flow_id"], _answer(DEMO_TOKEN, simulator_server.base_url))
+    result = await submit_form(
+        hass, result["flow_id"], _answer(DEMO_TOKEN, simulator_server.base_url)
+    )
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
@@ -451,12 +452,12 @@ async def test_user_new_token_of_a_configured_account_updates_its_entry(
     entities, which go on working without asking for re-authentication.
     """
     entry = init_integration
-    before = _registry_snapshot(hass, entry)
+    before = _entities_and_devices(hass, entry)
     new_token = simulator.rotate_token(DEMO_TOKEN)
     simulator.clear_requests()
 
     result = await _start_user_flow(hass)
-    result = await _submit(
+    result = await submit_form(
         hass, result["flow_id"], _answer(f"Bearer {new_token}", simulator_server.base_url)
     )
 
@@ -473,9 +474,9 @@ async def test_user_new_token_of_a_configured_account_updates_its_entry(
     assert simulator.request_count("/chargers") == 5
     assert all(request.status == 200 for request in simulator.requests)
     assert not list(entry.async_get_active_flows(hass, {SOURCE_REAUTH}))
-    assert _state(hass, "sensor.garage_status") == "online"
-    assert _state(hass, "sensor.joulo_total_energy") != STATE_UNAVAILABLE
-    assert _registry_snapshot(hass, entry) == before
+    assert state_of(hass, "sensor.garage_status") == "online"
+    assert state_of(hass, "sensor.joulo_total_energy") != STATE_UNAVAILABLE
+    assert _entities_and_devices(hass, entry) == before
 
 
 async def test_user_new_token_of_an_entry_not_loaded_is_stored(
@@ -489,7 +490,9 @@ async def test_user_new_token_of_an_entry_not_loaded_is_stored(
     new_token = simulator.rotate_token(DEMO_TOKEN)
 
     result = await _start_user_flow(hass)
-    result = await _submit(hass, result["flow_id"], _answer(new_token, simulator_server.base_url))
+    result = await submit_form(
+        hass, result["flow_id"], _answer(new_token, simulator_server.base_url)
+    )
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
@@ -512,7 +515,9 @@ async def test_user_another_account_is_added(
     other = simulator.add_account()
 
     result = await _start_user_flow(hass)
-    result = await _submit(hass, result["flow_id"], _answer(other.token, simulator_server.base_url))
+    result = await submit_form(
+        hass, result["flow_id"], _answer(other.token, simulator_server.base_url)
+    )
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == f"Joulo ({other.name})"
@@ -528,7 +533,9 @@ async def test_user_without_me_identifies_the_entry_by_token(
     simulator.default_account.me_available = False
 
     result = await _start_user_flow(hass)
-    result = await _submit(hass, result["flow_id"], _answer(DEMO_TOKEN, simulator_server.base_url))
+    result = await submit_form(
+        hass, result["flow_id"], _answer(DEMO_TOKEN, simulator_server.base_url)
+    )
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Joulo"
@@ -536,7 +543,7 @@ async def test_user_without_me_identifies_the_entry_by_token(
     assert _entry(result).state is ConfigEntryState.LOADED
 
     result = await _start_user_flow(hass)
-    result = await _submit(
+    result = await submit_form(
         hass, result["flow_id"], _answer(f" Bearer {DEMO_TOKEN}", simulator_server.base_url)
     )
 
@@ -553,13 +560,15 @@ async def test_user_failing_me_does_not_block_setup(
     simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/me", status=status)
 
     result = await _start_user_flow(hass)
-    result = await _submit(hass, result["flow_id"], _answer(DEMO_TOKEN, simulator_server.base_url))
+    result = await submit_form(
+        hass, result["flow_id"], _answer(DEMO_TOKEN, simulator_server.base_url)
+    )
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Joulo"
     assert _entry(result).unique_id is None
     assert _entry(result).state is ConfigEntryState.LOADED
-    assert _state(hass, "sensor.joulo_total_energy") != STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.joulo_total_energy") != STATE_UNAVAILABLE
 
 
 # Reauth
@@ -573,7 +582,7 @@ async def test_reauth_with_a_new_token_of_the_account(
 ) -> None:
     """A new token of the same account replaces the old one; the entry reloads and keeps its entities."""
     entry = init_integration
-    before = _registry_snapshot(hass, entry)
+    before = _entities_and_devices(hass, entry)
     new_token = simulator.rotate_token(DEMO_TOKEN)
 
     result = await entry.start_reauth_flow(hass)
@@ -586,7 +595,7 @@ async def test_reauth_with_a_new_token_of_the_account(
     assert _input_type(schema, CONF_API_TOKEN) == "password"
 
     simulator.clear_requests()
-    result = await _submit(hass, result["flow_id"], {CONF_API_TOKEN: f"Bearer {new_token}\n"})
+    result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: f"Bearer {new_token}\n"})
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
@@ -595,8 +604,8 @@ async def test_reauth_with_a_new_token_of_the_account(
     # Reloaded: the check's request and the setup's first poll, both with the new token.
     assert simulator.request_count("/chargers") == 2
     assert all(request.status == 200 for request in simulator.requests)
-    assert _registry_snapshot(hass, entry) == before
-    assert _state(hass, "sensor.garage_status") == "online"
+    assert _entities_and_devices(hass, entry) == before
+    assert state_of(hass, "sensor.garage_status") == "online"
     assert hass.config_entries.async_entries(DOMAIN) == [entry]
 
 
@@ -609,7 +618,7 @@ async def test_reauth_with_a_token_of_another_account_aborts(
     other = simulator.add_account()
 
     result = await entry.start_reauth_flow(hass)
-    result = await _submit(hass, result["flow_id"], {CONF_API_TOKEN: other.token})
+    result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: other.token})
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "wrong_account"
@@ -624,18 +633,18 @@ async def test_reauth_error_then_recovery(
     new_token = simulator.rotate_token(DEMO_TOKEN)
 
     result = await entry.start_reauth_flow(hass)
-    result = await _submit(hass, result["flow_id"], {CONF_API_TOKEN: UNKNOWN_TOKEN})
+    result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: UNKNOWN_TOKEN})
 
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reauth_confirm"
     assert result["errors"] == {"base": "invalid_auth"}
 
     simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/chargers", status=503)
-    result = await _submit(hass, result["flow_id"], {CONF_API_TOKEN: new_token})
+    result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: new_token})
 
     assert result["errors"] == {"base": "cannot_connect"}
 
-    result = await _submit(hass, result["flow_id"], {CONF_API_TOKEN: new_token})
+    result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: new_token})
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
@@ -651,7 +660,7 @@ async def test_reauth_without_me_takes_the_working_token(
     simulator.default_account.me_available = False
 
     result = await entry.start_reauth_flow(hass)
-    result = await _submit(hass, result["flow_id"], {CONF_API_TOKEN: new_token})
+    result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: new_token})
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
@@ -671,7 +680,7 @@ async def test_reauth_of_an_entry_without_unique_id(
     new_token = simulator.rotate_token(DEMO_TOKEN)
 
     result = await entry.start_reauth_flow(hass)
-    result = await _submit(hass, result["flow_id"], {CONF_API_TOKEN: new_token})
+    result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: new_token})
 
     assert result["reason"] == "reauth_successful"
     assert entry.data[CONF_API_TOKEN] == new_token
@@ -688,7 +697,7 @@ async def test_reconfigure_the_token(
 ) -> None:
     """A new token of the account replaces the old one in place; the URL, entities and devices stay."""
     entry = init_integration
-    before = _registry_snapshot(hass, entry)
+    before = _entities_and_devices(hass, entry)
     new_token = simulator.rotate_token(DEMO_TOKEN)
 
     result = await entry.start_reconfigure_flow(hass)
@@ -703,14 +712,16 @@ async def test_reconfigure_the_token(
     assert _url_field(result).description == {"suggested_value": simulator_server.base_url}
     assert _url_field(result).default() == simulator_server.base_url
 
-    result = await _submit(hass, result["flow_id"], _answer(f"  {new_token} ", _shown_url(result)))
+    result = await submit_form(
+        hass, result["flow_id"], _answer(f"  {new_token} ", _shown_url(result))
+    )
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert entry.data == {CONF_API_TOKEN: new_token, CONF_URL: simulator_server.base_url}
     assert entry.state is ConfigEntryState.LOADED
-    assert _registry_snapshot(hass, entry) == before
-    assert _state(hass, "sensor.garage_status") == "online"
+    assert _entities_and_devices(hass, entry) == before
+    assert state_of(hass, "sensor.garage_status") == "online"
     assert hass.config_entries.async_entries(DOMAIN) == [entry]
 
 
@@ -721,7 +732,7 @@ async def test_reconfigure_with_the_section_empty_keeps_the_url(
     entry = init_integration
 
     result = await entry.start_reconfigure_flow(hass)
-    result = await _submit(hass, result["flow_id"], {CONF_API_TOKEN: DEMO_TOKEN, ADVANCED: {}})
+    result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: DEMO_TOKEN, ADVANCED: {}})
 
     assert result["reason"] == "reconfigure_successful"
     assert entry.data == {CONF_API_TOKEN: DEMO_TOKEN, CONF_URL: simulator_server.base_url}
@@ -737,20 +748,20 @@ async def test_reconfigure_the_url(
 ) -> None:
     """A URL changed in the section is stored; the entry then talks to the new URL only."""
     entry = init_integration
-    before = _registry_snapshot(hass, entry)
+    before = _entities_and_devices(hass, entry)
 
     result = await entry.start_reconfigure_flow(hass)
 
     assert _shown_url(result) == simulator_server.base_url
 
-    result = await _submit(
+    result = await submit_form(
         hass, result["flow_id"], _answer(DEMO_TOKEN, f"{second_server.base_url}/")
     )
 
     assert result["reason"] == "reconfigure_successful"
     assert entry.data == {CONF_API_TOKEN: DEMO_TOKEN, CONF_URL: second_server.base_url}
     assert entry.state is ConfigEntryState.LOADED
-    assert _registry_snapshot(hass, entry) == before
+    assert _entities_and_devices(hass, entry) == before
 
     # The old URL is gone; a reload still works, through the new one.
     await simulator_server.stop()
@@ -758,7 +769,7 @@ async def test_reconfigure_the_url(
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
-    assert _state(hass, "sensor.garage_status") == "online"
+    assert state_of(hass, "sensor.garage_status") == "online"
     assert simulator.request_count("/chargers") == 1
 
     # A next reconfigure form shows the new URL.
@@ -775,7 +786,7 @@ async def test_reconfigure_with_a_token_of_another_account_aborts(
     other = simulator.add_account()
 
     result = await entry.start_reconfigure_flow(hass)
-    result = await _submit(hass, result["flow_id"], _answer(other.token, _shown_url(result)))
+    result = await submit_form(hass, result["flow_id"], _answer(other.token, _shown_url(result)))
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "wrong_account"
@@ -804,13 +815,13 @@ async def test_reconfigure_error_then_recovery(
 
     result = await entry.start_reconfigure_flow(hass)
     url = _shown_url(result)
-    result = await _submit(hass, result["flow_id"], _answer(DEMO_TOKEN, url))
+    result = await submit_form(hass, result["flow_id"], _answer(DEMO_TOKEN, url))
 
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reconfigure"
     assert result["errors"] == {"base": error}
     assert _shown_url(result) == url
 
-    result = await _submit(hass, result["flow_id"], _answer(DEMO_TOKEN, url))
+    result = await submit_form(hass, result["flow_id"], _answer(DEMO_TOKEN, url))
 
     assert result["reason"] == "reconfigure_successful"

@@ -31,6 +31,7 @@ from custom_components.joulo.const import (
 )
 from joulo_simulator import GARAGE_ID, Fault, JouloSimulator, RecordedRequest, SimulatorServer
 
+from .common import state_of, try_set_up_entry
 from .conftest import advance_time
 
 pytestmark = pytest.mark.freeze_time("2026-04-09T10:00:00+00:00")
@@ -54,13 +55,6 @@ ACCOUNT_ENTITIES = ("sensor.joulo_ere_value", "sensor.joulo_ere_price", "sensor.
 WATCHED = (*CHARGER_ENTITIES, *SESSION_ENTITIES, *ENERGY_ENTITIES, *ACCOUNT_ENTITIES)
 
 
-def state_of(hass: HomeAssistant, entity_id: str) -> str:
-    """The state of `entity_id`, which must exist."""
-    state = hass.states.get(entity_id)
-    assert state is not None, f"no entity {entity_id}"
-    return state.state
-
-
 def states(hass: HomeAssistant, entity_ids: tuple[str, ...] = WATCHED) -> dict[str, str]:
     """The state of each of `entity_ids`."""
     return {entity_id: state_of(hass, entity_id) for entity_id in entity_ids}
@@ -77,13 +71,6 @@ def assert_no_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
         r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR and r.exc_info
     ] == []
     assert messages(caplog, "Unexpected error") == []
-
-
-async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Set up `entry` and wait for its first refreshes and platforms."""
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
 
 
 # Outages
@@ -363,7 +350,7 @@ async def test_partial_answer_while_charging(
 ) -> None:
     """A running session without its kWh reads unknown, not 0: a drop to 0 would look like a reset."""
     simulator.start_session(GARAGE_ID, power_kw=11.0)
-    await set_up(hass, mock_config_entry)
+    await try_set_up_entry(hass, mock_config_entry)
     await advance_time(hass, freezer, timedelta(minutes=30), step=MINUTE)
     assert state_of(hass, "sensor.garage_session_energy") == "5.5"
 
@@ -389,7 +376,7 @@ async def test_account_missing_leaves_only_the_euro_sensors_unavailable(
 ) -> None:
     """Without `/me` (404) setup succeeds; the euro sensors wait until the account can be read."""
     simulator.account().me_available = False
-    await set_up(hass, mock_config_entry)
+    await try_set_up_entry(hass, mock_config_entry)
 
     assert mock_config_entry.state is ConfigEntryState.LOADED
     assert set(states(hass, ACCOUNT_ENTITIES).values()) == {STATE_UNAVAILABLE}
@@ -476,7 +463,7 @@ async def test_first_refresh_failures(
     for endpoint, status in faults:
         simulator.faults.inject("http_error", endpoint=endpoint, status=status)
 
-    await set_up(hass, mock_config_entry)
+    await try_set_up_entry(hass, mock_config_entry)
 
     assert mock_config_entry.state is state
     flows = hass.config_entries.flow.async_progress()

@@ -6,7 +6,7 @@ chargers that leave lose them; renamed ones are renamed. Every test starts at th
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -14,21 +14,26 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
-from homeassistant.helpers.device_registry import DeviceEntry, DeviceEntryType
+from homeassistant.helpers.device_registry import DeviceEntryType
 from homeassistant.helpers.entity_registry import RegistryEntryDisabler
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.joulo.const import DOMAIN
 from joulo_simulator import CARPORT_ID, DRIVEWAY_ID, GARAGE_ID, FaultKind, JouloSimulator
+from tests.integration.common import (
+    NOW,
+    ONE_POLL,
+    device_id_of,
+    device_of,
+    set_up_entry,
+    state_of,
+)
 from tests.integration.conftest import advance_time
 
-NOW = datetime(2026, 4, 15, 12, 0, tzinfo=UTC)
-"""When every test starts, on a whole minute."""
-ONE_POLL = timedelta(seconds=60)
-"""The chargers cadence: one step of this length runs exactly one chargers poll."""
+# Every test starts at `NOW`, before the simulator builds its history.
+pytestmark = pytest.mark.usefixtures("frozen_time")
+
 NEW_ID = "0d6e2f4a-8c1b-4d3e-9f5a-7b9c1d3e5f70"
 """A charger the tests link to the account later."""
 CHARGER_ENTITIES = {
@@ -47,32 +52,6 @@ CHARGER_ENTITIES = {
 """The entities every charger has, by platform (key as in the unique id)."""
 
 
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Snapshots in `snapshots/` in Home Assistant's format, on every version.
-
-    The newest test plugin's own override of `snapshot` does not take effect, so ask for it here.
-    """
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
-
-
-@pytest.fixture(autouse=True)
-def frozen_time(freezer: FrozenDateTimeFactory) -> None:
-    """Freeze time at `NOW`; autouse, so it runs before the simulator fixture builds its history."""
-    freezer.move_to(NOW)
-
-
-def _device(hass: HomeAssistant, entry: MockConfigEntry, charger_id: str) -> DeviceEntry | None:
-    """The entry's device of a charger (or of the account, by its key), if there is one."""
-    devices = [
-        device
-        for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
-        if (DOMAIN, charger_id) in device.identifiers
-    ]
-    assert len(devices) <= 1
-    return devices[0] if devices else None
-
-
 def _charger_entity_ids(hass: HomeAssistant, entry: MockConfigEntry, charger_id: str) -> set[str]:
     """The entity ids registered for a charger's unique ids."""
     registry = er.async_get(hass)
@@ -88,13 +67,6 @@ def _expected_entity_ids(name: str) -> set[str]:
     return {
         f"{platform}.{name}_{key}" for platform, keys in CHARGER_ENTITIES.items() for key in keys
     }
-
-
-def _state(hass: HomeAssistant, entity_id: str) -> str:
-    """The state of an entity that must exist."""
-    state = hass.states.get(entity_id)
-    assert state is not None, f"{entity_id} has no state"
-    return state.state
 
 
 def _friendly_name(hass: HomeAssistant, entity_id: str) -> str:
@@ -122,11 +94,11 @@ async def test_devices_snapshot(
         }
     assert dict(sorted(devices.items())) == snapshot
 
-    account = _device(hass, init_integration, str(init_integration.unique_id))
+    account = device_of(hass, init_integration, str(init_integration.unique_id))
     assert account is not None
     assert account.entry_type is DeviceEntryType.SERVICE
     for charger_id in (GARAGE_ID, DRIVEWAY_ID, CARPORT_ID):
-        charger = _device(hass, init_integration, charger_id)
+        charger = device_of(hass, init_integration, charger_id)
         assert charger is not None
         assert charger.via_device_id == account.id
 
@@ -140,17 +112,19 @@ async def test_charger_added_later(
     """A charger linked later gets its device and entities within one poll, without a reload."""
     runtime_data = init_integration.runtime_data
     simulator.add_charger(charger_id=NEW_ID, nickname="Schuur", connection_type="zaptec")
-    assert _device(hass, init_integration, NEW_ID) is None
+    assert device_of(hass, init_integration, NEW_ID) is None
 
     await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
 
-    device = _device(hass, init_integration, NEW_ID)
+    device = device_of(hass, init_integration, NEW_ID)
     assert device is not None
     assert (device.name, device.manufacturer, device.model) == ("Schuur", "Zaptec", None)
-    assert device.via_device_id == _account_device_id(hass, init_integration)
+    assert device.via_device_id == device_id_of(
+        hass, init_integration, str(init_integration.unique_id)
+    )
     assert _charger_entity_ids(hass, init_integration, NEW_ID) == _expected_entity_ids("schuur")
-    assert _state(hass, "sensor.schuur_status") == "online"
-    assert _state(hass, "binary_sensor.schuur_charging") == "off"
+    assert state_of(hass, "sensor.schuur_status") == "online"
+    assert state_of(hass, "binary_sensor.schuur_charging") == "off"
     # Without a meter it has no meter sensors.
     assert hass.states.get("sensor.schuur_energy_meter") is None
     # Not reloaded: the same coordinators serve the new charger.
@@ -174,7 +148,7 @@ async def test_meter_appears_later(
     charger.meter_updated_at = NOW
     await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
 
-    assert float(_state(hass, "sensor.schuur_energy_meter")) == 1234.567
+    assert float(state_of(hass, "sensor.schuur_energy_meter")) == 1234.567
     meter_updated = entity_registry.async_get("sensor.schuur_meter_updated")
     assert meter_updated is not None
     assert meter_updated.disabled_by is RegistryEntryDisabler.INTEGRATION
@@ -198,32 +172,32 @@ async def test_charger_removed_and_back(
     garage_entities = _expected_entity_ids("garage")
     assert _charger_entity_ids(hass, init_integration, GARAGE_ID) == garage_entities
 
-    garage = _device(hass, init_integration, GARAGE_ID)
+    garage = device_of(hass, init_integration, GARAGE_ID)
     assert garage is not None
     simulator.remove_charger(GARAGE_ID)
     await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
 
     assert dr.async_get(hass).async_get(garage.id) is None
-    assert _device(hass, init_integration, GARAGE_ID) is None
+    assert device_of(hass, init_integration, GARAGE_ID) is None
     assert _charger_entity_ids(hass, init_integration, GARAGE_ID) == set()
     for entity_id in garage_entities:
         assert hass.states.get(entity_id) is None, entity_id
     # The others stay.
     for charger_id in (DRIVEWAY_ID, CARPORT_ID):
-        assert _device(hass, init_integration, charger_id) is not None
-    assert _state(hass, "sensor.oprit_status") == "online"
-    assert _device(hass, init_integration, str(init_integration.unique_id)) is not None
+        assert device_of(hass, init_integration, charger_id) is not None
+    assert state_of(hass, "sensor.oprit_status") == "online"
+    assert device_of(hass, init_integration, str(init_integration.unique_id)) is not None
 
     simulator.add_charger(charger_id=GARAGE_ID, nickname="Garage", connection_type="easee")
     await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
 
-    device = _device(hass, init_integration, GARAGE_ID)
+    device = device_of(hass, init_integration, GARAGE_ID)
     assert device is not None
     assert device.name == "Garage"
     assert _charger_entity_ids(hass, init_integration, GARAGE_ID) == garage_entities
-    assert _state(hass, "sensor.garage_status") == "online"
+    assert state_of(hass, "sensor.garage_status") == "online"
     # Its session history is the account's, so its last session is known again.
-    assert _state(hass, "sensor.garage_last_session_energy") != STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.garage_last_session_energy") != STATE_UNAVAILABLE
 
 
 async def test_charger_renamed(
@@ -234,19 +208,19 @@ async def test_charger_renamed(
     init_integration: MockConfigEntry,
 ) -> None:
     """A nickname changed in Joulo renames the device; entity ids and a user's own name stay."""
-    oprit = _device(hass, init_integration, DRIVEWAY_ID)
+    oprit = device_of(hass, init_integration, DRIVEWAY_ID)
     assert oprit is not None
     device_registry.async_update_device(oprit.id, name_by_user="Voordeur")
     simulator.charger(GARAGE_ID).nickname = "Schuur"
     simulator.charger(DRIVEWAY_ID).nickname = "Oprit links"
     await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
 
-    garage = _device(hass, init_integration, GARAGE_ID)
+    garage = device_of(hass, init_integration, GARAGE_ID)
     assert garage is not None
     assert garage.name == "Schuur"
     assert _friendly_name(hass, "sensor.garage_status") == "Schuur Status"
     assert _friendly_name(hass, "sensor.garage_last_session_energy") == "Schuur Last session energy"
-    oprit = _device(hass, init_integration, DRIVEWAY_ID)
+    oprit = device_of(hass, init_integration, DRIVEWAY_ID)
     assert oprit is not None
     assert (oprit.name, oprit.name_by_user) == ("Oprit links", "Voordeur")
     assert _friendly_name(hass, "sensor.oprit_status") == "Voordeur Status"
@@ -275,14 +249,14 @@ async def test_connection_type_changed(
     """A charger connected another way gets the manufacturer (and model) of its new connection."""
     simulator.add_charger(charger_id=NEW_ID, nickname="Schuur", connection_type="tesla")
     await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
-    device = _device(hass, init_integration, NEW_ID)
+    device = device_of(hass, init_integration, NEW_ID)
     assert device is not None
     assert (device.manufacturer, device.model) == ("Joulo", "tesla")
 
     simulator.charger(NEW_ID).connection_type = connection_type
     await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
 
-    device = _device(hass, init_integration, NEW_ID)
+    device = device_of(hass, init_integration, NEW_ID)
     assert device is not None
     assert (device.manufacturer, device.model) == (manufacturer, model)
 
@@ -297,22 +271,20 @@ async def test_chargers_without_nickname(
     simulator.faults.inject(
         FaultKind.MISSING_FIELDS, endpoint="/chargers", fields=["nickname"], times=None
     )
-    mock_config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up_entry(hass, mock_config_entry)
 
-    garage = _device(hass, mock_config_entry, GARAGE_ID)
+    garage = device_of(hass, mock_config_entry, GARAGE_ID)
     assert garage is not None
     assert garage.name == "Charger 5f0c1a2e"
     assert _friendly_name(hass, "sensor.charger_5f0c1a2e_status") == "Charger 5f0c1a2e Status"
-    oprit = _device(hass, mock_config_entry, DRIVEWAY_ID)
+    oprit = device_of(hass, mock_config_entry, DRIVEWAY_ID)
     assert oprit is not None
     assert oprit.name == "Charger 9b2e4d6f"
 
     simulator.faults.clear()
     await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
 
-    garage = _device(hass, mock_config_entry, GARAGE_ID)
+    garage = device_of(hass, mock_config_entry, GARAGE_ID)
     assert garage is not None
     assert garage.name == "Garage"
     assert _friendly_name(hass, "sensor.charger_5f0c1a2e_status") == "Garage Status"
@@ -333,13 +305,13 @@ async def test_devices_survive_an_outage(
         (DRIVEWAY_ID, "oprit"),
         (CARPORT_ID, "carport"),
     ):
-        assert _device(hass, init_integration, charger_id) is not None
+        assert device_of(hass, init_integration, charger_id) is not None
         assert _charger_entity_ids(hass, init_integration, charger_id) >= _expected_entity_ids(name)
-        assert _state(hass, f"sensor.{name}_status") == STATE_UNAVAILABLE
+        assert state_of(hass, f"sensor.{name}_status") == STATE_UNAVAILABLE
 
     simulator.faults.clear()
     await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
-    assert _state(hass, "sensor.garage_status") == "online"
+    assert state_of(hass, "sensor.garage_status") == "online"
 
 
 async def test_other_devices_of_the_entry_are_left_alone(
@@ -359,11 +331,4 @@ async def test_other_devices_of_the_entry_are_left_alone(
     device = device_registry.async_get(other.id)
     assert device is not None
     assert device.name == "Something else"
-    assert _device(hass, init_integration, GARAGE_ID) is not None
-
-
-def _account_device_id(hass: HomeAssistant, entry: MockConfigEntry) -> str:
-    """The id of the account's service device."""
-    account = _device(hass, entry, str(entry.unique_id))
-    assert account is not None
-    return account.id
+    assert device_of(hass, init_integration, GARAGE_ID) is not None

@@ -14,7 +14,6 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
@@ -28,6 +27,7 @@ from joulo_simulator import (
     SimAccount,
     SimulatorServer,
 )
+from tests.integration.common import set_up_entry
 from tests.integration.conftest import advance_time
 
 # The simulator builds its accounts relative to "now": a fixed now makes the diagnostics repeatable.
@@ -37,15 +37,6 @@ REDACTED = "**REDACTED**"
 TOKEN = "joulo_diagnosticstoken0000000000000000"
 CARD_TAG = "CAFEBABE00000001"
 """The TAG id of the small account's running session."""
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Snapshots in `snapshots/`, in Home Assistant's format, on every version.
-
-    The newest test plugin's own override of `snapshot` does not take effect, so it is asked for here.
-    """
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture
@@ -61,13 +52,6 @@ def small_account(simulator: JouloSimulator, freezer: FrozenDateTimeFactory) -> 
     simulator.start_session(garage.id, token=TOKEN, power_kw=7.4, id_tag=CARD_TAG)
     freezer.tick(timedelta(minutes=30))
     return account
-
-
-async def _set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Add `entry` and set it up."""
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
 
 
 def _secrets_absent(diagnostics: dict[str, Any], *secrets: str) -> None:
@@ -92,7 +76,7 @@ async def test_diagnostics_snapshot(
         unique_id=small_account.id,
         data={CONF_API_TOKEN: TOKEN, CONF_URL: simulator_server.base_url},
     )
-    await _set_up(hass, entry)
+    await set_up_entry(hass, entry)
 
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
 
@@ -119,7 +103,7 @@ async def test_diagnostics_of_the_default_account_hide_every_secret(
 ) -> None:
     """A year of history and a live OCPP session: no token, e-mail, name or TAG id in the diagnostics."""
     simulator.start_session(DRIVEWAY_ID, power_kw=11.0)
-    await _set_up(hass, mock_config_entry)
+    await set_up_entry(hass, mock_config_entry)
     account = simulator.default_account
 
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, mock_config_entry)
@@ -140,7 +124,7 @@ async def test_diagnostics_show_the_rate_limit(
     mock_config_entry: MockConfigEntry,
 ) -> None:
     """After a 429, the diagnostics tell until when nothing is sent."""
-    await _set_up(hass, mock_config_entry)
+    await set_up_entry(hass, mock_config_entry)
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, mock_config_entry)
     assert diagnostics["rate_limited_until"] is None
 

@@ -8,12 +8,12 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.event import ATTR_EVENT_TYPE, ATTR_EVENT_TYPES
 from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.joulo.const import DOMAIN
 from joulo_simulator import DEFAULT_ID_TAG, DRIVEWAY_ID, GARAGE_ID, FaultKind, JouloSimulator
+from tests.integration.common import device_id_of
 from tests.integration.conftest import advance_time
 from tests.integration.sessions import (
     ATTRIBUTES,
@@ -21,6 +21,7 @@ from tests.integration.sessions import (
     OPRIT_EVENT,
     async_restart_entry,
     log_sessions,
+    start_session_and_poll,
 )
 
 MINUTE = timedelta(minutes=1)
@@ -58,9 +59,7 @@ async def test_full_session_fires_started_then_ended(
     poll saw; the bus events add the charger's device, id and name.
     """
     log = log_sessions(hass)
-    await advance_time(hass, freezer, HALF_MINUTE, step=HALF_MINUTE)
-    session = simulator.start_session(DRIVEWAY_ID, power_kw=11.0)
-    await advance_time(hass, freezer, 2 * MINUTE, step=HALF_MINUTE)
+    session = await start_session_and_poll(hass, freezer, simulator, DRIVEWAY_ID, power_kw=11.0)
 
     started = hass.states.get(OPRIT_EVENT)
     assert started is not None
@@ -102,13 +101,7 @@ async def test_full_session_fires_started_then_ended(
     assert session.kwh == round(11.0 * (92 + 50 / 60) / 60, 2)
     assert session.kwh > float(last_seen.state)
 
-    device_id = next(
-        device.id
-        for device in dr.async_entries_for_config_entry(
-            dr.async_get(hass), init_integration.entry_id
-        )
-        if (DOMAIN, DRIVEWAY_ID) in device.identifiers
-    )
+    device_id = device_id_of(hass, init_integration, DRIVEWAY_ID)
     charger = {"device_id": device_id, "charger_id": DRIVEWAY_ID, "charger_name": "Oprit"}
     assert log.bus("started") == [
         {**{key: started.attributes[key] for key in ATTRIBUTES}, **charger}

@@ -25,6 +25,7 @@ from joulo_simulator import (
     JouloSimulator,
     SimulatorServer,
 )
+from tests.integration.common import device_of, entry_state, state_of, try_set_up_entry
 from tests.integration.conftest import advance_time
 
 ENDPOINTS = ("/chargers", "/sessions", "/energy", "/me")
@@ -50,37 +51,21 @@ CHARGER_ENTITIES = (
 """A few entities of each charger and coordinator."""
 
 
-async def _set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Add `entry` and try to set it up."""
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-
-
 def _reauth_flows(hass: HomeAssistant, entry: MockConfigEntry) -> list[Any]:
     """The reauth flows in progress for `entry`."""
     return list(entry.async_get_active_flows(hass, {SOURCE_REAUTH}))
 
 
-def _charger_device(
-    hass: HomeAssistant, entry: MockConfigEntry, charger_id: str
-) -> dr.DeviceEntry | None:
-    """The entry's device of a charger, if there is one."""
+def _entities_and_devices(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> tuple[dict[str, str], set[str]]:
+    """The entry's entities (entity id → unique id) and the ids of its devices."""
+    entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
     devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
-    return next((d for d in devices if (DOMAIN, charger_id) in d.identifiers), None)
-
-
-def _state(hass: HomeAssistant, entity_id: str) -> str:
-    """The state of an entity that must exist."""
-    state = hass.states.get(entity_id)
-    assert state is not None, entity_id
-    return state.state
-
-
-def _entry_state(entry: MockConfigEntry) -> ConfigEntryState:
-    """The entry's state now (a function, so that type checkers do not hold on to an earlier one)."""
-    state: ConfigEntryState = entry.state
-    return state
+    return (
+        {entity.entity_id: entity.unique_id for entity in entities},
+        {device.id for device in devices},
+    )
 
 
 def _is_number(value: str) -> bool:
@@ -99,16 +84,16 @@ async def test_setup_loads_every_coordinator(
     hass: HomeAssistant, simulator: JouloSimulator, mock_config_entry: MockConfigEntry
 ) -> None:
     """Setup reads each endpoint once and gives every kind of entity a value."""
-    await _set_up(hass, mock_config_entry)
+    await try_set_up_entry(hass, mock_config_entry)
 
     assert mock_config_entry.state is ConfigEntryState.LOADED
     assert {endpoint: simulator.request_count(endpoint) for endpoint in ENDPOINTS} == dict.fromkeys(
         ENDPOINTS, 1
     )
     for entity_id in (*TOTAL_SENSORS, *EURO_SENSORS):
-        assert _is_number(_state(hass, entity_id)), entity_id
-    assert _state(hass, "sensor.garage_status") == "online"
-    assert _state(hass, "binary_sensor.garage_charging") == "off"
+        assert _is_number(state_of(hass, entity_id)), entity_id
+    assert state_of(hass, "sensor.garage_status") == "online"
+    assert state_of(hass, "binary_sensor.garage_charging") == "off"
 
 
 @pytest.mark.parametrize(
@@ -134,7 +119,7 @@ async def test_api_failure_at_setup_retries(
     for fault in faults:
         simulator.faults.inject(fault.pop("kind", FaultKind.HTTP_ERROR), times=None, **fault)
 
-    await _set_up(hass, mock_config_entry)
+    await try_set_up_entry(hass, mock_config_entry)
 
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
     assert _reauth_flows(hass, mock_config_entry) == []
@@ -149,14 +134,14 @@ async def test_setup_retry_recovers_when_the_api_is_back(
 ) -> None:
     """After a failed setup, the entry loads by itself once the API answers again."""
     simulator.faults.inject(FaultKind.HTTP_ERROR, status=500, times=None)
-    await _set_up(hass, mock_config_entry)
+    await try_set_up_entry(hass, mock_config_entry)
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
 
     simulator.faults.clear()
     await advance_time(hass, freezer, timedelta(seconds=60), step=timedelta(seconds=30))
 
-    assert _entry_state(mock_config_entry) is ConfigEntryState.LOADED
-    assert _state(hass, "sensor.garage_status") == "online"
+    assert entry_state(mock_config_entry) is ConfigEntryState.LOADED
+    assert state_of(hass, "sensor.garage_status") == "online"
 
 
 async def test_stopped_server_at_setup_retries(
@@ -165,7 +150,7 @@ async def test_stopped_server_at_setup_retries(
     """An API that cannot be reached at all makes setup retry later."""
     await simulator_server.stop()
 
-    await _set_up(hass, mock_config_entry)
+    await try_set_up_entry(hass, mock_config_entry)
 
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
     assert _reauth_flows(hass, mock_config_entry) == []
@@ -183,7 +168,7 @@ async def test_timeout_at_setup_retries(
     )
     simulator.faults.inject(FaultKind.HANG, endpoint="/chargers", delay=30.0)
 
-    await _set_up(hass, mock_config_entry)
+    await try_set_up_entry(hass, mock_config_entry)
 
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
     assert simulator.faults.active == []
@@ -215,7 +200,7 @@ async def test_refused_token_at_setup_asks_for_a_new_one(
     else:
         simulator.revoke_token(DEMO_TOKEN)
 
-    await _set_up(hass, mock_config_entry)
+    await try_set_up_entry(hass, mock_config_entry)
 
     assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
     [flow] = _reauth_flows(hass, mock_config_entry)
@@ -248,25 +233,25 @@ async def test_failing_me_leaves_only_the_euro_sensors_unavailable(
             fault.pop("kind", FaultKind.HTTP_ERROR), endpoint="/me", times=None, **fault
         )
 
-    await _set_up(hass, mock_config_entry)
+    await try_set_up_entry(hass, mock_config_entry)
 
     assert mock_config_entry.state is ConfigEntryState.LOADED
     assert _reauth_flows(hass, mock_config_entry) == []
     for entity_id in EURO_SENSORS:
-        assert _state(hass, entity_id) == STATE_UNAVAILABLE, entity_id
+        assert state_of(hass, entity_id) == STATE_UNAVAILABLE, entity_id
     for entity_id in TOTAL_SENSORS:
-        assert _is_number(_state(hass, entity_id)), entity_id
+        assert _is_number(state_of(hass, entity_id)), entity_id
     for entity_id in CHARGER_ENTITIES:
-        assert _state(hass, entity_id) != STATE_UNAVAILABLE, entity_id
+        assert state_of(hass, entity_id) != STATE_UNAVAILABLE, entity_id
 
     # `/me` comes back: the next hourly refresh gives the euro sensors their values.
     simulator.default_account.me_available = True
     simulator.faults.clear()
     await advance_time(hass, freezer, timedelta(hours=1), step=timedelta(minutes=10))
 
-    assert _state(hass, "sensor.joulo_ere_price") == "0.87"
-    assert _state(hass, "sensor.joulo_platform_fee") == "12.5"
-    assert _is_number(_state(hass, "sensor.joulo_ere_value"))
+    assert state_of(hass, "sensor.joulo_ere_price") == "0.87"
+    assert state_of(hass, "sensor.joulo_platform_fee") == "12.5"
+    assert _is_number(state_of(hass, "sensor.joulo_ere_value"))
 
 
 # Unload and reload
@@ -284,7 +269,7 @@ async def test_unload_makes_entities_unavailable_and_stops_polling(
 
     assert init_integration.state is ConfigEntryState.NOT_LOADED
     for entity_id in (*CHARGER_ENTITIES, *TOTAL_SENSORS, *EURO_SENSORS):
-        assert _state(hass, entity_id) == STATE_UNAVAILABLE, entity_id
+        assert state_of(hass, entity_id) == STATE_UNAVAILABLE, entity_id
 
     simulator.clear_requests()
     await advance_time(hass, freezer, timedelta(hours=2), step=timedelta(minutes=10))
@@ -295,18 +280,7 @@ async def test_reload_sets_the_entry_up_again(
     hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
 ) -> None:
     """A reload reads the API anew and keeps every entity and device."""
-    entities = {
-        entity.entity_id: entity.unique_id
-        for entity in er.async_entries_for_config_entry(
-            er.async_get(hass), init_integration.entry_id
-        )
-    }
-    devices = {
-        device.id
-        for device in dr.async_entries_for_config_entry(
-            dr.async_get(hass), init_integration.entry_id
-        )
-    }
+    registered = _entities_and_devices(hass, init_integration)
     simulator.start_session(GARAGE_ID, power_kw=11.0)
     simulator.clear_requests()
 
@@ -317,19 +291,8 @@ async def test_reload_sets_the_entry_up_again(
     assert {endpoint: simulator.request_count(endpoint) for endpoint in ENDPOINTS} == dict.fromkeys(
         ENDPOINTS, 1
     )
-    assert _state(hass, "binary_sensor.garage_charging") == "on"
-    assert {
-        entity.entity_id: entity.unique_id
-        for entity in er.async_entries_for_config_entry(
-            er.async_get(hass), init_integration.entry_id
-        )
-    } == entities
-    assert {
-        device.id
-        for device in dr.async_entries_for_config_entry(
-            dr.async_get(hass), init_integration.entry_id
-        )
-    } == devices
+    assert state_of(hass, "binary_sensor.garage_charging") == "on"
+    assert _entities_and_devices(hass, init_integration) == registered
 
 
 # Devices follow the account
@@ -346,11 +309,11 @@ async def test_renamed_charger_renames_its_device(
 
     await advance_time(hass, freezer, timedelta(seconds=60), step=timedelta(seconds=60))
 
-    device = _charger_device(hass, init_integration, GARAGE_ID)
+    device = device_of(hass, init_integration, GARAGE_ID)
     assert device is not None
     assert device.name == "Schuur"
     assert device.manufacturer == "Easee"
-    assert _state(hass, "sensor.garage_status") == "online"
+    assert state_of(hass, "sensor.garage_status") == "online"
 
 
 async def test_removed_charger_loses_its_device(
@@ -360,16 +323,16 @@ async def test_removed_charger_loses_its_device(
     init_integration: MockConfigEntry,
 ) -> None:
     """A charger unlinked from the account has its device removed on the next poll."""
-    carport = _charger_device(hass, init_integration, CARPORT_ID)
+    carport = device_of(hass, init_integration, CARPORT_ID)
     assert carport is not None
 
     simulator.remove_charger(CARPORT_ID)
     await advance_time(hass, freezer, timedelta(seconds=60), step=timedelta(seconds=60))
 
-    assert _charger_device(hass, init_integration, CARPORT_ID) is None
+    assert device_of(hass, init_integration, CARPORT_ID) is None
     assert dr.async_get(hass).async_get(carport.id) is None
     assert er.async_get(hass).async_get("sensor.carport_status") is None
-    assert _charger_device(hass, init_integration, GARAGE_ID) is not None
+    assert device_of(hass, init_integration, GARAGE_ID) is not None
 
 
 async def test_devices_stay_while_the_api_is_down(
@@ -384,16 +347,16 @@ async def test_devices_stay_while_the_api_is_down(
 
     await advance_time(hass, freezer, timedelta(seconds=60), step=timedelta(seconds=60))
 
-    assert _state(hass, "sensor.garage_status") == STATE_UNAVAILABLE
-    device = _charger_device(hass, init_integration, GARAGE_ID)
+    assert state_of(hass, "sensor.garage_status") == STATE_UNAVAILABLE
+    device = device_of(hass, init_integration, GARAGE_ID)
     assert device is not None
     assert device.name == "Garage"
-    assert _charger_device(hass, init_integration, CARPORT_ID) is not None
+    assert device_of(hass, init_integration, CARPORT_ID) is not None
 
     simulator.faults.clear()
     await advance_time(hass, freezer, timedelta(seconds=60), step=timedelta(seconds=60))
 
-    device = _charger_device(hass, init_integration, GARAGE_ID)
+    device = device_of(hass, init_integration, GARAGE_ID)
     assert device is not None
     assert device.name == "Schuur"
 
@@ -415,7 +378,7 @@ async def test_foreign_device_of_the_entry_is_left_alone(
 
     await advance_time(hass, freezer, timedelta(seconds=60), step=timedelta(seconds=60))
 
-    assert _charger_device(hass, init_integration, CARPORT_ID) is None
+    assert device_of(hass, init_integration, CARPORT_ID) is None
     kept = registry.async_get(foreign.id)
     assert kept is not None
     assert kept.name == "Something else"

@@ -37,6 +37,7 @@ from joulo_simulator import (
     create_app,
 )
 
+from .common import set_up_entry, state_of
 from .conftest import advance_time
 
 STEP = timedelta(seconds=30)
@@ -76,20 +77,6 @@ def listed_as_running(session: SimSession) -> Iterator[None]:
         session.ended_at = ended_at
 
 
-def state_of(hass: HomeAssistant, entity_id: str) -> str:
-    """The state of `entity_id`, which must exist."""
-    state = hass.states.get(entity_id)
-    assert state is not None, f"no entity {entity_id}"
-    return state.state
-
-
-async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Set up `entry` and wait until its first refreshes and platforms are done."""
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-
-
 # The request budget
 
 
@@ -123,7 +110,7 @@ async def test_two_hours_with_a_session_ending(
     move the sessions and energy schedules along, so later polls shift rather than add up.
     """
     simulator.start_session(GARAGE_ID, power_kw=11.0, duration=timedelta(minutes=25))
-    await set_up(hass, mock_config_entry)
+    await set_up_entry(hass, mock_config_entry)
     start = simulator.requests[0].at
 
     await advance_time(hass, freezer, TWO_HOURS, step=STEP)
@@ -450,7 +437,7 @@ async def test_setup_asks_all_endpoints_at_once(
         data={CONF_API_TOKEN: DEMO_TOKEN, CONF_URL: base_url},
     )
 
-    await set_up(hass, entry)
+    await set_up_entry(hass, entry)
 
     assert entry.state is ConfigEntryState.LOADED
     # /me follows /energy; the first three requests were all in flight at once.

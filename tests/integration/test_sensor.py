@@ -7,21 +7,17 @@ default account (and the snapshot of its sensors) is the same on every run.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-import json
+from datetime import timedelta
 import logging
-from typing import Any
 from unittest.mock import PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_API_TOKEN, CONF_URL, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_registry import RegistryEntryDisabler
-from homeassistant.helpers.json import json_dumps
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.joulo.const import DOMAIN
@@ -34,12 +30,12 @@ from joulo_simulator import (
     SimulatorServer,
     ere_credits_for,
 )
+from tests.integration.common import NOW, ONE_POLL, registry_snapshot, set_up_entry, state_of
 from tests.integration.conftest import advance_time
 
-NOW = datetime(2026, 4, 15, 12, 0, tzinfo=UTC)
-"""When every test starts: mid-month (in UTC and in the test's US/Pacific zone), on a whole minute."""
-ONE_POLL = timedelta(seconds=60)
-"""The chargers cadence: one step of this length runs exactly one chargers poll."""
+# Every test starts at `NOW`, before the simulator builds its history.
+pytestmark = pytest.mark.usefixtures("frozen_time")
+
 EMPTY_TOKEN = "joulo_emptyaccount00000000000000000000"
 """The token of an account without chargers or history."""
 
@@ -53,21 +49,6 @@ ACCOUNT_TOTALS = (
 
 
 @pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Snapshots in `snapshots/` in Home Assistant's format, on every version.
-
-    The newest test plugin's own override of `snapshot` does not take effect, so ask for it here.
-    """
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
-
-
-@pytest.fixture(autouse=True)
-def frozen_time(freezer: FrozenDateTimeFactory) -> None:
-    """Freeze time at `NOW`; autouse, so it runs before the simulator fixture builds its history."""
-    freezer.move_to(NOW)
-
-
-@pytest.fixture
 def entity_registry_enabled_by_default() -> Iterator[None]:
     """Register every entity enabled, also those that are disabled by default."""
     with patch(
@@ -78,56 +59,14 @@ def entity_registry_enabled_by_default() -> Iterator[None]:
         yield
 
 
-def _state(hass: HomeAssistant, entity_id: str) -> str:
-    """The state of an entity that must exist."""
-    state = hass.states.get(entity_id)
-    assert state is not None, f"{entity_id} has no state"
-    return state.state
-
-
 def _number(hass: HomeAssistant, entity_id: str) -> float:
     """The numeric state of an entity that must exist."""
-    return float(_state(hass, entity_id))
+    return float(state_of(hass, entity_id))
 
 
 def _totals(hass: HomeAssistant) -> dict[str, float]:
     """The account's totals as the sensors show them."""
     return {entity_id: _number(hass, entity_id) for entity_id in ACCOUNT_TOTALS}
-
-
-def _registry_snapshot(hass: HomeAssistant, entry_id: str, domain: str) -> dict[str, Any]:
-    """The registry entries and states of an entry's entities of one domain, version-independent.
-
-    Only plain JSON values, of the fields that matter to a user, so the snapshot is the same on every
-    supported Home Assistant version.
-    """
-    entity_registry = er.async_get(hass)
-    device_registry = dr.async_get(hass)
-    entries = er.async_entries_for_config_entry(entity_registry, entry_id)
-    result: dict[str, Any] = {}
-    for entry in sorted(entries, key=lambda entry: entry.entity_id):
-        if entry.domain != domain:
-            continue
-        state = hass.states.get(entry.entity_id)
-        assert state is not None, f"{entry.entity_id} has no state"
-        device = device_registry.async_get(entry.device_id) if entry.device_id else None
-        result[entry.entity_id] = {
-            "unique_id": entry.unique_id,
-            "device": device.name if device else None,
-            "has_entity_name": entry.has_entity_name,
-            "translation_key": entry.translation_key,
-            "original_name": entry.original_name,
-            "device_class": entry.device_class,
-            "original_device_class": entry.original_device_class,
-            "unit_of_measurement": entry.unit_of_measurement,
-            "entity_category": entry.entity_category,
-            "disabled_by": entry.disabled_by,
-            "capabilities": entry.capabilities,
-            "state": state.state,
-            "attributes": dict(state.attributes),
-        }
-    converted: dict[str, Any] = json.loads(json_dumps(result))
-    return converted
 
 
 async def test_sensors_snapshot(
@@ -137,7 +76,7 @@ async def test_sensors_snapshot(
     snapshot: SnapshotAssertion,
 ) -> None:
     """Every sensor of the default account, with its registry entry and state, as recorded."""
-    assert _registry_snapshot(hass, init_integration.entry_id, "sensor") == snapshot
+    assert registry_snapshot(hass, init_integration.entry_id, "sensor") == snapshot
 
 
 async def test_meter_updated_is_disabled_by_default(
@@ -149,7 +88,7 @@ async def test_meter_updated_is_disabled_by_default(
     assert entry.disabled_by is RegistryEntryDisabler.INTEGRATION
     assert hass.states.get("sensor.oprit_meter_updated") is None
     # The meter itself is enabled, and only the charger that reports one has it.
-    assert _state(hass, "sensor.oprit_energy_meter") != STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.oprit_energy_meter") != STATE_UNAVAILABLE
     account_id = init_integration.unique_id
     oprit_meter = f"{account_id}_{DRIVEWAY_ID}_energy_meter"
     assert entity_registry.async_get_entity_id("sensor", DOMAIN, oprit_meter) is not None
@@ -168,9 +107,9 @@ async def test_session_starts_grows_and_ends(
     """Sessions on Oprit (OCPP, TAG id) and Garage: live values while they run, final ones after."""
     meter_before = _number(hass, "sensor.oprit_energy_meter")
     totals_before = _totals(hass)
-    assert _state(hass, "binary_sensor.oprit_charging") == "off"
+    assert state_of(hass, "binary_sensor.oprit_charging") == "off"
     assert _number(hass, "sensor.oprit_session_energy") == 0.0
-    assert _state(hass, "sensor.oprit_session_started") == STATE_UNKNOWN
+    assert state_of(hass, "sensor.oprit_session_started") == STATE_UNKNOWN
 
     simulator.start_session(DRIVEWAY_ID, power_kw=11.0)
     simulator.start_session(GARAGE_ID, power_kw=7.4)
@@ -178,13 +117,13 @@ async def test_session_starts_grows_and_ends(
 
     started = NOW.isoformat()
     for charger in ("oprit", "garage"):
-        assert _state(hass, f"binary_sensor.{charger}_charging") == "on"
-        assert _state(hass, f"sensor.{charger}_session_started") == started
+        assert state_of(hass, f"binary_sensor.{charger}_charging") == "on"
+        assert state_of(hass, f"sensor.{charger}_session_started") == started
     assert _number(hass, "sensor.oprit_session_energy") == round(11.0 / 60, 2)  # 0.18
     assert _number(hass, "sensor.garage_session_energy") == round(7.4 / 60, 2)  # 0.12
-    assert _state(hass, "sensor.oprit_active_tag_id") == DEFAULT_ID_TAG
+    assert state_of(hass, "sensor.oprit_active_tag_id") == DEFAULT_ID_TAG
     # Garage (Easee) sends no TAG id.
-    assert _state(hass, "sensor.garage_active_tag_id") == STATE_UNKNOWN
+    assert state_of(hass, "sensor.garage_active_tag_id") == STATE_UNKNOWN
 
     await advance_time(hass, freezer, timedelta(minutes=29), step=ONE_POLL)
 
@@ -200,17 +139,17 @@ async def test_session_starts_grows_and_ends(
     await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
 
     # Within one chargers poll: idle, and the completed session's final values.
-    assert _state(hass, "binary_sensor.oprit_charging") == "off"
+    assert state_of(hass, "binary_sensor.oprit_charging") == "off"
     assert _number(hass, "sensor.oprit_session_energy") == 0.0
-    assert _state(hass, "sensor.oprit_session_started") == STATE_UNKNOWN
-    assert _state(hass, "sensor.oprit_active_tag_id") == STATE_UNKNOWN
+    assert state_of(hass, "sensor.oprit_session_started") == STATE_UNKNOWN
+    assert state_of(hass, "sensor.oprit_active_tag_id") == STATE_UNKNOWN
     assert _number(hass, "sensor.oprit_energy_meter") == round(meter_before + 5.5, 3)
     assert _number(hass, "sensor.oprit_last_session_energy") == 5.5
     assert _number(hass, "sensor.oprit_last_session_ere_credits") == 1.83  # 5.5 x 0.505 x 0.6588
-    assert _state(hass, "sensor.oprit_last_session_ended") == oprit.ended_at.isoformat()
+    assert state_of(hass, "sensor.oprit_last_session_ended") == oprit.ended_at.isoformat()
     _assert_totals_grew(hass, totals_before, kwh=5.5, ere_credits=1.83, sessions=1)
     # Garage charges on.
-    assert _state(hass, "binary_sensor.garage_charging") == "on"
+    assert state_of(hass, "binary_sensor.garage_charging") == "on"
     assert _number(hass, "sensor.garage_session_energy") == round(7.4 * 31 / 60, 2)
 
     totals_between = _totals(hass)
@@ -219,13 +158,13 @@ async def test_session_starts_grows_and_ends(
     assert garage.kwh == 5.55  # 7.4 kW for 45 minutes
     await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
 
-    assert _state(hass, "binary_sensor.garage_charging") == "off"
+    assert state_of(hass, "binary_sensor.garage_charging") == "off"
     assert _number(hass, "sensor.garage_session_energy") == 0.0
-    assert _state(hass, "sensor.garage_session_started") == STATE_UNKNOWN
+    assert state_of(hass, "sensor.garage_session_started") == STATE_UNKNOWN
     assert _number(hass, "sensor.garage_last_session_energy") == 5.55
     assert _number(hass, "sensor.garage_last_session_ere_credits") == ere_credits_for(5.55)
     assert (
-        _state(hass, "sensor.garage_last_session_ended")
+        state_of(hass, "sensor.garage_last_session_ended")
         == (NOW + timedelta(minutes=45)).isoformat()
     )
     _assert_totals_grew(
@@ -261,8 +200,8 @@ async def test_session_on_a_charger_without_mid(
     """A session on a charger without MID shows as its last session, but not in the ERE totals."""
     schuur = simulator.add_charger(nickname="Schuur", connection_type="zaptec", mid_certified=False)
     await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
-    assert _state(hass, "sensor.schuur_last_session_energy") == STATE_UNKNOWN
-    assert _state(hass, "sensor.schuur_last_session_ended") == STATE_UNKNOWN
+    assert state_of(hass, "sensor.schuur_last_session_energy") == STATE_UNKNOWN
+    assert state_of(hass, "sensor.schuur_last_session_ended") == STATE_UNKNOWN
     totals_before = _totals(hass)
 
     simulator.start_session(schuur.id, power_kw=11.0)
@@ -296,7 +235,7 @@ async def test_session_without_energy(
     assert _number(hass, "sensor.garage_last_session_energy") == 0.0
     assert _number(hass, "sensor.garage_last_session_ere_credits") == 0.0
     assert (
-        _state(hass, "sensor.garage_last_session_ended")
+        state_of(hass, "sensor.garage_last_session_ended")
         == (NOW + timedelta(minutes=10)).isoformat()
     )
 
@@ -343,15 +282,13 @@ async def test_euro_sensors_with_a_partial_account(
 ) -> None:
     """Without a price the value is unknown; without a fee the whole value counts."""
     simulator.faults.inject(FaultKind.MISSING_FIELDS, endpoint="/me", fields=[missing])
-    mock_config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up_entry(hass, mock_config_entry)
 
     total = _number(hass, "sensor.joulo_total_ere_credits")
-    assert _state(hass, "sensor.joulo_ere_price") == price
-    assert _state(hass, "sensor.joulo_platform_fee") == fee
+    assert state_of(hass, "sensor.joulo_ere_price") == price
+    assert state_of(hass, "sensor.joulo_platform_fee") == fee
     expected = STATE_UNKNOWN if factor is None else str(round(total * factor, 2))
-    assert _state(hass, "sensor.joulo_ere_value") == expected
+    assert state_of(hass, "sensor.joulo_ere_value") == expected
 
 
 async def test_euro_sensors_without_account(
@@ -362,16 +299,14 @@ async def test_euro_sensors_without_account(
 ) -> None:
     """Without `/me` the euro sensors are unavailable, the totals are not; they recover with it."""
     simulator.default_account.me_available = False
-    mock_config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up_entry(hass, mock_config_entry)
 
     for entity_id in (
         "sensor.joulo_ere_value",
         "sensor.joulo_ere_price",
         "sensor.joulo_platform_fee",
     ):
-        assert _state(hass, entity_id) == STATE_UNAVAILABLE
+        assert state_of(hass, entity_id) == STATE_UNAVAILABLE
     total = _number(hass, "sensor.joulo_total_ere_credits")
     assert _number(hass, "sensor.joulo_total_energy") > 0
 
@@ -418,9 +353,7 @@ async def test_account_without_history(
         unique_id=account.id,
         data={CONF_API_TOKEN: EMPTY_TOKEN, CONF_URL: simulator_server.base_url},
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up_entry(hass, entry)
 
     assert _totals(hass) == dict.fromkeys(ACCOUNT_TOTALS, 0.0)
     assert _number(hass, "sensor.joulo_ere_value") == 0.0
@@ -441,17 +374,17 @@ async def test_unknown_charger_status(
     session_energy: list[str] = []
     for _ in range(3):
         await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
-        session_energy.append(_state(hass, "sensor.garage_session_energy"))
-        assert _state(hass, "sensor.garage_status") == STATE_UNKNOWN
-        assert _state(hass, "binary_sensor.garage_online") == "on"
+        session_energy.append(state_of(hass, "sensor.garage_session_energy"))
+        assert state_of(hass, "sensor.garage_status") == STATE_UNKNOWN
+        assert state_of(hass, "binary_sensor.garage_online") == "on"
     assert session_energy == ["0.18", "0.37", "0.55"]
 
     simulator.set_charger_status(GARAGE_ID, "online")
     await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
-    assert _state(hass, "sensor.garage_status") == "online"
+    assert state_of(hass, "sensor.garage_status") == "online"
     simulator.set_charger_status(GARAGE_ID, "maintenance")
     await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
-    assert _state(hass, "sensor.garage_status") == STATE_UNKNOWN
+    assert state_of(hass, "sensor.garage_status") == STATE_UNKNOWN
 
     warnings = [
         record
@@ -461,8 +394,8 @@ async def test_unknown_charger_status(
     assert len(warnings) == 1
     assert GARAGE_ID in warnings[0].getMessage()
     # Other chargers kept their known status.
-    assert _state(hass, "sensor.oprit_status") == "online"
-    assert _state(hass, "sensor.carport_status") == "offline"
+    assert state_of(hass, "sensor.oprit_status") == "online"
+    assert state_of(hass, "sensor.carport_status") == "offline"
 
 
 async def test_missing_charger_fields(
@@ -484,21 +417,21 @@ async def test_missing_charger_fields(
     )
     await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
 
-    assert _state(hass, "sensor.oprit_status") == STATE_UNKNOWN
-    assert _state(hass, "binary_sensor.oprit_online") == STATE_UNKNOWN
+    assert state_of(hass, "sensor.oprit_status") == STATE_UNKNOWN
+    assert state_of(hass, "binary_sensor.oprit_online") == STATE_UNKNOWN
     # Still charging (it has a current session), but how much so far is not known.
-    assert _state(hass, "binary_sensor.oprit_charging") == "on"
-    assert _state(hass, "sensor.oprit_session_energy") == STATE_UNKNOWN
-    assert _state(hass, "sensor.oprit_session_started") == STATE_UNKNOWN
-    assert _state(hass, "sensor.oprit_active_tag_id") == STATE_UNKNOWN
+    assert state_of(hass, "binary_sensor.oprit_charging") == "on"
+    assert state_of(hass, "sensor.oprit_session_energy") == STATE_UNKNOWN
+    assert state_of(hass, "sensor.oprit_session_started") == STATE_UNKNOWN
+    assert state_of(hass, "sensor.oprit_active_tag_id") == STATE_UNKNOWN
     # Idle chargers still read 0 kWh.
     assert _number(hass, "sensor.garage_session_energy") == 0.0
 
     simulator.faults.clear()
     await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
     assert _number(hass, "sensor.oprit_session_energy") == round(11.0 * 12 / 60, 2)
-    assert _state(hass, "sensor.oprit_status") == "online"
-    assert _state(hass, "sensor.oprit_active_tag_id") == DEFAULT_ID_TAG
+    assert state_of(hass, "sensor.oprit_status") == "online"
+    assert state_of(hass, "sensor.oprit_active_tag_id") == DEFAULT_ID_TAG
 
 
 async def test_unavailable_while_chargers_fail(
@@ -517,20 +450,20 @@ async def test_unavailable_while_chargers_fail(
         "binary_sensor.oprit_online",
         "binary_sensor.carport_mid_certified",
     )
-    before = {entity_id: _state(hass, entity_id) for entity_id in live}
+    before = {entity_id: state_of(hass, entity_id) for entity_id in live}
     assert STATE_UNAVAILABLE not in before.values()
 
     simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/chargers", status=503, times=None)
     await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
     for entity_id in live:
-        assert _state(hass, entity_id) == STATE_UNAVAILABLE, entity_id
+        assert state_of(hass, entity_id) == STATE_UNAVAILABLE, entity_id
     # Sensors of other endpoints keep their values.
-    assert _state(hass, "sensor.garage_last_session_energy") != STATE_UNAVAILABLE
-    assert _state(hass, "sensor.joulo_total_energy") != STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.garage_last_session_energy") != STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.joulo_total_energy") != STATE_UNAVAILABLE
 
     await advance_time(hass, freezer, timedelta(minutes=5), step=ONE_POLL)
-    assert _state(hass, "sensor.garage_status") == STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.garage_status") == STATE_UNAVAILABLE
 
     simulator.faults.clear()
     await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
-    assert {entity_id: _state(hass, entity_id) for entity_id in live} == before
+    assert {entity_id: state_of(hass, entity_id) for entity_id in live} == before

@@ -16,6 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.joulo.const import DOMAIN
 from joulo_simulator import GARAGE_ID, FaultKind, JouloSimulator, SimSession, SimulatorServer
+from tests.integration.common import device_id_of, set_up_entry
 
 API_FIELDS = {
     "id",
@@ -50,15 +51,6 @@ def api_timestamp(moment: datetime) -> str:
 def newest_first(sessions: list[SimSession]) -> list[SimSession]:
     """Sessions in the API's order."""
     return sorted(sessions, key=lambda session: (session.started_at, session.id), reverse=True)
-
-
-def device_id_of(hass: HomeAssistant, entry: MockConfigEntry, identifier: str) -> str:
-    """The id of an entry's device (a charger, or the account) with this identifier."""
-    return next(
-        device.id
-        for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
-        if (DOMAIN, identifier) in device.identifiers
-    )
 
 
 async def test_registered_without_any_entry(hass: HomeAssistant) -> None:
@@ -249,9 +241,7 @@ async def test_charger_of_another_account_is_refused(
         unique_id=account.id,
         data={CONF_API_TOKEN: account.token, CONF_URL: simulator_server.base_url},
     )
-    second.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(second.entry_id)
-    await hass.async_block_till_done()
+    await set_up_entry(hass, second)
     simulator.clear_requests()
 
     with pytest.raises(ServiceValidationError) as caught:

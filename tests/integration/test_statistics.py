@@ -42,6 +42,7 @@ from joulo_simulator import (
     SimSession,
 )
 
+from .common import set_up_entry
 from .conftest import advance_time
 
 NOW = datetime(2026, 4, 9, 17, 30, tzinfo=UTC)
@@ -83,7 +84,10 @@ def quiet_database_log() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def frozen_time(freezer: FrozenDateTimeFactory) -> None:
-    """Freeze time at `NOW`; autouse, so it runs before the simulator fixture builds its history."""
+    """Freeze time at this module's `NOW`, before the simulator fixture builds its history.
+
+    It stands in for the shared `frozen_time` of `conftest.py`, which freezes another instant.
+    """
     freezer.move_to(NOW)
 
 
@@ -118,13 +122,6 @@ def keep_newest_sessions(simulator: JouloSimulator, per_charger: int) -> None:
         own = [session for session in account.sessions if session.charger_id == charger_id]
         kept += sorted(own, key=lambda session: session.started_at)[-per_charger:]
     account.sessions[:] = kept
-
-
-async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Set up `entry` and wait until its first refreshes and platforms are done."""
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
 
 
 async def rows_of(hass: HomeAssistant, charger_id: str) -> Rows:
@@ -165,11 +162,18 @@ def changed_hours(before: Rows, after: Rows) -> dict[datetime, float]:
     }
 
 
+async def assert_whole_history(hass: HomeAssistant, simulator: JouloSimulator) -> None:
+    """Each charger's statistic sums up exactly the kWh of its completed sessions."""
+    for charger_id in CHARGERS:
+        rows = await rows_of(hass, charger_id)
+        assert total(rows) == pytest.approx(completed_kwh(simulator, charger_id), abs=1e-6)
+
+
 async def backfilled(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, entry: MockConfigEntry
 ) -> None:
     """Set up `entry` and let the history be read."""
-    await set_up(hass, entry)
+    await set_up_entry(hass, entry)
     await advance_time(hass, freezer, BACKFILL_TIME, step=PAGE_STEP)
 
 
@@ -213,7 +217,7 @@ async def test_session_over_three_hours_is_spread_by_the_time_in_each(
 ) -> None:
     """17:30-19:15 at 8 kW: 4 kWh at 17:00, 8 at 18:00, 2 at 19:00; counted once it has ended."""
     keep_newest_sessions(simulator, SHORT)
-    await set_up(hass, mock_config_entry)
+    await set_up_entry(hass, mock_config_entry)
     simulator.start_session(GARAGE_ID, power_kw=8, duration=timedelta(hours=1, minutes=45))
     await advance_time(hass, freezer, BACKFILL_TIME, step=PAGE_STEP)
     before = await rows_of(hass, GARAGE_ID)
@@ -314,9 +318,7 @@ async def test_long_downtime_reads_back_to_what_was_seen(
     await advance_time(hass, freezer, BACKFILL_TIME, step=PAGE_STEP)
 
     assert sessions_offsets(simulator) == [None, "100"]
-    for charger_id in CHARGERS:
-        rows = await rows_of(hass, charger_id)
-        assert total(rows) == pytest.approx(completed_kwh(simulator, charger_id), abs=1e-6)
+    await assert_whole_history(hass, simulator)
 
 
 async def test_session_without_duration_counts_once_in_its_start_hour(
@@ -358,7 +360,7 @@ async def test_rate_limit_pauses_the_history_until_retry_after(
 ) -> None:
     """A 429 on a history page holds the reading for its Retry-After; then it completes."""
     keep_newest_sessions(simulator, TWO_PAGES)
-    await set_up(hass, mock_config_entry)
+    await set_up_entry(hass, mock_config_entry)
     simulator.faults.inject(
         FaultKind.HTTP_ERROR, endpoint="/sessions", status=429, retry_after="120"
     )
@@ -369,9 +371,7 @@ async def test_rate_limit_pauses_the_history_until_retry_after(
 
     await advance_time(hass, freezer, BACKFILL_TIME, step=PAGE_STEP)
     assert sessions_offsets(simulator) == [None, "100", "100"]
-    for charger_id in CHARGERS:
-        rows = await rows_of(hass, charger_id)
-        assert total(rows) == pytest.approx(completed_kwh(simulator, charger_id), abs=1e-6)
+    await assert_whole_history(hass, simulator)
 
 
 async def test_server_error_pauses_the_history_until_the_next_sessions_poll(
@@ -386,7 +386,7 @@ async def test_server_error_pauses_the_history_until_the_next_sessions_poll(
     A session that starts and ends meanwhile is counted once, with the history.
     """
     keep_newest_sessions(simulator, TWO_PAGES)
-    await set_up(hass, mock_config_entry)
+    await set_up_entry(hass, mock_config_entry)
     simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/sessions", status=503)
     await advance_time(hass, freezer, timedelta(minutes=1), step=PAGE_STEP)
     assert sessions_offsets(simulator) == [None, "100"]
@@ -399,9 +399,7 @@ async def test_server_error_pauses_the_history_until_the_next_sessions_poll(
 
     await advance_time(hass, freezer, timedelta(minutes=2), step=PAGE_STEP)
     assert sessions_offsets(simulator) == [None, "100", None, None, "100"]
-    for charger_id in CHARGERS:
-        rows = await rows_of(hass, charger_id)
-        assert total(rows) == pytest.approx(completed_kwh(simulator, charger_id), abs=1e-6)
+    await assert_whole_history(hass, simulator)
 
 
 async def test_unload_while_reading_the_history_stops_it(
@@ -413,7 +411,7 @@ async def test_unload_while_reading_the_history_stops_it(
 ) -> None:
     """An entry unloaded before it read the history asks nothing more; set up again, it reads it."""
     keep_newest_sessions(simulator, TWO_PAGES)
-    await set_up(hass, mock_config_entry)
+    await set_up_entry(hass, mock_config_entry)
     await advance_time(hass, freezer, PAGE_STEP / 2)
     assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
     await advance_time(hass, freezer, BACKFILL_TIME, step=PAGE_STEP)
@@ -422,9 +420,7 @@ async def test_unload_while_reading_the_history_stops_it(
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await advance_time(hass, freezer, BACKFILL_TIME, step=PAGE_STEP)
     assert sessions_offsets(simulator) == [None, None, "100"]
-    for charger_id in CHARGERS:
-        rows = await rows_of(hass, charger_id)
-        assert total(rows) == pytest.approx(completed_kwh(simulator, charger_id), abs=1e-6)
+    await assert_whole_history(hass, simulator)
 
 
 async def test_refused_token_stops_the_history(
@@ -436,7 +432,7 @@ async def test_refused_token_stops_the_history(
 ) -> None:
     """A 401 on a history page stops the reading; re-authentication is asked for."""
     keep_newest_sessions(simulator, TWO_PAGES)
-    await set_up(hass, mock_config_entry)
+    await set_up_entry(hass, mock_config_entry)
     simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/sessions", status=401)
 
     await advance_time(hass, freezer, timedelta(minutes=1), step=PAGE_STEP)

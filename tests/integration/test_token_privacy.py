@@ -13,7 +13,6 @@ from homeassistant.config_entries import (
     SOURCE_USER,
     ConfigEntry,
     ConfigEntryState,
-    ConfigFlowResult,
 )
 from homeassistant.const import CONF_API_TOKEN, CONF_URL, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
@@ -27,6 +26,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.joulo.const import DOMAIN
 from joulo_simulator import DEMO_TOKEN, FaultKind, JouloSimulator, SimulatorServer
+from tests.integration.common import entry_state, state_of, submit_form
 from tests.integration.conftest import advance_time
 
 UNKNOWN_TOKEN = "joulo_mistypedtokenmistypedtoken0000"
@@ -53,27 +53,6 @@ def _record_texts(record: logging.LogRecord) -> list[str]:
     return texts
 
 
-def _state(hass: HomeAssistant, entity_id: str) -> str:
-    """The state of an entity that must exist."""
-    state = hass.states.get(entity_id)
-    assert state is not None, entity_id
-    return state.state
-
-
-def _entry_state(entry: ConfigEntry[Any]) -> ConfigEntryState:
-    """The entry's state now (a function, so that type checkers do not hold on to an earlier one)."""
-    return entry.state
-
-
-async def _configure(
-    hass: HomeAssistant, flow_id: str, user_input: dict[str, Any]
-) -> ConfigFlowResult:
-    """Submit a form and let what it starts finish."""
-    result = await hass.config_entries.flow.async_configure(flow_id, user_input)
-    await hass.async_block_till_done()
-    return result
-
-
 async def _poll_with_fault(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, simulator: JouloSimulator, **fault: Any
 ) -> None:
@@ -94,7 +73,7 @@ async def _add_entry_through_the_flow(
         CONF_API_TOKEN: f"Bearer {UNKNOWN_TOKEN}",
         "advanced": {CONF_URL: url},
     }
-    result = await _configure(hass, flow_id, user_input)
+    result = await submit_form(hass, flow_id, user_input)
     assert result["errors"] == {"base": "invalid_auth"}
 
     user_input[CONF_API_TOKEN] = f" Bearer {DEMO_TOKEN}\n"
@@ -107,10 +86,10 @@ async def _add_entry_through_the_flow(
     ]
     for fault, error in faults:
         simulator.faults.inject(endpoint="/chargers", **fault)
-        result = await _configure(hass, flow_id, user_input)
+        result = await submit_form(hass, flow_id, user_input)
         assert result["errors"] == {"base": error}
 
-    result = await _configure(hass, flow_id, user_input)
+    result = await submit_form(hass, flow_id, user_input)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     entry: ConfigEntry[Any] = result["result"]
     assert entry.state is ConfigEntryState.LOADED
@@ -137,26 +116,26 @@ async def test_token_never_leaks(
     await _poll_with_fault(hass, freezer, simulator, kind=FaultKind.MALFORMED_JSON)
     await _poll_with_fault(hass, freezer, simulator, status=429, retry_after="60")
     await advance_time(hass, freezer, timedelta(seconds=120), step=timedelta(seconds=60))
-    assert _state(hass, "sensor.garage_status") == "online"
+    assert state_of(hass, "sensor.garage_status") == "online"
 
     # A setup that has to be retried.
     simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/sessions", status=502)
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
-    assert _entry_state(entry) is ConfigEntryState.SETUP_RETRY
+    assert entry_state(entry) is ConfigEntryState.SETUP_RETRY
     await advance_time(hass, freezer, timedelta(seconds=60), step=timedelta(seconds=30))
-    assert _entry_state(entry) is ConfigEntryState.LOADED
+    assert entry_state(entry) is ConfigEntryState.LOADED
 
     # The token is rotated in the Joulo dashboard: the next poll is refused and reauth starts.
     new_token = simulator.rotate_token(DEMO_TOKEN)
     await advance_time(hass, freezer, timedelta(seconds=60), step=timedelta(seconds=60))
-    assert _state(hass, "sensor.garage_status") == STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.garage_status") == STATE_UNAVAILABLE
     [flow] = entry.async_get_active_flows(hass, {SOURCE_REAUTH})
-    result = await _configure(hass, flow["flow_id"], {CONF_API_TOKEN: UNKNOWN_TOKEN})
+    result = await submit_form(hass, flow["flow_id"], {CONF_API_TOKEN: UNKNOWN_TOKEN})
     assert result["errors"] == {"base": "invalid_auth"}
-    result = await _configure(hass, flow["flow_id"], {CONF_API_TOKEN: f"Bearer {new_token}"})
+    result = await submit_form(hass, flow["flow_id"], {CONF_API_TOKEN: f"Bearer {new_token}"})
     assert result["reason"] == "reauth_successful"
-    assert _state(hass, "sensor.garage_status") == "online"
+    assert state_of(hass, "sensor.garage_status") == "online"
 
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
 
