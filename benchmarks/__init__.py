@@ -1,1 +1,1 @@
-"""Benchmarks of the Joulo integration against the simulator; each module runs with ``python -m``."""
+"""Benchmarks of the Joulo integration in Home Assistant against the simulator; not in `scripts/test`."""

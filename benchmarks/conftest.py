@@ -1,0 +1,35 @@
+"""The test suite's fixtures, for the benchmarks: imported by name, not copied.
+
+pytest reads `pytest_plugins` only in the root conftest (there is none: `tests/conftest.py` is one level
+down), and the benchmarks must not change what `scripts/test` collects. A fixture imported into a
+conftest is registered there like one defined in it, so these are the suite's own fixtures, visible to
+every module in `benchmarks/`: the simulator on Home Assistant's clock and its server, the frozen start,
+the default account's config entry, and the autouse fixture that lets Home Assistant load the
+integration. Importing `tests.conftest` first also puts our `custom_components` ahead of the test
+plugin's, as in the suite.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from tests.conftest import simulator, simulator_server  # noqa: F401  # isort: skip
+from tests.integration.conftest import (  # noqa: F401
+    auto_enable_custom_integrations,
+    frozen_time,
+    mock_config_entry,
+)
+
+
+@pytest.fixture(autouse=True)
+def quiet_logs(caplog: pytest.LogCaptureFixture) -> None:
+    """Keep the figures readable with `-s`: no INFO lines (one per entity), no expected warnings.
+
+    The test plugin logs at INFO; the loader warns of every custom integration; asyncio's debug mode
+    (on with the newest plugin) warns of a step that "took 60 seconds" whenever the frozen clock moves.
+    """
+    caplog.set_level(logging.WARNING)
+    for logger in ("asyncio", "homeassistant.loader"):
+        caplog.set_level(logging.ERROR, logger=logger)
