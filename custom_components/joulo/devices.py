@@ -75,17 +75,30 @@ def _async_sync_chargers(
         return
     registry = dr.async_get(hass)
     key = account_key(entry)
+    known: dict[str, dr.DeviceEntry] = {}
     for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
         charger_id = next((ident for domain, ident in device.identifiers if domain == DOMAIN), None)
-        if charger_id not in (None, key) and charger_id not in coordinator.data:
+        if charger_id is None or charger_id == key:
+            continue
+        if charger_id in coordinator.data:
+            known[charger_id] = device
+        else:
             registry.async_remove_device(device.id)
     for charger in coordinator.data.values():
+        previous = known.get(charger.id)
+        # A field missing from one answer keeps what the device shows, rather than flapping.
+        name = charger.nickname or (previous.name if previous else None) or charger_name(charger)
+        if charger.connection_type is None and previous is not None:
+            manufacturer, model = previous.manufacturer, previous.model
+        else:
+            manufacturer = MANUFACTURERS.get(charger.connection_type or "", MANUFACTURER)
+            model = _model(charger)
         device = registry.async_get_or_create(
             config_entry_id=entry.entry_id,
             identifiers={(DOMAIN, charger.id)},
-            name=charger_name(charger),
-            manufacturer=MANUFACTURERS.get(charger.connection_type or "", MANUFACTURER),
-            model=_model(charger),
+            name=name,
+            manufacturer=manufacturer,
+            model=model,
         )
         if device.via_device_id != account_device_id:
             registry.async_update_device(device.id, via_device_id=account_device_id)

@@ -290,6 +290,27 @@ async def test_chargers_without_nickname(
     assert _friendly_name(hass, "sensor.charger_5f0c1a2e_status") == "Garage Status"
 
 
+async def test_fields_missing_from_one_answer_keep_the_device_as_it_is(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A poll without nicknames or connection types leaves known devices' names and makers alone."""
+    simulator.faults.inject(
+        FaultKind.MISSING_FIELDS, endpoint="/chargers", fields=["nickname", "connection_type"]
+    )
+    await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
+    assert simulator.faults.active == []  # the partial answer was served
+
+    garage = device_of(hass, init_integration, GARAGE_ID)
+    assert garage is not None
+    assert (garage.name, garage.manufacturer, garage.model) == ("Garage", "Easee", None)
+    oprit = device_of(hass, init_integration, DRIVEWAY_ID)
+    assert oprit is not None
+    assert (oprit.name, oprit.manufacturer) == ("Oprit", "OCPP")
+
+
 async def test_devices_survive_an_outage(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
