@@ -159,8 +159,7 @@ class SessionAnnouncer:
         recent = self._sessions.data.recent if self._sessions.data else ()
         for session in reversed(recent):  # oldest first
             if session.is_completed:
-                ended_at = session.ended_at or session.started_at
-                if session.id not in self._ended and ended_at >= horizon:
+                if session.id not in self._ended and session.ended_or_started_at >= horizon:
                     announcements.append(self._ended_from_session(session))
             elif self._is_new_start(session.id, session.started_at, horizon):
                 announcements.append(self._started_from_session(session))

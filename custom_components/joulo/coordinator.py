@@ -248,7 +248,9 @@ class JouloSessionsCoordinator(JouloCoordinator[SessionsData]):
         last_completed = dict(previous.last_completed) if previous else {}
         for session in sessions.values():
             known = last_completed.get(session.charger_id)
-            if session.is_completed and (known is None or _ended(session) > _ended(known)):
+            if session.is_completed and (
+                known is None or session.ended_or_started_at > known.ended_or_started_at
+            ):
                 last_completed[session.charger_id] = session
         if previous is not None and last_completed != previous.last_completed:
             self._energy.request_refresh_soon()
@@ -298,7 +300,3 @@ def _running_sessions(chargers: Mapping[str, Charger]) -> dict[str, tuple[str, d
         for charger in chargers.values()
         if charger.current_session is not None
     }
-
-
-def _ended(session: Session) -> datetime:
-    return session.ended_at or session.started_at

@@ -74,7 +74,7 @@ def hourly_energy(session: Session) -> list[tuple[datetime, float]]:
     if kwh <= 0:
         return []
     start = session.started_at
-    end = max(session.ended_at or start, start)
+    end = max(session.ended_or_started_at, start)
     duration = (end - start).total_seconds()
     hour = start.replace(minute=0, second=0, microsecond=0)
     if duration == 0:
@@ -142,7 +142,7 @@ class _Tally:
             session.started_at < self.imported_until or session.id == self.last_session_id
         ):
             return False
-        self.imported_until = session.ended_at or session.started_at
+        self.imported_until = session.ended_or_started_at
         self.last_session_id = session.id
         for hour, kwh in hourly_energy(session):
             if self.last_hour is not None and hour <= self.last_hour:
@@ -277,7 +277,7 @@ class SessionStatistics:
         names: dict[str, str | None] = {}
         completed = sorted(
             (session for session in listed if session.is_completed),
-            key=lambda session: (session.started_at, session.ended_at or session.started_at),
+            key=lambda session: (session.started_at, session.ended_or_started_at),
         )
         for session in completed:
             tally = self._tallies.setdefault(session.charger_id, _Tally())

@@ -87,6 +87,11 @@ class Session:
     id_tag: str | None = None
 
     @property
+    def ended_or_started_at(self) -> datetime:
+        """When the session ended; when the API gives no end (yet), when it started."""
+        return self.ended_at or self.started_at
+
+    @property
     def is_completed(self) -> bool:
         """Whether the session has ended and its final values are recorded."""
         return self.ended_at is not None and self.status in (
