@@ -30,6 +30,10 @@ CHARGER_STATUSES = ("online", "offline", "active")
 """The charger statuses the API was seen to return."""
 
 HISTORY_SPAN = timedelta(days=365)
+REBOOT_OFFLINE = timedelta(seconds=60)
+"""How long a charger reports ``offline`` after an accepted reboot."""
+REBOOT_COOLDOWN = timedelta(minutes=5)
+"""How long after an accepted reboot another one is refused (409)."""
 _TOKEN_ALPHABET = string.ascii_letters + string.digits
 _SECONDS_PER_HOUR = 3600.0
 _ZERO_KWH_CHANCE = 0.03
@@ -88,6 +92,8 @@ class SimSession:
     id_tag: str | None = None
     ends_at: datetime | None = None
     """When an active session is scheduled to end by itself."""
+    live: bool = True
+    """Whether its charger reports live (OCPP); a cloud charger's sessions show at its syncs."""
 
     @property
     def is_active(self) -> bool:
@@ -99,30 +105,46 @@ class SimSession:
         """The session status as the API reports it."""
         return "charging" if self.is_active else "completed"
 
-    def raw_energy_at(self, now: datetime) -> float:
-        """Return the unrounded energy (kWh) delivered up to ``now``, in whole seconds.
+    def ended_by(self, at: datetime) -> bool:
+        """Whether the session had ended at ``at``."""
+        return self.ended_at is not None and self.ended_at <= at
+
+    def energy_until(self, at: datetime) -> float:
+        """Return the unrounded energy (kWh) delivered from the start up to ``at``, in whole seconds.
 
         Whole seconds, as the API's timestamps: the energy at a session's end is then never less
         than what a client saw earlier in the same second, so meters never run backwards.
         """
-        if not self.is_active:
-            return self.kwh
-        elapsed = (whole_seconds(now) - self.started_at).total_seconds()
+        until = whole_seconds(at)
+        if self.ended_at is not None:
+            until = min(until, self.ended_at)
+        elapsed = (until - self.started_at).total_seconds()
         return self.power_kw * max(elapsed, 0.0) / _SECONDS_PER_HOUR
 
-    def energy_at(self, now: datetime) -> float:
-        """Return the energy (kWh, 2 decimals) delivered up to ``now``."""
-        return round(self.raw_energy_at(now), 2)
+    def energy_at(self, at: datetime) -> float:
+        """Return the energy (kWh, 2 decimals) delivered up to ``at``; the final kWh once ended."""
+        if self.ended_by(at):
+            return self.kwh
+        return round(self.energy_until(at), 2)
 
     def complete(self, at: datetime) -> float:
         """End the session at ``at``; return the unrounded energy delivered."""
         at = whole_seconds(max(at, self.started_at))
-        delivered = self.raw_energy_at(at)
-        self.kwh = round(delivered, 2)
         self.ended_at = at
+        delivered = self.energy_until(at)
+        self.kwh = round(delivered, 2)
         self.ends_at = None
         self.ere_credits = ere_credits_for(self.kwh)
         return delivered
+
+
+@dataclass(frozen=True)
+class SimReboot:
+    """A reboot a charger accepted."""
+
+    at: datetime
+    type: str
+    """``Soft`` or ``Hard``."""
 
 
 @dataclass(eq=False)
@@ -137,21 +159,81 @@ class SimCharger:
     meter_wh: float | None = None
     """The meter reading without the active session; None for a charger without meter data."""
     meter_updated_at: datetime | None = None
+    """When the meter was last read while idle (the end of the last session, or the link)."""
     current_session: SimSession | None = None
+    sessions: list[SimSession] = field(default_factory=list)
+    """Every session on the charger, oldest first (they never overlap)."""
+    linked_at: datetime | None = None
+    """When the charger was linked to its account; None for "before anyone looked"."""
+    status_changes: list[tuple[datetime, str]] = field(default_factory=list)
+    """When the status changed and what it was before, oldest first (see :meth:`status_at`)."""
+    reboots: list[SimReboot] = field(default_factory=list)
+    """The reboots it accepted, oldest first."""
 
     @property
     def is_charging(self) -> bool:
         """Whether a session is active on the charger."""
         return self.current_session is not None
 
+    @property
+    def reports_live(self) -> bool:
+        """Whether the charger reports live (OCPP) rather than through a manufacturer cloud."""
+        return self.connection_type == "ocpp"
+
+    def set_status(self, status: str, at: datetime) -> None:
+        """Change the connection status at ``at``, remembering the old one for :meth:`status_at`."""
+        self.status_changes.append((at, self.status))
+        self.status = status
+
+    def status_at(self, at: datetime) -> str:
+        """Return the connection status the charger had at ``at``."""
+        return next((old for changed, old in self.status_changes if at < changed), self.status)
+
+    def session_at(self, at: datetime) -> SimSession | None:
+        """Return the session that was running at ``at``, if any."""
+        for session in reversed(self.sessions):
+            if session.started_at <= at:
+                return None if session.ended_by(at) else session
+        return None
+
+    def rebooting(self, now: datetime) -> bool:
+        """Whether the charger is still restarting after its last accepted reboot."""
+        last = self.reboots[-1].at if self.reboots else None
+        return last is not None and last <= now < last + REBOOT_OFFLINE
+
     def meter_at(self, now: datetime) -> tuple[int, datetime] | None:
-        """Return the meter reading (Wh) and its time at ``now``, or None without a meter."""
+        """Return the latest meter reading (Wh) and its time at ``now``, or None without a meter.
+
+        While charging, an OCPP charger sends a reading at the start and every whole minute (its
+        energy exact for its time); other chargers read every second. Idle, the meter keeps the
+        reading of the last session's end.
+        """
         if self.meter_wh is None or self.meter_updated_at is None:
             return None
         session = self.current_session
-        if session is None:
+        if session is None or session.started_at > now:
             return int(self.meter_wh), self.meter_updated_at
-        return int(self.meter_wh + session.raw_energy_at(now) * 1000), whole_seconds(now)
+        read = whole_seconds(now)
+        if self.reports_live:
+            read = max(session.started_at, read.replace(second=0))
+        return int(self.meter_wh + session.energy_until(read) * 1000), read
+
+    def synced_meter(self, at: datetime) -> tuple[int, datetime] | None:
+        """Return the meter reading (Wh) a cloud sync at ``at`` made, or None without a meter."""
+        if self.meter_wh is None or self.meter_updated_at is None:
+            return None
+        return int(self.meter_value_at(at)), at
+
+    def meter_value_at(self, at: datetime) -> float:
+        """Return the unrounded meter value (Wh) at ``at`` (0 for a charger without a meter)."""
+        value = self.meter_wh or 0.0
+        for session in reversed(self.sessions):
+            if session.ended_by(at):
+                break
+            # meter_wh holds the energy of completed sessions; take back what came after ``at``.
+            counted = 0.0 if session.ended_at is None else session.energy_until(session.ended_at)
+            value += (session.energy_until(at) - counted) * 1000
+        return value
 
     def finish_session(self, session: SimSession, at: datetime) -> None:
         """End the charger's active ``session`` at ``at``; the meter keeps its energy."""
@@ -175,6 +257,11 @@ class SimAccount:
     ere_price_mid: float = 0.87
     effective_fee_pct: float = 12.5
     me_available: bool = True
+    """Whether ``GET /me`` answers (404 when False)."""
+    ere_position_available: bool = True
+    """Whether ``GET /ere-position`` answers (404 when False)."""
+    can_control: bool = True
+    """Whether the account's token may control chargers (``POST /chargers/reboot``)."""
 
 
 @dataclass(frozen=True)
@@ -249,6 +336,7 @@ def build_account(
             status=plan.status,
         )
         history = _history(rng, charger, plan, now)
+        charger.sessions.extend(history)
         if plan.meter_start_wh is not None:
             charger.meter_wh = plan.meter_start_wh + sum(s.kwh * 1000 for s in history)
             charger.meter_updated_at = history[-1].ended_at if history else now - HISTORY_SPAN
@@ -282,9 +370,11 @@ def _history(
                     started_at=start,
                     ended_at=start + duration,
                     mid_certified=charger.mid_certified,
+                    power_kw=kwh * _SECONDS_PER_HOUR / duration.total_seconds(),
                     kwh=kwh,
                     ere_credits=ere_credits_for(kwh),
                     id_tag=plan.id_tag,
+                    live=charger.reports_live,
                 )
             )
         day += timedelta(days=1)

@@ -7,9 +7,10 @@ and returns an :class:`ApiResponse`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from http import HTTPStatus
+import json
 from typing import TYPE_CHECKING
 
 from .clock import as_utc
@@ -25,7 +26,14 @@ from .responses import (
     too_many_requests,
     unauthorized,
 )
-from .simulator import JouloSimulator, RecordedRequest
+from .simulator import (
+    REBOOT_TYPES,
+    ChargerOfflineError,
+    JouloSimulator,
+    RebootCooldownError,
+    RecordedRequest,
+    UnknownObjectError,
+)
 
 if TYPE_CHECKING:
     from .account import SimAccount
@@ -36,7 +44,20 @@ _BEARER = "Bearer "
 _REDACTED = "**REDACTED**"
 
 type _Answer = tuple[int, Json]
-type _Endpoint = Callable[[SimAccount, datetime, Mapping[str, str]], _Answer]
+
+
+@dataclass(frozen=True)
+class _Call:
+    """An authenticated API request, as an endpoint sees it."""
+
+    sim: JouloSimulator
+    account: SimAccount
+    now: datetime
+    query: Mapping[str, str]
+    body: bytes
+
+
+type _Endpoint = Callable[[_Call], _Answer]
 
 
 class _BadQueryError(ValueError):
@@ -50,11 +71,18 @@ def handle_request(
     endpoint: str,
     query: Mapping[str, str],
     authorization: str | None,
+    body: bytes = b"",
 ) -> ApiResponse:
     """Answer an API request for ``endpoint`` (the path after the API base) and log it."""
     now = sim.now()
     response = _respond(
-        sim, now, method=method, endpoint=endpoint, query=query, authorization=authorization
+        sim,
+        now,
+        method=method,
+        endpoint=endpoint,
+        query=query,
+        authorization=authorization,
+        body=body,
     )
     sim.record(
         RecordedRequest(
@@ -76,6 +104,7 @@ def _respond(
     endpoint: str,
     query: Mapping[str, str],
     authorization: str | None,
+    body: bytes,
 ) -> ApiResponse:
     handler = _route(method, endpoint)
     if isinstance(handler, ApiResponse):
@@ -90,10 +119,26 @@ def _respond(
     limiter = sim.rate_limiter
     if limiter is not None and (retry_after := limiter.check(account.token, now)) is not None:
         return too_many_requests(str(retry_after))
-    if fault is not None:
-        sim.faults.consume(fault)
-    status, payload = handler(account, now, query)
-    return _with_fault(fault, status, payload, endpoint, method)
+    call = _Call(sim, account, now, query, body)
+    if fault is None:
+        return json_response(*handler(call))
+    sim.faults.consume(fault)
+    return _with_fault(fault, handler, call, endpoint, method)
+
+
+def _with_fault(
+    fault: Fault, handler: _Endpoint, call: _Call, endpoint: str, method: str
+) -> ApiResponse:
+    """Return the endpoint's answer as ``fault`` changes it."""
+    if fault.kind is FaultKind.HTTP_ERROR:
+        # The error comes before the API does anything, so a failed command did not happen.
+        return error_response(fault, endpoint, method)
+    status, payload = handler(call)
+    if fault.kind is FaultKind.HANG:
+        return replace(json_response(status, payload), delay=fault.delay)
+    if not HTTPStatus.OK <= status < HTTPStatus.MULTIPLE_CHOICES:
+        return json_response(status, payload)
+    return corrupt(fault, status, payload)
 
 
 def _route(method: str, endpoint: str) -> _Endpoint | ApiResponse:
@@ -111,21 +156,6 @@ def _route(method: str, endpoint: str) -> _Endpoint | ApiResponse:
     return handler
 
 
-def _with_fault(
-    fault: Fault | None, status: int, payload: Json, endpoint: str, method: str
-) -> ApiResponse:
-    """Return the endpoint's answer as ``fault`` (if any) changes it."""
-    if fault is None:
-        return json_response(status, payload)
-    if fault.kind is FaultKind.HTTP_ERROR:
-        return error_response(fault, endpoint, method)
-    if fault.kind is FaultKind.HANG:
-        return replace(json_response(status, payload), delay=fault.delay)
-    if status != HTTPStatus.OK:
-        return json_response(status, payload)
-    return corrupt(fault, payload)
-
-
 def _authenticate(
     sim: JouloSimulator, query: Mapping[str, str], authorization: str | None
 ) -> SimAccount | None:
@@ -135,11 +165,12 @@ def _authenticate(
     return sim.authenticate(authorization.removeprefix(_BEARER))
 
 
-def _get_chargers(account: SimAccount, now: datetime, _query: Mapping[str, str]) -> _Answer:
-    return HTTPStatus.OK, chargers_document(account, now)
+def _get_chargers(call: _Call) -> _Answer:
+    return HTTPStatus.OK, chargers_document(call.account, call.now)
 
 
-def _get_sessions(account: SimAccount, now: datetime, query: Mapping[str, str]) -> _Answer:
+def _get_sessions(call: _Call) -> _Answer:
+    query = call.query
     try:
         limit = _integer(query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
         offset = _integer(query, "offset", 0, 0, None)
@@ -150,28 +181,72 @@ def _get_sessions(account: SimAccount, now: datetime, query: Mapping[str, str]) 
     charger_id = query.get("charger_id")
     sessions = [
         session
-        for session in account.sessions
+        for session in call.account.sessions
         if (charger_id is None or session.charger_id == charger_id)
         and (start is None or session.started_at >= start)
         and (end is None or session.started_at < end)
     ]
     sessions.sort(key=lambda session: (session.started_at, session.id), reverse=True)
     page = sessions[offset : offset + limit]
-    return HTTPStatus.OK, sessions_document(page, now, limit=limit, offset=offset)
+    return HTTPStatus.OK, sessions_document(page, call.now, limit=limit, offset=offset)
 
 
-def _get_energy(account: SimAccount, _now: datetime, _query: Mapping[str, str]) -> _Answer:
-    return HTTPStatus.OK, energy_document(account)
+def _get_energy(call: _Call) -> _Answer:
+    return HTTPStatus.OK, energy_document(call.account)
 
 
-def _get_me(account: SimAccount, _now: datetime, _query: Mapping[str, str]) -> _Answer:
-    if not account.me_available:
+def _get_me(call: _Call) -> _Answer:
+    if not call.account.me_available:
         return HTTPStatus.NOT_FOUND, NOT_FOUND_BODY
-    return HTTPStatus.OK, me_document(account)
+    return HTTPStatus.OK, me_document(call.account)
 
 
-def _post_chargers(_account: SimAccount, _now: datetime, _query: Mapping[str, str]) -> _Answer:
+def _post_chargers(_call: _Call) -> _Answer:
     return HTTPStatus.FORBIDDEN, insufficient_scope_body(scope_for("/chargers", "POST"))
+
+
+def _post_reboot(call: _Call) -> _Answer:
+    if not call.account.can_control:
+        return HTTPStatus.FORBIDDEN, insufficient_scope_body(scope_for("/chargers/reboot", "POST"))
+    try:
+        charger_id, reboot_type = _reboot_body(call.body)
+    except ValueError as err:
+        return HTTPStatus.BAD_REQUEST, {"error": str(err)}
+    try:
+        call.sim.reboot_charger(charger_id, token=call.account.token, reboot_type=reboot_type)
+    except UnknownObjectError:
+        return HTTPStatus.NOT_FOUND, {"error": "Charger not found"}
+    except (RebootCooldownError, ChargerOfflineError) as err:
+        return _REBOOT_REFUSALS[type(err)], {"error": str(err)}
+    if call.account.chargers[charger_id].reports_live:
+        return HTTPStatus.OK, {"confirmed_by_boot": True}
+    return HTTPStatus.ACCEPTED, {"message": "Reboot command sent"}
+
+
+_REBOOT_REFUSALS: dict[type[Exception], HTTPStatus] = {
+    RebootCooldownError: HTTPStatus.CONFLICT,
+    ChargerOfflineError: HTTPStatus.SERVICE_UNAVAILABLE,
+}
+
+
+def _reboot_body(body: bytes) -> tuple[str, str]:
+    """Return the charger id and reboot type of a reboot request's JSON body."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        msg = "The body must be a JSON object"
+        raise ValueError(msg) from None
+    if not isinstance(data, dict):
+        msg = "The body must be a JSON object"
+        raise ValueError(msg)  # noqa: TRY004 - the answer is a 400, whatever the type
+    charger_id, reboot_type = data.get("charger_id"), data.get("type")
+    if not isinstance(charger_id, str) or not charger_id:
+        msg = "'charger_id' is required"
+        raise ValueError(msg)
+    if reboot_type not in REBOOT_TYPES:
+        msg = f"'type' must be one of {', '.join(REBOOT_TYPES)}"
+        raise ValueError(msg)
+    return charger_id, reboot_type
 
 
 def _integer(
@@ -204,4 +279,5 @@ _ROUTES: dict[str, dict[str, _Endpoint]] = {
     "/sessions": {"GET": _get_sessions},
     "/energy": {"GET": _get_energy},
     "/me": {"GET": _get_me},
+    "/chargers/reboot": {"POST": _post_reboot},
 }

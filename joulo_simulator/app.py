@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import hdrs, web
 
+from .account import SimAccount
 from .api import handle_request
 from .clock import ManualClock
 from .faults import FaultKind
@@ -55,6 +56,7 @@ def create_app(sim: JouloSimulator) -> web.Application:
             web.delete("/chargers/{charger_id}", _remove_charger),
             web.post("/chargers/{charger_id}/status", _set_charger_status),
             web.post("/accounts", _add_account),
+            web.post("/accounts/settings", _account_settings),
             web.post("/tokens/rotate", _rotate_token),
             web.get("/state", _state),
         ]
@@ -70,6 +72,7 @@ async def _api(request: web.Request) -> web.StreamResponse:
         endpoint="/" + request.match_info.get("endpoint", ""),
         query={key: request.query[key] for key in request.query},
         authorization=request.headers.get(hdrs.AUTHORIZATION),
+        body=await request.read() if request.can_read_body else b"",
     )
     if answer.delay > 0:
         release = request.app[_RELEASE_HANGS]
@@ -315,13 +318,34 @@ async def _add_account(request: web.Request) -> web.Response:
     account = _sim(request).add_account(
         body.text("token"), empty=bool(body.flag("empty")), account_id=body.text("account_id")
     )
-    me_available = body.flag("me_available")
-    if me_available is not None:
-        account.me_available = me_available
+    _apply_settings(account, body)
     return web.json_response(
         {"id": account.id, "token": account.token, "chargers": list(account.chargers)},
         status=HTTPStatus.CREATED,
     )
+
+
+async def _account_settings(request: web.Request) -> web.Response:
+    """Change the switches of the account of ``token`` (default: the default account)."""
+    body = await _Body.read(request)
+    account = _sim(request).account(body.text("token"))
+    _apply_settings(account, body)
+    return web.json_response(_settings(account))
+
+
+_ACCOUNT_SWITCHES = ("me_available", "can_control")
+
+
+def _apply_settings(account: SimAccount, body: _Body) -> None:
+    """Set the account switches the body names (e.g. ``me_available``) and leave the others."""
+    for name in _ACCOUNT_SWITCHES:
+        value = body.flag(name)
+        if value is not None:
+            setattr(account, name, value)
+
+
+def _settings(account: SimAccount) -> dict[str, Json]:
+    return {name: getattr(account, name) for name in _ACCOUNT_SWITCHES}
 
 
 async def _rotate_token(request: web.Request) -> web.Response:
@@ -339,7 +363,7 @@ async def _state(request: web.Request) -> web.Response:
             "name": account.name,
             "email": account.email,
             "token": account.token[:_SHOWN_TOKEN_CHARS],
-            "me_available": account.me_available,
+            **_settings(account),
             "sessions": len(account.sessions),
             "chargers": [charger_json(charger, now) for charger in account.chargers.values()],
             "active_sessions": [

@@ -33,13 +33,13 @@ class FaultKind(StrEnum):
     HANG = "hang"
     """Wait ``delay`` real seconds, then answer normally."""
     MALFORMED_JSON = "malformed_json"
-    """Answer 200 with a truncated JSON body."""
+    """Answer as usual (200, 202) but with a truncated JSON body."""
     MISSING_FIELDS = "missing_fields"
-    """Answer 200 without ``fields`` (default: every field but ids and containers)."""
+    """Answer as usual without ``fields`` (default: every field but ids and containers)."""
     UNKNOWN_ENUM = "unknown_enum"
-    """Answer 200 with enum values the API never documented."""
+    """Answer as usual with enum values the API never documented."""
     WRONG_SHAPE = "wrong_shape"
-    """Answer 200 with valid JSON of the wrong shape."""
+    """Answer as usual with valid JSON of the wrong shape."""
 
 
 @dataclass(eq=False)
@@ -169,18 +169,18 @@ def error_response(fault: Fault, endpoint: str, method: str) -> ApiResponse:
     return json_response(status, {"error": phrase})
 
 
-def corrupt(fault: Fault, payload: Json) -> ApiResponse:
-    """Return a 200 answer with ``payload`` broken the way ``fault`` says."""
+def corrupt(fault: Fault, status: int, payload: Json) -> ApiResponse:
+    """Return a successful answer (``status``) with ``payload`` broken the way ``fault`` says."""
     match fault.kind:
         case FaultKind.MALFORMED_JSON:
             body = encode(payload)
-            return ApiResponse(status=200, body=body[: len(body) // 2])
+            return ApiResponse(status=status, body=body[: len(body) // 2])
         case FaultKind.MISSING_FIELDS:
-            return json_response(200, _without_fields(payload, frozenset(fault.fields)))
+            return json_response(status, _without_fields(payload, frozenset(fault.fields)))
         case FaultKind.UNKNOWN_ENUM:
-            return json_response(200, _with_unknown_enums(payload))
+            return json_response(status, _with_unknown_enums(payload))
         case FaultKind.WRONG_SHAPE:
-            return json_response(200, [_numbers_as_strings(payload)])
+            return json_response(status, [_numbers_as_strings(payload)])
         case _:
             msg = f"a {fault.kind} fault does not change the response body"
             raise ValueError(msg)

@@ -17,12 +17,12 @@ def timestamp(when: datetime) -> str:
 
 
 def charger_json(charger: SimCharger, now: datetime) -> dict[str, Json]:
-    """Return the ``/chargers`` object of ``charger``."""
+    """Return the ``/chargers`` object of ``charger``; a rebooting charger reports offline."""
     data: dict[str, Json] = {
         "id": charger.id,
         "nickname": charger.nickname,
         "connection_type": charger.connection_type,
-        "status": charger.status,
+        "status": "offline" if charger.rebooting(now) else charger.status,
         "mid_certified": charger.mid_certified,
         "is_charging": charger.is_charging,
     }

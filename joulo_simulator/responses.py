@@ -40,8 +40,14 @@ def json_response(
     return ApiResponse(status=int(status), body=encode(payload), headers=headers or {})
 
 
+CONTROL_SCOPE = "chargers:control"
+"""The scope a token needs for ``POST /chargers/reboot``."""
+
+
 def scope_for(endpoint: str, method: str = "GET") -> str:
     """Return the token scope an endpoint needs, e.g. ``chargers:read``."""
+    if endpoint == "/chargers/reboot":
+        return CONTROL_SCOPE
     access = "read" if method in {"GET", "HEAD"} else "write"
     return f"{endpoint.strip('/') or 'api'}:{access}"
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+import math
 import random
 from typing import TYPE_CHECKING
 
@@ -17,8 +18,10 @@ from .account import (
     DEMO_TOKEN,
     DRIVEWAY_ID,
     GARAGE_ID,
+    REBOOT_COOLDOWN,
     SimAccount,
     SimCharger,
+    SimReboot,
     SimSession,
     build_account,
     new_token,
@@ -41,6 +44,8 @@ _AUTOPILOT_FIRST_GAP_MINUTES = (10, 90)
 _AUTOPILOT_GAP_MINUTES = (120, 600)
 _AUTOPILOT_DURATION_MINUTES = (60, 360)
 _AUTOPILOT_POWER_KW = (7.0, 11.0)
+REBOOT_TYPES = ("Soft", "Hard")
+"""The reboot types ``POST /chargers/reboot`` accepts."""
 
 
 class UnknownObjectError(LookupError):
@@ -49,6 +54,14 @@ class UnknownObjectError(LookupError):
 
 class SimulatorStateError(ValueError):
     """An action that does not fit the current state, e.g. starting a session twice."""
+
+
+class RebootCooldownError(SimulatorStateError):
+    """A reboot within :data:`REBOOT_COOLDOWN` of the charger's last accepted one (409)."""
+
+
+class ChargerOfflineError(SimulatorStateError):
+    """A command for a charger that is offline (503)."""
 
 
 @dataclass(frozen=True)
@@ -133,9 +146,18 @@ class JouloSimulator:
         return now
 
     def add_account(
-        self, token: str | None = None, *, empty: bool = False, account_id: str | None = None
+        self,
+        token: str | None = None,
+        *,
+        empty: bool = False,
+        account_id: str | None = None,
+        can_control: bool = True,
     ) -> SimAccount:
-        """Add an account with its own chargers and history (none when ``empty``)."""
+        """Add an account with its own chargers and history (none when ``empty``).
+
+        Its token may control chargers unless ``can_control`` is False (see
+        :meth:`set_token_can_control`).
+        """
         if token is not None and token in self._tokens:
             msg = "that token belongs to another account"
             raise ValueError(msg)
@@ -150,6 +172,7 @@ class JouloSimulator:
             account_id=account_id,
             empty=empty,
         )
+        account.can_control = can_control
         self._register(account, now)
         return account
 
@@ -183,6 +206,13 @@ class JouloSimulator:
         """Make ``token`` invalid at once; its account gets a new token nobody has been told."""
         self.rotate_token(token)
 
+    def set_token_can_control(self, token: str, can_control: bool) -> None:  # noqa: FBT001
+        """Let ``token`` control chargers, or make it read-only (403 on ``POST /chargers/reboot``).
+
+        The scope belongs to the account's token and survives a rotation.
+        """
+        self.account(token).can_control = can_control
+
     def add_charger(
         self,
         *,
@@ -213,6 +243,7 @@ class JouloSimulator:
             status=status,
             meter_wh=float(meter_wh or 0) if has_meter else None,
             meter_updated_at=whole_seconds(now) if has_meter else None,
+            linked_at=whole_seconds(now),
         )
         account.chargers[charger.id] = charger
         self._track(charger, now)
@@ -235,7 +266,7 @@ class JouloSimulator:
         """Set a charger's connection status (``online``, ``offline``, or anything else)."""
         _, charger = self._charger_of(charger_id, token)
         now = self.now()
-        charger.status = status
+        charger.set_status(status, now)
         autopilot = self._autopilots.get(charger_id)
         if autopilot is not None:
             autopilot.next_start = self._next_autostart(
@@ -286,6 +317,31 @@ class JouloSimulator:
             raise SimulatorStateError(msg)
         self._finish(charger, session, now)
         return session
+
+    def reboot_charger(
+        self, charger_id: str, *, token: str | None = None, reboot_type: str = "Soft"
+    ) -> SimReboot:
+        """Reboot a charger now: it reports ``offline`` for a minute; a running session goes on.
+
+        Raises :class:`RebootCooldownError` within 5 minutes of its last accepted reboot and
+        :class:`ChargerOfflineError` when the charger is offline.
+        """
+        if reboot_type not in REBOOT_TYPES:
+            msg = f"the reboot type must be one of {', '.join(REBOOT_TYPES)}"
+            raise ValueError(msg)
+        _, charger = self._charger_of(charger_id, token)
+        now = self.now()
+        last = charger.reboots[-1].at if charger.reboots else None
+        if last is not None and last <= now < last + REBOOT_COOLDOWN:
+            wait = math.ceil((last + REBOOT_COOLDOWN - now).total_seconds())
+            msg = f"Reboot cooldown active, try again in {wait} seconds"
+            raise RebootCooldownError(msg)
+        if charger.status == "offline":
+            msg = "Charger is offline"
+            raise ChargerOfflineError(msg)
+        reboot = SimReboot(at=whole_seconds(now), type=reboot_type)
+        charger.reboots.append(reboot)
+        return reboot
 
     def active_sessions(self) -> list[SimSession]:
         """Return the sessions that are running now, in every account."""
@@ -374,8 +430,10 @@ class JouloSimulator:
             power_kw=power_kw,
             id_tag=id_tag,
             ends_at=None if duration is None else start + duration,
+            live=charger.reports_live,
         )
         account.sessions.append(session)
+        charger.sessions.append(session)
         charger.current_session = session
         return session
 

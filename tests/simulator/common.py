@@ -63,6 +63,27 @@ class SimClient:
         ) as response:
             return Reply(response.status, dict(response.headers), await response.text())
 
+    async def api(
+        self,
+        method: str,
+        endpoint: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: Any = None,
+        token: str | None = DEMO_TOKEN,
+        give_up_after: float | None = None,
+    ) -> Reply:
+        """Call an API endpoint, e.g. ``/chargers``, with ``token`` as bearer (None: no token)."""
+        headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+        return await self.request(
+            method,
+            self.server.base_url + endpoint,
+            params=params,
+            headers=headers,
+            body=body,
+            give_up_after=give_up_after,
+        )
+
     async def get(
         self,
         endpoint: str,
@@ -71,15 +92,16 @@ class SimClient:
         token: str | None = DEMO_TOKEN,
         give_up_after: float | None = None,
     ) -> Reply:
-        """GET an API endpoint, e.g. ``/chargers``, with ``token`` as bearer (None: no token)."""
-        headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
-        return await self.request(
-            "GET",
-            self.server.base_url + endpoint,
-            params=params,
-            headers=headers,
-            give_up_after=give_up_after,
+        """GET an API endpoint with ``params``."""
+        return await self.api(
+            "GET", endpoint, params=params, token=token, give_up_after=give_up_after
         )
+
+    async def post(
+        self, endpoint: str, body: Any = None, *, token: str | None = DEMO_TOKEN
+    ) -> Reply:
+        """POST ``body`` as JSON to an API endpoint, e.g. ``/chargers/reboot``."""
+        return await self.api("POST", endpoint, body=body, token=token)
 
     async def admin(self, method: str, path: str, body: Any = None) -> Reply:
         """Call an admin route, e.g. ``POST /faults``."""

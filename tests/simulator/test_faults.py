@@ -211,7 +211,7 @@ def test_inject_checks_its_arguments(sim: JouloSimulator) -> None:
         sim.faults.inject("bogus")
     assert sim.faults.active == []
     with pytest.raises(ValueError, match="does not change the response body"):
-        corrupt(Fault(FaultKind.HANG, endpoint=None, times=1), {})
+        corrupt(Fault(FaultKind.HANG, endpoint=None, times=1), 200, {})
 
 
 async def test_short_hang_then_normal_answer(client: SimClient, sim: JouloSimulator) -> None:
