@@ -14,6 +14,7 @@ import json
 from typing import TYPE_CHECKING
 
 from .clock import as_utc
+from .ere_position import ere_position_document
 from .faults import Fault, FaultKind, corrupt, error_response
 from .payloads import chargers_document, energy_document, me_document, sessions_document
 from .responses import (
@@ -36,7 +37,7 @@ from .simulator import (
 )
 
 if TYPE_CHECKING:
-    from .account import SimAccount
+    from .account import SimAccount, SimSession
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -192,7 +193,18 @@ def _get_sessions(call: _Call) -> _Answer:
 
 
 def _get_energy(call: _Call) -> _Answer:
-    return HTTPStatus.OK, energy_document(call.account)
+    return HTTPStatus.OK, energy_document(_completed(call))
+
+
+def _get_ere_position(call: _Call) -> _Answer:
+    if not call.account.ere_position_available:
+        return HTTPStatus.NOT_FOUND, NOT_FOUND_BODY
+    return HTTPStatus.OK, ere_position_document(call.account, _completed(call), call.now)
+
+
+def _completed(call: _Call) -> list[SimSession]:
+    """The account's sessions that the API shows as completed."""
+    return [session for session in call.account.sessions if not session.is_active]
 
 
 def _get_me(call: _Call) -> _Answer:
@@ -279,5 +291,6 @@ _ROUTES: dict[str, dict[str, _Endpoint]] = {
     "/sessions": {"GET": _get_sessions},
     "/energy": {"GET": _get_energy},
     "/me": {"GET": _get_me},
+    "/ere-position": {"GET": _get_ere_position},
     "/chargers/reboot": {"POST": _post_reboot},
 }

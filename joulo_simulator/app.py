@@ -333,7 +333,7 @@ async def _account_settings(request: web.Request) -> web.Response:
     return web.json_response(_settings(account))
 
 
-_ACCOUNT_SWITCHES = ("me_available", "can_control")
+_ACCOUNT_SWITCHES = ("me_available", "ere_position_available", "can_control")
 
 
 def _apply_settings(account: SimAccount, body: _Body) -> None:

@@ -96,17 +96,15 @@ class _Totals:
             self.sessions += 1
 
 
-def energy_document(account: SimAccount) -> dict[str, Json]:
-    """Return the ``GET /energy`` answer: totals and months (newest first) of completed sessions.
+def energy_document(completed: Iterable[SimSession]) -> dict[str, Json]:
+    """Return the ``GET /energy`` answer: totals and months (newest first) of ``completed``.
 
     ``total_kwh``, ``total_ere_credits`` and ``total_sessions`` count sessions on MID chargers;
     the ``*_all`` fields count every charger.
     """
     total = _Totals()
     months: defaultdict[str, _Totals] = defaultdict(_Totals)
-    for session in account.sessions:
-        if session.is_active:
-            continue
+    for session in completed:
         total.add(session)
         months[as_utc(session.started_at).strftime("%Y-%m")].add(session)
     return {

@@ -244,7 +244,11 @@ async def test_account_switches_over_the_admin_route(
 ) -> None:
     """``POST /_sim/accounts/settings`` flips ``can_control`` and ``me_available`` of a token."""
     reply = await client.admin("POST", "/accounts/settings", {"can_control": False})
-    assert reply.json() == {"me_available": True, "can_control": False}
+    assert reply.json() == {
+        "me_available": True,
+        "ere_position_available": True,
+        "can_control": False,
+    }
     assert (await client.post(REBOOT, {"charger_id": GARAGE_ID, "type": "Soft"})).status == 403
     created = (await client.admin("POST", "/accounts", {"can_control": False})).json()
     assert sim.account(created["token"]).can_control is False
