@@ -29,12 +29,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=True,
         help="let online chargers start and end sessions by themselves",
     )
+    parser.add_argument(
+        "--upstream-sync",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="show cloud chargers only at their 15-minute syncs, as Joulo does (OCPP stays live)",
+    )
     return parser.parse_args(argv)
 
 
 async def serve(args: argparse.Namespace) -> None:
     """Serve until SIGINT or SIGTERM."""
-    sim = JouloSimulator(ScaledClock(args.speed), seed=args.seed, autopilot=args.autopilot)
+    sim = JouloSimulator(
+        ScaledClock(args.speed),
+        seed=args.seed,
+        autopilot=args.autopilot,
+        upstream_sync=args.upstream_sync,
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -167,7 +167,9 @@ def _authenticate(
 
 
 def _get_chargers(call: _Call) -> _Answer:
-    return HTTPStatus.OK, chargers_document(call.account, call.now)
+    return HTTPStatus.OK, chargers_document(
+        call.account, call.now, lambda charger: call.sim.synced_at(charger, call.now)
+    )
 
 
 def _get_sessions(call: _Call) -> _Answer:
@@ -181,15 +183,15 @@ def _get_sessions(call: _Call) -> _Answer:
         return HTTPStatus.BAD_REQUEST, {"error": str(err)}
     charger_id = query.get("charger_id")
     sessions = [
-        session
-        for session in call.account.sessions
+        (session, shown)
+        for session, shown in call.sim.shown_sessions(call.account, call.now)
         if (charger_id is None or session.charger_id == charger_id)
         and (start is None or session.started_at >= start)
         and (end is None or session.started_at < end)
     ]
-    sessions.sort(key=lambda session: (session.started_at, session.id), reverse=True)
+    sessions.sort(key=lambda pair: (pair[0].started_at, pair[0].id), reverse=True)
     page = sessions[offset : offset + limit]
-    return HTTPStatus.OK, sessions_document(page, call.now, limit=limit, offset=offset)
+    return HTTPStatus.OK, sessions_document(page, limit=limit, offset=offset)
 
 
 def _get_energy(call: _Call) -> _Answer:
@@ -204,7 +206,7 @@ def _get_ere_position(call: _Call) -> _Answer:
 
 def _completed(call: _Call) -> list[SimSession]:
     """The account's sessions that the API shows as completed."""
-    return [session for session in call.account.sessions if not session.is_active]
+    return call.sim.completed_sessions(call.account, call.now)
 
 
 def _get_me(call: _Call) -> _Answer:

@@ -50,6 +50,7 @@ def create_app(sim: JouloSimulator) -> web.Application:
             web.get("/requests", _list_requests),
             web.delete("/requests", _clear_requests),
             web.post("/clock/advance", _advance_clock),
+            web.post("/upstream-sync", _switch_upstream_sync),
             web.post("/sessions/start", _start_session),
             web.post("/sessions/stop", _stop_session),
             web.post("/chargers", _add_charger),
@@ -261,6 +262,16 @@ async def _advance_clock(request: web.Request) -> web.Response:
     return web.json_response({"now": timestamp(sim.now())})
 
 
+async def _switch_upstream_sync(request: web.Request) -> web.Response:
+    sim = _sim(request)
+    enabled = (await _Body.read(request)).flag("enabled")
+    if enabled is None:
+        msg = "'enabled' is required"
+        raise ValueError(msg)
+    sim.upstream_sync = enabled
+    return web.json_response({"upstream_sync": sim.upstream_sync})
+
+
 async def _start_session(request: web.Request) -> web.Response:
     sim = _sim(request)
     body = await _Body.read(request)
@@ -377,6 +388,7 @@ async def _state(request: web.Request) -> web.Response:
         {
             "now": timestamp(now),
             "autopilot": sim.autopilot,
+            "upstream_sync": sim.upstream_sync,
             "manual_clock": isinstance(sim.clock, ManualClock),
             "rate_limit": None
             if limit is None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from .account import SimAccount, SimCharger, SimSession
@@ -16,27 +16,34 @@ def timestamp(when: datetime) -> str:
     return as_utc(when).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def charger_json(charger: SimCharger, now: datetime) -> dict[str, Json]:
-    """Return the ``/chargers`` object of ``charger``; a rebooting charger reports offline."""
+def charger_json(
+    charger: SimCharger, now: datetime, *, synced_at: datetime | None = None
+) -> dict[str, Json]:
+    """Return the ``/chargers`` object of ``charger``: live, or as its sync at ``synced_at`` saw it.
+
+    A charger that is restarting after a reboot reports offline at once, sync or not: Joulo sent
+    the reboot itself.
+    """
+    shown = now if synced_at is None else synced_at
+    session = charger.current_session if synced_at is None else charger.session_at(synced_at)
     data: dict[str, Json] = {
         "id": charger.id,
         "nickname": charger.nickname,
         "connection_type": charger.connection_type,
-        "status": "offline" if charger.rebooting(now) else charger.status,
+        "status": "offline" if charger.rebooting(now) else charger.status_at(shown),
         "mid_certified": charger.mid_certified,
-        "is_charging": charger.is_charging,
+        "is_charging": session is not None,
     }
-    session = charger.current_session
     if session is not None:
         current: dict[str, Json] = {
             "id": session.id,
             "started_at": timestamp(session.started_at),
-            "kwh_so_far": session.energy_at(now),
+            "kwh_so_far": session.energy_at(shown),
         }
         if session.id_tag is not None:
             current["id_tag"] = session.id_tag
         data["current_session"] = current
-    meter = charger.meter_at(now)
+    meter = charger.meter_at(now) if synced_at is None else charger.synced_meter(synced_at)
     if meter is not None:
         meter_wh, updated_at = meter
         data["latest_meter_wh"] = meter_wh
@@ -44,34 +51,42 @@ def charger_json(charger: SimCharger, now: datetime) -> dict[str, Json]:
     return data
 
 
-def session_json(session: SimSession, now: datetime) -> dict[str, Json]:
-    """Return the ``/sessions`` object of ``session``."""
+def session_json(session: SimSession, at: datetime) -> dict[str, Json]:
+    """Return the ``/sessions`` object of ``session`` as it was at ``at``."""
+    ended = session.ended_at is not None and session.ended_at <= at
     data: dict[str, Json] = {
         "id": session.id,
         "charger_id": session.charger_id,
         "charger_nickname": session.charger_nickname,
         "started_at": timestamp(session.started_at),
-        "ended_at": None if session.ended_at is None else timestamp(session.ended_at),
-        "kwh": session.energy_at(now),
-        "status": session.status,
-        "ere_credits": session.ere_credits,
+        "ended_at": timestamp(session.ended_at) if ended and session.ended_at else None,
+        "kwh": session.energy_at(at),
+        "status": "completed" if ended else "charging",
+        "ere_credits": session.ere_credits if ended else None,
     }
     if session.id_tag is not None:
         data["id_tag"] = session.id_tag
     return data
 
 
-def chargers_document(account: SimAccount, now: datetime) -> dict[str, Json]:
-    """Return the ``GET /chargers`` answer."""
-    return {"chargers": [charger_json(charger, now) for charger in account.chargers.values()]}
+def chargers_document(
+    account: SimAccount, now: datetime, synced_at: Callable[[SimCharger], datetime | None]
+) -> dict[str, Json]:
+    """Return the ``GET /chargers`` answer; ``synced_at`` tells which chargers show a sync."""
+    return {
+        "chargers": [
+            charger_json(charger, now, synced_at=synced_at(charger))
+            for charger in account.chargers.values()
+        ]
+    }
 
 
 def sessions_document(
-    sessions: Iterable[SimSession], now: datetime, *, limit: int, offset: int
+    sessions: Iterable[tuple[SimSession, datetime]], *, limit: int, offset: int
 ) -> dict[str, Json]:
-    """Return the ``GET /sessions`` answer for one page of ``sessions``."""
+    """Return the ``GET /sessions`` answer for one page of sessions, each as it was at a time."""
     return {
-        "sessions": [session_json(session, now) for session in sessions],
+        "sessions": [session_json(session, at) for session, at in sessions],
         "limit": limit,
         "offset": offset,
     }

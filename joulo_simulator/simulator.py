@@ -32,6 +32,7 @@ from .account import (
 from .clock import Clock, ScaledClock, as_utc
 from .faults import FaultSet
 from .ratelimit import RateLimit, RateLimiter
+from .sync import SYNC_INTERVAL, last_sync
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -95,13 +96,21 @@ class JouloSimulator:
         seed: int = 1,
         autopilot: bool = False,
         rate_limit: RateLimit | None = DEFAULT_RATE_LIMIT,
+        upstream_sync: bool = True,
     ) -> None:
-        """Create the simulator and its default account (seeded, relative to the clock's now)."""
+        """Create the simulator and its default account (seeded, relative to the clock's now).
+
+        With ``upstream_sync`` (the default), the API shows cloud chargers as Joulo sees them:
+        as they were at their last 15-minute sync (see :mod:`joulo_simulator.sync`); without it,
+        every charger is live.
+        """
         self.clock: Clock = clock if clock is not None else ScaledClock()
         self.seed = seed
         self.faults = FaultSet()
         self.requests: list[RecordedRequest] = []
         self._autopilot_enabled = autopilot
+        self.upstream_sync = upstream_sync
+        """Whether cloud chargers show only at their syncs; may be switched at any time."""
         self._rng = seeded_random(seed)
         self._accounts: list[SimAccount] = []
         self._tokens: dict[str, SimAccount] = {}
@@ -144,6 +153,51 @@ class JouloSimulator:
         now = as_utc(self.clock())
         self._catch_up(now)
         return now
+
+    def last_sync(self, charger_id: str) -> datetime | None:
+        """Return the moment whose state the API shows of a charger: its last sync (or its link).
+
+        None when the charger reports live: an OCPP charger, or any charger without the sync.
+        """
+        _, charger = self._charger_of(charger_id, None)
+        return self.synced_at(charger, self.now())
+
+    def next_sync(self, charger_id: str) -> datetime | None:
+        """Return when the API will next show new data of a cloud charger; None when it is live."""
+        synced = self.last_sync(charger_id)
+        return None if synced is None else last_sync(charger_id, synced) + SYNC_INTERVAL
+
+    def synced_at(self, charger: SimCharger, now: datetime) -> datetime | None:
+        """Return the sync whose state the API shows of ``charger`` at ``now``; None when live."""
+        if charger.reports_live or not self.upstream_sync:
+            return None
+        synced = last_sync(charger.id, now)
+        return synced if charger.linked_at is None else max(synced, charger.linked_at)
+
+    def shown_at(self, session: SimSession, now: datetime) -> datetime:
+        """Return the moment whose state the API shows of ``session`` at ``now``."""
+        if session.live or not self.upstream_sync:
+            return now
+        if session.ended_at is not None and session.ended_at <= now - SYNC_INTERVAL:
+            return now  # Every sync since has seen it completed.
+        return last_sync(session.charger_id, now)
+
+    def shown_sessions(
+        self, account: SimAccount, now: datetime
+    ) -> list[tuple[SimSession, datetime]]:
+        """Return the sessions the API lists at ``now``, each with the moment whose state it shows.
+
+        A cloud charger's session is listed from its charger's first sync after it started.
+        """
+        return [
+            (session, shown)
+            for session in account.sessions
+            if session.started_at <= (shown := self.shown_at(session, now))
+        ]
+
+    def completed_sessions(self, account: SimAccount, now: datetime) -> list[SimSession]:
+        """Return the sessions the API shows as completed at ``now`` (what ``/energy`` counts)."""
+        return [s for s, shown in self.shown_sessions(account, now) if s.ended_by(shown)]
 
     def add_account(
         self,

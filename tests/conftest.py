@@ -13,10 +13,15 @@ from joulo_simulator import JouloSimulator, SimulatorServer
 
 
 @pytest.fixture
-def simulator() -> JouloSimulator:
-    """A simulator of the default account on Home Assistant's clock, which the tests move."""
+def simulator(request: pytest.FixtureRequest) -> JouloSimulator:
+    """A simulator of the default account on Home Assistant's clock, which the tests move.
+
+    Every charger is live, unless the test is marked ``upstream_sync``: then cloud chargers change
+    only at their 15-minute syncs, as Joulo's do.
+    """
+    synced = request.node.get_closest_marker("upstream_sync") is not None
     # Looked up on every call: the test plugin swaps `dt_util.utcnow` when it freezes time.
-    return JouloSimulator(clock=lambda: dt_util.utcnow())  # noqa: PLW0108
+    return JouloSimulator(clock=lambda: dt_util.utcnow(), upstream_sync=synced)  # noqa: PLW0108
 
 
 @pytest.fixture

@@ -19,9 +19,13 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def sim(clock: ManualClock) -> JouloSimulator:
-    """A simulator with the default account and the default rate limit, on the manual clock."""
-    return JouloSimulator(clock)
+def sim(request: pytest.FixtureRequest, clock: ManualClock) -> JouloSimulator:
+    """A simulator with the default account and the default rate limit, on the manual clock.
+
+    Every charger is live, unless the test is marked ``upstream_sync``.
+    """
+    synced = request.node.get_closest_marker("upstream_sync") is not None
+    return JouloSimulator(clock, upstream_sync=synced)
 
 
 @pytest.fixture

@@ -197,7 +197,7 @@ async def test_same_seed_and_date_same_answer(
 ) -> None:
     """Another simulator of the same seed at the same moment gives the very same position."""
     first = await _position(client)
-    again = JouloSimulator(ManualClock(clock()), seed=1)
+    again = JouloSimulator(ManualClock(clock()), seed=1, upstream_sync=False)
     async with (
         SimulatorServer(again) as server,
         aiohttp.ClientSession() as session,

@@ -19,6 +19,7 @@ import aiohttp
 import pytest
 
 from joulo_simulator import DEMO_TOKEN, JouloSimulator, SimulatorServer
+from joulo_simulator.__main__ import parse_args
 
 ROOT = Path(__file__).parents[2]
 
@@ -115,7 +116,18 @@ def test_command_line(socket_enabled: None, simulator_process: subprocess.Popen[
         response = connection.getresponse()
         assert response.status == 200
         assert len(json.loads(response.read())["chargers"]) == 3
+        connection.request("GET", "/_sim/state")
+        state = json.loads(connection.getresponse().read())
+        assert (state["autopilot"], state["upstream_sync"]) == (True, True)
     finally:
         connection.close()
     simulator_process.send_signal(signal.SIGTERM)
     assert simulator_process.wait(timeout=10) == 0
+
+
+def test_command_line_switches() -> None:
+    """The autopilot and the upstream sync are on unless switched off."""
+    defaults = parse_args([])
+    assert (defaults.autopilot, defaults.upstream_sync) == (True, True)
+    off = parse_args(["--no-autopilot", "--no-upstream-sync"])
+    assert (off.autopilot, off.upstream_sync) == (False, False)
