@@ -3,33 +3,43 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 from homeassistant.const import CONF_API_TOKEN, CONF_URL, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
 
 from .announcer import SessionAnnouncer
 from .api import DEFAULT_BASE_URL, JouloClient, RateLimitGate
 from .const import DOMAIN
 from .coordinator import (
     JouloChargersCoordinator,
-    JouloConfigEntry,
-    JouloCoordinator,
     JouloEnergyCoordinator,
-    JouloRuntimeData,
     JouloSessionsCoordinator,
 )
-from .devices import async_setup_devices
+from .data import JouloConfigEntry, JouloCoordinator, JouloRuntimeData
+from .devices import ChargerDevices
+from .pipeline import RefreshPipeline
 from .services import async_setup_services
 from .statistics import async_remove_statistics_store, async_setup_statistics
 
-PLATFORMS = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
+PLATFORMS = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.CALENDAR,
+    Platform.EVENT,
+    Platform.SENSOR,
+]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+RATE_LIMIT_GATES: HassKey[dict[str, RateLimitGate]] = HassKey(f"{DOMAIN}_rate_limit_gates")
+"""Each entry's rate-limit gate, kept across reloads and setup retries: a 429 outlives a setup."""
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -39,34 +49,37 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: JouloConfigEntry) -> bool:
-    """Set up a Joulo account: first refreshes in parallel, then devices and platforms."""
+    """Set up a Joulo account: first refreshes in parallel, then devices, platforms and pipeline."""
+    gates = hass.data.setdefault(RATE_LIMIT_GATES, {})
+    gate = gates.setdefault(entry.entry_id, RateLimitGate(dt_util.utcnow))
     client = JouloClient(
         async_get_clientsession(hass),
         entry.data[CONF_API_TOKEN],
         base_url=entry.data.get(CONF_URL, DEFAULT_BASE_URL),
-        gate=RateLimitGate(dt_util.utcnow),
+        gate=gate,
     )
     energy = JouloEnergyCoordinator(hass, entry, client)
     sessions = JouloSessionsCoordinator(hass, entry, client, energy)
     chargers = JouloChargersCoordinator(hass, entry, client, sessions)
-    announcer = SessionAnnouncer(hass, entry.entry_id, chargers, sessions)
-    await announcer.async_load()
-    await _async_first_refresh(chargers, sessions, energy)
-    entry.runtime_data = JouloRuntimeData(
-        client=client, chargers=chargers, sessions=sessions, energy=energy, announcer=announcer
+    await _async_first_refresh(gate, chargers, sessions, energy)
+    entry.runtime_data = runtime = JouloRuntimeData(
+        client=client, chargers=chargers, sessions=sessions, energy=energy
     )
 
-    async_setup_devices(hass, entry)
+    devices = ChargerDevices(hass, entry)
+    devices.async_sync()
+    announcer = SessionAnnouncer(hass, entry.entry_id, chargers, sessions, devices)
+    await announcer.async_load()
+    entry.async_on_unload(announcer.async_save)
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
 
-    # Announce what happened while Home Assistant was not running, then follow both coordinators.
-    entry.async_on_unload(announcer.async_start())
-    entry.async_on_unload(chargers.async_add_listener(announcer.async_process))
-    entry.async_on_unload(sessions.async_add_listener(announcer.async_process))
-    entry.async_on_unload(announcer.async_save)
     # Completed sessions into long-term statistics (when the recorder runs): history once, then new ones.
-    await async_setup_statistics(hass, entry)
+    statistics = await async_setup_statistics(hass, entry)
+    pipeline = RefreshPipeline(runtime, chargers, devices, announcer, statistics)
+    entry.async_on_unload(pipeline.async_start())
+    # Announce what happened while Home Assistant was not running (once it has started).
+    entry.async_on_unload(announcer.async_start())
     return True
 
 
@@ -76,12 +89,18 @@ async def async_unload_entry(hass: HomeAssistant, entry: JouloConfigEntry) -> bo
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: JouloConfigEntry) -> None:
-    """Forget the removed account's stored progress; its statistics stay as history."""
+    """Forget the removed account's stored progress and gate; its statistics stay as history."""
+    hass.data.get(RATE_LIMIT_GATES, {}).pop(entry.entry_id, None)
     await async_remove_statistics_store(hass, entry.entry_id)
 
 
-async def _async_first_refresh(*coordinators: JouloCoordinator[Any]) -> None:
-    """Run the first refreshes concurrently; a refused token wins over any other failure."""
+async def _async_first_refresh(gate: RateLimitGate, *coordinators: JouloCoordinator[Any]) -> None:
+    """Run the first refreshes concurrently; a refused token wins over any other failure.
+
+    While the rate-limit gate is closed nothing is sent, and the setup is retried once it opens.
+    """
+    if (until := gate.closed_until) is not None:
+        raise _rate_limited(until)
     results = await asyncio.gather(
         *(coordinator.async_config_entry_first_refresh() for coordinator in coordinators),
         return_exceptions=True,
@@ -90,5 +109,16 @@ async def _async_first_refresh(*coordinators: JouloCoordinator[Any]) -> None:
     for error in errors:
         if isinstance(error, ConfigEntryAuthFailed):
             raise error
+    if errors and (until := gate.closed_until) is not None:
+        raise _rate_limited(until) from errors[0]
     if errors:
         raise errors[0]
+
+
+def _rate_limited(until: datetime) -> ConfigEntryNotReady:
+    seconds = max(0.0, (until - dt_util.utcnow()).total_seconds())
+    return ConfigEntryNotReady(
+        translation_domain=DOMAIN,
+        translation_key="rate_limited",
+        translation_placeholders={"retry_after": f"{seconds:.0f}"},
+    )

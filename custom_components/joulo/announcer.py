@@ -16,13 +16,13 @@ from typing import Any, Literal, TypedDict
 from homeassistant.core import CALLBACK_TYPE, CoreState, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.start import async_at_started
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .api import Charger, CurrentSession, Session
+from .api import Session
 from .const import DOMAIN
-from .coordinator import JouloChargersCoordinator, JouloSessionsCoordinator
-from .devices import async_charger_device
+from .data import ChargersData, JouloCoordinator, SessionsData, charger_name
+from .devices import ChargerDevices
+from .storage import DelayedStore
 
 EVENT_SESSION_STARTED = "joulo_session_started"
 EVENT_SESSION_ENDED = "joulo_session_ended"
@@ -68,29 +68,35 @@ class SessionAnnouncer:
         self,
         hass: HomeAssistant,
         entry_id: str,
-        chargers: JouloChargersCoordinator,
-        sessions: JouloSessionsCoordinator,
+        chargers: JouloCoordinator[ChargersData],
+        sessions: JouloCoordinator[SessionsData],
+        devices: ChargerDevices,
     ) -> None:
         """Announce for the config entry `entry_id`, from what the two coordinators read."""
         self._hass = hass
         self._entry_id = entry_id
         self._chargers = chargers
         self._sessions = sessions
-        self._store: Store[StoredAnnouncements] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.sessions"
+        self._devices = devices
+        self._store: DelayedStore[StoredAnnouncements] = DelayedStore(
+            hass,
+            f"{DOMAIN}.{entry_id}.sessions",
+            version=STORAGE_VERSION,
+            delay=SAVE_DELAY,
+            serialize=self._to_store,
         )
-        self._baseline = dt_util.utcnow()
+        # The API's timestamps have whole seconds: a session started in this second is news.
+        self._baseline = dt_util.utcnow().replace(microsecond=0)
         self._started: dict[str, str] = {}
         self._ended: dict[str, str] = {}
         self._id_tags: dict[str, str] = {}
-        self._unsaved = False
         self._announcing = False
 
     async def async_load(self) -> None:
         """Load what was announced before; on first setup, start announcing from now."""
         stored = await self._store.async_load()
         if stored is None:
-            self._unsaved = True
+            self._store.schedule_save()
             return
         self._baseline = dt_util.parse_datetime(stored["baseline"]) or self._baseline
         self._started = dict(stored["started"])
@@ -99,9 +105,7 @@ class SessionAnnouncer:
 
     async def async_save(self) -> None:
         """Write what was announced now (on unload), if anything is not written yet."""
-        if self._unsaved:
-            await self._store.async_save(self._to_store())
-            self._unsaved = False
+        await self._store.async_flush()
 
     @callback
     def async_start(self) -> CALLBACK_TYPE:
@@ -132,7 +136,7 @@ class SessionAnnouncer:
         if not self._announcing:
             return
         now = dt_util.utcnow()
-        horizon = max(self._baseline, now - ANNOUNCE_WINDOW)
+        horizon = max(self._baseline.replace(microsecond=0), now - ANNOUNCE_WINDOW)
         # One after the other: a session both show is then announced once, from the fresher chargers.
         for announcement in self._charger_starts(now, horizon):
             self._announce(announcement, now)
@@ -148,9 +152,21 @@ class SessionAnnouncer:
                 continue
             if running.id_tag and self._id_tags.get(running.id) != running.id_tag:
                 self._id_tags[running.id] = running.id_tag
-                self._schedule_save()
+                self._store.schedule_save()
             if self._is_new_start(running.id, running.started_at or now, horizon):
-                announcements.append(self._started_from_charger(charger, running))
+                announcements.append(
+                    _announcement(
+                        "started",
+                        charger_id=charger.id,
+                        charger_nickname=charger.nickname,
+                        session_id=running.id,
+                        energy_kwh=running.kwh_so_far,
+                        ere_credits=None,
+                        started_at=running.started_at,
+                        ended_at=None,
+                        id_tag=running.id_tag,
+                    )
+                )
         return announcements
 
     def _session_news(self, horizon: datetime) -> list[SessionAnnouncement]:
@@ -160,9 +176,9 @@ class SessionAnnouncer:
         for session in reversed(recent):  # oldest first
             if session.is_completed:
                 if session.id not in self._ended and session.ended_or_started_at >= horizon:
-                    announcements.append(self._ended_from_session(session))
+                    announcements.append(self._from_session("ended", session))
             elif self._is_new_start(session.id, session.started_at, horizon):
-                announcements.append(self._started_from_session(session))
+                announcements.append(self._from_session("started", session))
         return announcements
 
     def _is_new_start(self, session_id: str, started_at: datetime, horizon: datetime) -> bool:
@@ -179,13 +195,13 @@ class SessionAnnouncer:
         record[session_id] = now.isoformat()
         if announcement.event_type == "ended":
             self._id_tags.pop(session_id, None)
-        self._schedule_save()
+        self._store.schedule_save()
         async_dispatcher_send(
             self._hass,
             session_signal(self._entry_id, announcement.charger_id),
             announcement,
         )
-        device = async_charger_device(self._hass, self._entry_id, announcement.charger_id)
+        device = self._devices.async_device(announcement.charger_id)
         charger = self._chargers.data.get(announcement.charger_id) if self._chargers.data else None
         self._hass.bus.async_fire(
             EVENT_SESSION_STARTED if announcement.event_type == "started" else EVENT_SESSION_ENDED,
@@ -193,9 +209,12 @@ class SessionAnnouncer:
                 **announcement.attributes,
                 "device_id": device.id if device else None,
                 "charger_id": announcement.charger_id,
-                "charger_name": (charger.nickname if charger else None)
-                or announcement.charger_name
-                or (device.name if device else None),
+                "charger_name": charger_name(
+                    announcement.charger_id,
+                    charger.nickname if charger else None,
+                    announcement.charger_name,
+                    device.name if device else None,
+                ),
             },
         )
 
@@ -205,17 +224,9 @@ class SessionAnnouncer:
         for record in (self._started, self._ended):
             for session_id in [sid for sid, at in record.items() if at < cutoff]:
                 del record[session_id]
-                self._schedule_save()
+                self._store.schedule_save()
         while len(self._id_tags) > MAX_REMEMBERED_TAGS:  # sessions whose end was never listed
             del self._id_tags[next(iter(self._id_tags))]
-
-    def _schedule_save(self) -> None:
-        self._unsaved = True
-        self._store.async_delay_save(self._saved_data, SAVE_DELAY)
-
-    def _saved_data(self) -> StoredAnnouncements:
-        self._unsaved = False
-        return self._to_store()
 
     def _to_store(self) -> StoredAnnouncements:
         return StoredAnnouncements(
@@ -225,75 +236,51 @@ class SessionAnnouncer:
             id_tags=dict(self._id_tags),
         )
 
-    def _started_from_charger(
-        self, charger: Charger, running: CurrentSession
-    ) -> SessionAnnouncement:
-        return SessionAnnouncement(
-            event_type="started",
-            charger_id=charger.id,
-            charger_name=charger.nickname,
-            attributes=_attributes(
-                session_id=running.id,
-                energy_kwh=running.kwh_so_far,
-                ere_credits=None,
-                started_at=running.started_at,
-                ended_at=None,
-                id_tag=running.id_tag,
-            ),
-        )
-
-    def _started_from_session(self, session: Session) -> SessionAnnouncement:
-        return SessionAnnouncement(
-            event_type="started",
+    def _from_session(self, event_type: SessionEventType, session: Session) -> SessionAnnouncement:
+        """The announcement of a session that `/sessions` lists as running or completed."""
+        ended = event_type == "ended"
+        return _announcement(
+            event_type,
             charger_id=session.charger_id,
-            charger_name=session.charger_nickname,
-            attributes=_attributes(
-                session_id=session.id,
-                energy_kwh=session.kwh,
-                ere_credits=session.ere_credits,
-                started_at=session.started_at,
-                ended_at=None,
-                id_tag=session.id_tag or self._id_tags.get(session.id),
-            ),
-        )
-
-    def _ended_from_session(self, session: Session) -> SessionAnnouncement:
-        return SessionAnnouncement(
-            event_type="ended",
-            charger_id=session.charger_id,
-            charger_name=session.charger_nickname,
-            attributes=_attributes(
-                session_id=session.id,
-                energy_kwh=session.kwh,
-                ere_credits=session.ere_credits or 0.0,
-                started_at=session.started_at,
-                ended_at=session.ended_at,
-                id_tag=session.id_tag or self._id_tags.get(session.id),
-            ),
+            charger_nickname=session.charger_nickname,
+            session_id=session.id,
+            energy_kwh=session.kwh,
+            ere_credits=(session.ere_credits or 0.0) if ended else session.ere_credits,
+            started_at=session.started_at,
+            ended_at=session.ended_at if ended else None,
+            id_tag=session.id_tag or self._id_tags.get(session.id),
         )
 
 
-def _attributes(
+def _announcement(
+    event_type: SessionEventType,
     *,
+    charger_id: str,
+    charger_nickname: str | None,
     session_id: str,
     energy_kwh: float | None,
     ere_credits: float | None,
     started_at: datetime | None,
     ended_at: datetime | None,
     id_tag: str | None,
-) -> dict[str, Any]:
-    """The attributes of an announcement, as SPEC names them; timestamps as ISO 8601."""
+) -> SessionAnnouncement:
+    """An announcement with the attributes SPEC names; timestamps as ISO 8601."""
     duration = (
         round((ended_at - started_at).total_seconds() / 60, 1)
         if started_at is not None and ended_at is not None
         else None
     )
-    return {
-        "session_id": session_id,
-        "energy_kwh": energy_kwh,
-        "ere_credits": ere_credits,
-        "started_at": started_at.isoformat() if started_at else None,
-        "ended_at": ended_at.isoformat() if ended_at else None,
-        "duration_minutes": duration,
-        "id_tag": id_tag,
-    }
+    return SessionAnnouncement(
+        event_type=event_type,
+        charger_id=charger_id,
+        charger_name=charger_nickname,
+        attributes={
+            "session_id": session_id,
+            "energy_kwh": energy_kwh,
+            "ere_credits": ere_credits,
+            "started_at": started_at.isoformat() if started_at else None,
+            "ended_at": ended_at.isoformat() if ended_at else None,
+            "duration_minutes": duration,
+            "id_tag": id_tag,
+        },
+    )

@@ -15,7 +15,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import Charger, ChargerStatus
-from .coordinator import JouloConfigEntry
+from .data import JouloConfigEntry
 from .entity import JouloLiveChargerEntity, async_add_charger_entities
 
 # Coordinators do all the I/O; entities only read their data.

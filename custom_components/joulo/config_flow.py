@@ -124,11 +124,13 @@ class JouloConfigFlow(ConfigFlow, domain=DOMAIN):
         """The token field, and the API URL in a collapsed section few users need to open.
 
         Home Assistant retired its "advanced mode"; a collapsed section is what it advises instead.
+        The section is optional: `{"api_token": ...}` alone is a complete answer (scripts, the REST
+        API), and then the URL stays what it was (the real API for a new entry).
         """
         return vol.Schema(
             {
                 vol.Required(CONF_API_TOKEN): TOKEN_SELECTOR,
-                vol.Required(SECTION_ADVANCED): section(
+                vol.Optional(SECTION_ADVANCED): section(
                     vol.Schema({vol.Required(CONF_URL, default=default_url): URL_SELECTOR}),
                     {"collapsed": True},
                 ),

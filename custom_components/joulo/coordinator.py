@@ -1,8 +1,11 @@
 """Coordinators that poll the Joulo API, one per cadence, and steer each other.
 
-Chargers are polled every minute; when a session leaves a charger or a new one starts, the sessions poll
-runs at once (and on every chargers poll until Joulo lists the finished session), and a newly completed
-session brings the energy totals forward. All three share one client, so one rate-limit gate.
+Chargers are polled every minute while anything can change (every five minutes when every charger is an
+idle cloud charger); when a session leaves a charger or a new one starts, the sessions poll runs at once
+(and on every chargers poll until Joulo lists the finished session), and a newly completed session
+brings the energy totals forward. All three share one client, so one rate-limit gate.
+The base class in `data.py` runs the refresh pipeline and tells only the entities whose data changed;
+the coordinators here say what changed, from the pure functions of `changes.py`.
 """
 
 from __future__ import annotations
@@ -11,23 +14,15 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers.debounce import Debouncer
-from homeassistant.helpers.update_coordinator import (
-    REQUEST_REFRESH_DEFAULT_COOLDOWN,
-    DataUpdateCoordinator,
-    UpdateFailed,
-)
+from homeassistant.helpers.update_coordinator import REQUEST_REFRESH_DEFAULT_COOLDOWN, UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from .api import (
     Account,
     Charger,
-    Energy,
     JouloAuthenticationError,
     JouloClient,
     JouloConnectionError,
@@ -36,8 +31,20 @@ from .api import (
     JouloResponseError,
     Session,
 )
+from .changes import (
+    FAST_INTERVAL,
+    PowerTrack,
+    RunningSession,
+    changed_keys,
+    chargers_interval,
+    newest_completed,
+    reports_live,
+    running_sessions,
+    sessions_ended,
+    sessions_started,
+    track_power,
+)
 from .const import (
-    CHARGERS_INTERVAL,
     DOMAIN,
     ENERGY_INTERVAL,
     ENERGY_REFRESH_COOLDOWN,
@@ -46,42 +53,10 @@ from .const import (
     SESSIONS_INTERVAL,
     SESSIONS_PAGE_SIZE,
 )
-
-if TYPE_CHECKING:
-    from .announcer import SessionAnnouncer
+from .data import ChargersData, EnergyData, JouloConfigEntry, JouloCoordinator, SessionsData
 
 # A triggered energy refresh between two scheduled ones reuses the account; a scheduled one renews it.
 ACCOUNT_MAX_AGE = ENERGY_INTERVAL - timedelta(minutes=5)
-
-
-@dataclass
-class JouloRuntimeData:
-    """What a loaded config entry holds."""
-
-    client: JouloClient
-    chargers: JouloChargersCoordinator
-    sessions: JouloSessionsCoordinator
-    energy: JouloEnergyCoordinator
-    announcer: SessionAnnouncer
-
-
-type JouloConfigEntry = ConfigEntry[JouloRuntimeData]
-
-
-@dataclass(frozen=True, slots=True)
-class SessionsData:
-    """The newest sessions (and those that just finished), and each charger's newest completed one."""
-
-    recent: tuple[Session, ...]
-    last_completed: Mapping[str, Session]
-
-
-@dataclass(frozen=True, slots=True)
-class EnergyData:
-    """The account's totals, and the account itself when `/me` answered."""
-
-    energy: Energy
-    account: Account | None
 
 
 @contextmanager
@@ -106,43 +81,7 @@ def translate_errors() -> Iterator[None]:
         raise UpdateFailed(translation_domain=DOMAIN, translation_key="invalid_response") from err
 
 
-class JouloCoordinator[DataT](DataUpdateCoordinator[DataT]):
-    """A coordinator of one Joulo endpoint (or two) on its own cadence."""
-
-    config_entry: JouloConfigEntry
-
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: JouloConfigEntry,
-        client: JouloClient,
-        *,
-        name: str,
-        update_interval: timedelta,
-        refresh_cooldown: timedelta = timedelta(seconds=REQUEST_REFRESH_DEFAULT_COOLDOWN),
-    ) -> None:
-        """Poll with `client` every `update_interval`; unchanged data writes no state.
-
-        Refreshes asked for between polls run at once, then at most once per `refresh_cooldown`.
-        """
-        super().__init__(
-            hass,
-            LOGGER,
-            config_entry=entry,
-            name=f"{DOMAIN} {name}",
-            update_interval=update_interval,
-            always_update=False,
-            request_refresh_debouncer=Debouncer(
-                hass, LOGGER, cooldown=refresh_cooldown.total_seconds(), immediate=True
-            ),
-        )
-        self.client = client
-
-    def request_refresh_soon(self) -> None:
-        """Refresh now (debounced), without making the caller wait for it."""
-        self.config_entry.async_create_background_task(
-            self.hass, self.async_request_refresh(), f"{self.name} refresh"
-        )
+DEFAULT_COOLDOWN = timedelta(seconds=REQUEST_REFRESH_DEFAULT_COOLDOWN)
 
 
 class JouloEnergyCoordinator(JouloCoordinator[EnergyData]):
@@ -154,7 +93,8 @@ class JouloEnergyCoordinator(JouloCoordinator[EnergyData]):
             hass,
             entry,
             client,
-            name="energy",
+            logger=LOGGER,
+            name=f"{DOMAIN} energy",
             update_interval=ENERGY_INTERVAL,
             refresh_cooldown=ENERGY_REFRESH_COOLDOWN,
         )
@@ -192,8 +132,7 @@ class JouloEnergyCoordinator(JouloCoordinator[EnergyData]):
 class _FinishedSession:
     """A session that left its charger and is not listed as completed yet."""
 
-    charger_id: str
-    started_at: datetime | None
+    running: RunningSession
     since: datetime
 
 
@@ -202,6 +141,8 @@ class JouloSessionsCoordinator(JouloCoordinator[SessionsData]):
 
     Sessions the chargers coordinator saw finish are looked up by charger when they are not on the
     newest page: on an account with many chargers running, the page fills with running sessions.
+    The last-session entities of a charger hear of a refresh only when its newest completed session
+    changed.
     """
 
     def __init__(
@@ -212,7 +153,15 @@ class JouloSessionsCoordinator(JouloCoordinator[SessionsData]):
         energy: JouloEnergyCoordinator,
     ) -> None:
         """Create the sessions coordinator; it refreshes `energy` after a session completes."""
-        super().__init__(hass, entry, client, name="sessions", update_interval=SESSIONS_INTERVAL)
+        super().__init__(
+            hass,
+            entry,
+            client,
+            logger=LOGGER,
+            name=f"{DOMAIN} sessions",
+            update_interval=SESSIONS_INTERVAL,
+            refresh_cooldown=DEFAULT_COOLDOWN,
+        )
         self._energy = energy
         self._finished: dict[str, _FinishedSession] = {}
 
@@ -227,39 +176,53 @@ class JouloSessionsCoordinator(JouloCoordinator[SessionsData]):
         }
         return bool(self._finished)
 
-    def watch_finished(self, session_id: str, charger_id: str, started_at: datetime | None) -> None:
+    def watch_finished(self, session_id: str, running: RunningSession) -> None:
         """Look for this session on every refresh until it is listed as completed."""
-        self._finished[session_id] = _FinishedSession(charger_id, started_at, dt_util.utcnow())
+        self._finished[session_id] = _FinishedSession(running, dt_util.utcnow())
 
     async def _async_update_data(self) -> SessionsData:
         with translate_errors():
-            page = await self.client.get_sessions(limit=SESSIONS_PAGE_SIZE)
-            sessions = {session.id: session for session in page.sessions}
-            for session_id, finished in list(self._finished.items()):
-                if session_id not in sessions:
-                    found = await self.client.get_sessions(
-                        charger_id=finished.charger_id, started_from=finished.started_at
-                    )
-                    for session in found.sessions:
-                        sessions.setdefault(session.id, session)
-                if session_id in sessions and sessions[session_id].is_completed:
-                    del self._finished[session_id]
+            sessions = await self._async_read()
+        for session_id in [sid for sid in self._finished if _completed(sessions.get(sid))]:
+            del self._finished[session_id]
         previous: SessionsData | None = self.data  # None before the first refresh
-        last_completed = dict(previous.last_completed) if previous else {}
-        for session in sessions.values():
-            known = last_completed.get(session.charger_id)
-            if session.is_completed and (
-                known is None or session.ended_or_started_at > known.ended_or_started_at
-            ):
-                last_completed[session.charger_id] = session
-        if previous is not None and last_completed != previous.last_completed:
+        last_completed = newest_completed(
+            previous.last_completed if previous else {}, sessions.values()
+        )
+        changed = changed_keys(previous.last_completed if previous else None, last_completed)
+        self.set_changed_contexts(changed)
+        if changed:
             self._energy.request_refresh_soon()
         recent = sorted(sessions.values(), key=lambda session: session.started_at, reverse=True)
         return SessionsData(recent=tuple(recent), last_completed=last_completed)
 
+    async def _async_read(self) -> dict[str, Session]:
+        """The newest page, and the sessions awaited as finished that it does not list, by id."""
+        page = await self.client.get_sessions(limit=SESSIONS_PAGE_SIZE)
+        sessions = {session.id: session for session in page.sessions}
+        for session_id, finished in list(self._finished.items()):
+            if session_id in sessions:
+                continue
+            found = await self.client.get_sessions(
+                charger_id=finished.running.charger_id,
+                started_from=finished.running.started_at,
+            )
+            for session in found.sessions:
+                sessions.setdefault(session.id, session)
+        return sessions
 
-class JouloChargersCoordinator(JouloCoordinator[dict[str, Charger]]):
-    """Polls `/chargers` every minute and asks for sessions when a session starts or ends."""
+
+def _completed(session: Session | None) -> bool:
+    return session is not None and session.is_completed
+
+
+class JouloChargersCoordinator(JouloCoordinator[ChargersData]):
+    """Polls `/chargers`, works out each session's power, and asks for sessions as they change.
+
+    Every minute while a charger charges or reports live; every five minutes when every charger is
+    an idle cloud charger, which Joulo syncs only every 15 minutes. The entities of a charger hear of
+    a refresh only when that charger (or its power) changed.
+    """
 
     def __init__(
         self,
@@ -269,34 +232,69 @@ class JouloChargersCoordinator(JouloCoordinator[dict[str, Charger]]):
         sessions: JouloSessionsCoordinator,
     ) -> None:
         """Create the chargers coordinator; it steers `sessions`."""
-        super().__init__(hass, entry, client, name="chargers", update_interval=CHARGERS_INTERVAL)
+        super().__init__(
+            hass,
+            entry,
+            client,
+            logger=LOGGER,
+            name=f"{DOMAIN} chargers",
+            update_interval=FAST_INTERVAL,
+            refresh_cooldown=DEFAULT_COOLDOWN,
+        )
         self._sessions = sessions
+        self._live: frozenset[str] = frozenset()
+        self._power: dict[str, PowerTrack] = {}
+        self._polled_at: datetime | None = None
 
-    async def _async_update_data(self) -> dict[str, Charger]:
+    def follow_running_session(self) -> None:
+        """A session runs that this coordinator may not show yet: poll every minute from now."""
+        if self.update_interval != FAST_INTERVAL:
+            self.update_interval = FAST_INTERVAL
+            self.request_refresh_soon()
+
+    async def _async_update_data(self) -> ChargersData:
         with translate_errors():
-            chargers = await self.client.get_chargers()
-        data = {charger.id: charger for charger in chargers}
-        self._follow_sessions(data)
+            listed = await self.client.get_chargers()
+        now = dt_util.utcnow()
+        chargers = {charger.id: charger for charger in listed}
+        previous: ChargersData | None = self.data  # None before the first refresh
+        before: Mapping[str, Charger] = previous.chargers if previous else {}
+        self._live = frozenset(
+            charger.id
+            for charger in chargers.values()
+            if reports_live(charger, before.get(charger.id), was_live=charger.id in self._live)
+        )
+        self._power = {
+            charger.id: track
+            for charger in chargers.values()
+            if (track := track_power(self._power.get(charger.id), charger, now, self._polled_at))
+        }
+        self._polled_at = now
+        data = ChargersData(
+            chargers, power={charger_id: track.power_w for charger_id, track in self._power.items()}
+        )
+        self.set_changed_contexts(_changed_chargers(previous, data))
+        if previous is not None:
+            self._follow_sessions(before, chargers)
+        self.update_interval = chargers_interval(
+            chargers, self._live, awaiting_finished=self._sessions.awaiting_finished
+        )
         return data
 
-    def _follow_sessions(self, data: Mapping[str, Charger]) -> None:
+    def _follow_sessions(self, before: Mapping[str, Charger], after: Mapping[str, Charger]) -> None:
         """Ask for a sessions refresh when a session started, or one that ended is not listed yet."""
-        previous: Mapping[str, Charger] | None = self.data  # None before the first refresh
-        if previous is None:
-            return
-        before = _running_sessions(previous)
-        now_running = _running_sessions(data)
-        for session_id, (charger_id, started_at) in before.items():
-            if session_id not in now_running:
-                self._sessions.watch_finished(session_id, charger_id, started_at)
-        if self._sessions.awaiting_finished or now_running.keys() - before.keys():
+        was_running = running_sessions(before)
+        now_running = running_sessions(after)
+        for session_id, running in sessions_ended(was_running, now_running).items():
+            self._sessions.watch_finished(session_id, running)
+        if self._sessions.awaiting_finished or sessions_started(was_running, now_running):
             self._sessions.request_refresh_soon()
 
 
-def _running_sessions(chargers: Mapping[str, Charger]) -> dict[str, tuple[str, datetime | None]]:
-    """The sessions running on the chargers: their charger and start, by session id."""
-    return {
-        charger.current_session.id: (charger.id, charger.current_session.started_at)
-        for charger in chargers.values()
-        if charger.current_session is not None
-    }
+def _changed_chargers(previous: ChargersData | None, data: ChargersData) -> frozenset[str] | None:
+    """The chargers whose data or power changed; None when there was nothing before."""
+    if previous is None:
+        return None
+    return (changed_keys(previous.chargers, data.chargers) or frozenset()) | (
+        changed_keys(previous.power, data.power) or frozenset()
+    )

@@ -9,7 +9,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_API_TOKEN
 from homeassistant.core import HomeAssistant
 
-from .coordinator import JouloConfigEntry
+from .data import JouloConfigEntry
 
 TO_REDACT = {CONF_API_TOKEN, "email", "name", "id_tag"}
 

@@ -13,17 +13,15 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import Charger
 from .const import DOMAIN
-from .coordinator import (
-    JouloChargersCoordinator,
-    JouloConfigEntry,
-    JouloCoordinator,
-    JouloEnergyCoordinator,
-)
-from .devices import account_key
+from .data import ChargersData, EnergyData, JouloConfigEntry, JouloCoordinator, account_key
 
 
 class JouloChargerEntity[CoordinatorT: JouloCoordinator[Any]](CoordinatorEntity[CoordinatorT]):
-    """An entity of one charger, fed by one of the coordinators."""
+    """An entity of one charger, fed by one of the coordinators.
+
+    It listens with its charger's id as context: it writes its state only after refreshes that
+    changed its charger's data (or when the API fails or recovers).
+    """
 
     _attr_has_entity_name = True
 
@@ -31,7 +29,7 @@ class JouloChargerEntity[CoordinatorT: JouloCoordinator[Any]](CoordinatorEntity[
         self, coordinator: CoordinatorT, charger: Charger, description: EntityDescription
     ) -> None:
         """Create the entity `description` describes for `charger`."""
-        super().__init__(coordinator)
+        super().__init__(coordinator, context=charger.id)
         self.entity_description = description
         self.charger_id = charger.id
         key = account_key(coordinator.config_entry)
@@ -40,7 +38,7 @@ class JouloChargerEntity[CoordinatorT: JouloCoordinator[Any]](CoordinatorEntity[
         self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, charger.id)})
 
 
-class JouloLiveChargerEntity(JouloChargerEntity[JouloChargersCoordinator]):
+class JouloLiveChargerEntity(JouloChargerEntity[JouloCoordinator[ChargersData]]):
     """An entity of a charger's live data from `/chargers`."""
 
     @property
@@ -54,12 +52,14 @@ class JouloLiveChargerEntity(JouloChargerEntity[JouloChargersCoordinator]):
         return self.coordinator.data[self.charger_id]
 
 
-class JouloAccountEntity(CoordinatorEntity[JouloEnergyCoordinator]):
+class JouloAccountEntity(CoordinatorEntity[JouloCoordinator[EnergyData]]):
     """An entity of the account's service device."""
 
     _attr_has_entity_name = True
 
-    def __init__(self, coordinator: JouloEnergyCoordinator, description: EntityDescription) -> None:
+    def __init__(
+        self, coordinator: JouloCoordinator[EnergyData], description: EntityDescription
+    ) -> None:
         """Create the entity `description` describes."""
         super().__init__(coordinator)
         self.entity_description = description
@@ -78,8 +78,8 @@ def async_add_charger_entities[DescriptionT: EntityDescription](
     """Add each charger's entities now and whenever a charger, or a value it reports, appears.
 
     `create` returns None for an entity a charger does not (yet) support, e.g. a meter it has not
-    reported; it is asked again on later polls. A charger that leaves is forgotten, so it gets its
-    entities back if it returns.
+    reported; it is asked again after later refreshes (the refresh pipeline calls the adders). A
+    charger that leaves is forgotten, so it gets its entities back if it returns.
     """
     coordinator = entry.runtime_data.chargers
     added: dict[str, set[str]] = {}
@@ -101,4 +101,6 @@ def async_add_charger_entities[DescriptionT: EntityDescription](
             async_add_entities(new_entities)
 
     add_new_entities()
-    entry.async_on_unload(coordinator.async_add_listener(add_new_entities))
+    adders = entry.runtime_data.entity_adders
+    adders.append(add_new_entities)
+    entry.async_on_unload(lambda: adders.remove(add_new_entities))

@@ -8,7 +8,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .announcer import SessionAnnouncement, session_signal
-from .coordinator import JouloConfigEntry
+from .data import JouloConfigEntry
 from .entity import JouloLiveChargerEntity, async_add_charger_entities
 
 # Coordinators do all the I/O; entities only read their data.

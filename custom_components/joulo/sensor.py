@@ -12,7 +12,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfEnergy
+from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfEnergy, UnitOfPower
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
@@ -20,12 +20,7 @@ from homeassistant.util import dt as dt_util
 
 from .api import Charger, ChargerStatus, Session
 from .const import LOGGER
-from .coordinator import (
-    EnergyData,
-    JouloChargersCoordinator,
-    JouloConfigEntry,
-    JouloSessionsCoordinator,
-)
+from .data import ChargersData, EnergyData, JouloConfigEntry, JouloCoordinator, SessionsData
 from .entity import (
     JouloAccountEntity,
     JouloChargerEntity,
@@ -140,6 +135,15 @@ CHARGER_SENSORS: tuple[JouloChargerSensorDescription, ...] = (
         exists_fn=lambda charger: charger.latest_meter_wh is not None,
         value_fn=lambda charger: charger.meter_updated_at,
     ),
+)
+
+CHARGING_POWER = SensorEntityDescription(
+    key="charging_power",
+    translation_key="charging_power",
+    device_class=SensorDeviceClass.POWER,
+    native_unit_of_measurement=UnitOfPower.WATT,
+    state_class=SensorStateClass.MEASUREMENT,
+    suggested_display_precision=0,
 )
 
 LAST_SESSION_SENSORS: tuple[JouloLastSessionSensorDescription, ...] = (
@@ -259,6 +263,14 @@ async def async_setup_entry(
     async_add_charger_entities(
         entry,
         async_add_entities,
+        (CHARGING_POWER,),
+        lambda charger, description: JouloChargingPowerSensor(
+            runtime.chargers, charger, description
+        ),
+    )
+    async_add_charger_entities(
+        entry,
+        async_add_entities,
         LAST_SESSION_SENSORS,
         lambda charger, description: JouloLastSessionSensor(runtime.sessions, charger, description),
     )
@@ -271,7 +283,7 @@ class JouloChargerSensor(JouloLiveChargerEntity, SensorEntity):
 
     def __init__(
         self,
-        coordinator: JouloChargersCoordinator,
+        coordinator: JouloCoordinator[ChargersData],
         charger: Charger,
         description: JouloChargerSensorDescription,
     ) -> None:
@@ -297,7 +309,22 @@ class JouloChargerSensor(JouloLiveChargerEntity, SensorEntity):
         return None
 
 
-class JouloLastSessionSensor(JouloChargerEntity[JouloSessionsCoordinator], SensorEntity):
+class JouloChargingPowerSensor(JouloLiveChargerEntity, SensorEntity):
+    """The average power of a charger's running session between its last two readings; 0 when idle.
+
+    For cloud chargers the readings are Joulo's syncs (about every 15 minutes), so this is the
+    average over the last sync interval, not an instantaneous value.
+    """
+
+    @property
+    def native_value(self) -> float | None:
+        """The power in W; unknown until the running session has two readings."""
+        if not self.charger.is_charging:
+            return 0.0
+        return self.coordinator.data.power.get(self.charger_id)
+
+
+class JouloLastSessionSensor(JouloChargerEntity[JouloCoordinator[SessionsData]], SensorEntity):
     """A sensor of a charger's newest completed session; unknown until it has one."""
 
     entity_description: JouloLastSessionSensorDescription

@@ -19,7 +19,7 @@ from homeassistant.util import dt as dt_util
 
 from .api import MAX_SESSIONS_LIMIT, JouloError, Session, format_timestamp
 from .const import DOMAIN
-from .coordinator import JouloConfigEntry
+from .data import JouloConfigEntry
 from .validation import vol
 
 SERVICE_GET_SESSIONS = "get_sessions"

@@ -25,7 +25,7 @@ an individual device.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 import re
@@ -40,13 +40,13 @@ from homeassistant.components.recorder.statistics import async_add_external_stat
 from homeassistant.const import UnitOfEnergy
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.unit_conversion import EnergyConverter
 
 from .api import JouloAuthenticationError, JouloError, JouloRateLimitedError, Session
 from .const import DOMAIN, LOGGER, SESSIONS_INTERVAL, SESSIONS_PAGE_SIZE
-from .coordinator import JouloConfigEntry
+from .data import JouloConfigEntry, charger_name
+from .storage import DelayedStore
 
 STORAGE_VERSION = 1
 SAVE_DELAY = 10.0
@@ -172,14 +172,11 @@ class SessionStatistics:
         """Import for `entry`, whose runtime data (client and coordinators) is set up."""
         self._hass = hass
         self._entry = entry
-        self._store: Store[StoredStatistics] = Store(
-            hass, STORAGE_VERSION, _store_key(entry.entry_id)
-        )
+        self._store = _store(hass, entry.entry_id, self._to_store)
         self._seen_until: datetime | None = None
         self._tallies: dict[str, _Tally] = {}
         self._paging: _Paging | None = None
         self._cancel_timer: CALLBACK_TYPE | None = None
-        self._unsaved = False
 
     async def async_load(self) -> None:
         """Load how far each charger was imported; nothing stored means the history is read first."""
@@ -196,13 +193,11 @@ class SessionStatistics:
         if self._cancel_timer is not None:
             self._cancel_timer()
             self._cancel_timer = None
-        if self._unsaved:
-            await self._store.async_save(self._to_store())
-            self._unsaved = False
+        await self._store.async_flush()
 
     @callback
     def async_process(self) -> None:
-        """Import what the sessions coordinator's latest page brings (its listener)."""
+        """Import what the sessions coordinator's latest page brings (after each sessions refresh)."""
         if (recent := self._recent()) is None:
             return
         if self._paging is None:  # else the history is being read, and this page is merged last
@@ -269,10 +264,11 @@ class SessionStatistics:
     def _import(self, sessions: Iterable[Session]) -> None:
         """Add the completed sessions not counted yet to their chargers' statistics."""
         listed = list(sessions)
+        changed = False
         newest = max((session.started_at for session in listed), default=None)
         if newest is not None and (self._seen_until is None or newest > self._seen_until):
             self._seen_until = newest
-            self._unsaved = True
+            changed = True
         rows: dict[str, dict[datetime, StatisticData]] = {}
         names: dict[str, str | None] = {}
         completed = sorted(
@@ -282,7 +278,7 @@ class SessionStatistics:
         for session in completed:
             tally = self._tallies.setdefault(session.charger_id, _Tally())
             if tally.add(session, rows.setdefault(session.charger_id, {})):
-                self._unsaved = True
+                changed = True
                 names[session.charger_id] = session.charger_nickname
         for charger_id, charger_rows in rows.items():
             if charger_rows:
@@ -291,12 +287,12 @@ class SessionStatistics:
                     self._metadata(charger_id, names.get(charger_id)),
                     [charger_rows[hour] for hour in sorted(charger_rows)],
                 )
-        if self._unsaved:
-            self._store.async_delay_save(self._saved_data, SAVE_DELAY)
+        if changed:
+            self._store.schedule_save()
 
     def _metadata(self, charger_id: str, nickname: str | None) -> StatisticMetaData:
         charger = self._entry.runtime_data.chargers.data.get(charger_id)
-        name = (charger.nickname if charger else None) or nickname or f"Charger {charger_id[:8]}"
+        name = charger_name(charger_id, charger.nickname if charger else None, nickname)
         return StatisticMetaData(
             has_sum=True,
             mean_type=StatisticMeanType.NONE,
@@ -307,10 +303,6 @@ class SessionStatistics:
             unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
         )
 
-    def _saved_data(self) -> StoredStatistics:
-        self._unsaved = False
-        return self._to_store()
-
     def _to_store(self) -> StoredStatistics:
         return StoredStatistics(
             seen_until=self._seen_until.isoformat() if self._seen_until else None,
@@ -318,21 +310,35 @@ class SessionStatistics:
         )
 
 
-def _store_key(entry_id: str) -> str:
-    return f"{DOMAIN}.{entry_id}.statistics"
+def _store(
+    hass: HomeAssistant, entry_id: str, serialize: Callable[[], StoredStatistics]
+) -> DelayedStore[StoredStatistics]:
+    return DelayedStore(
+        hass,
+        f"{DOMAIN}.{entry_id}.statistics",
+        version=STORAGE_VERSION,
+        delay=SAVE_DELAY,
+        serialize=serialize,
+    )
 
 
-async def async_setup_statistics(hass: HomeAssistant, entry: JouloConfigEntry) -> None:
-    """Import the entry's sessions into long-term statistics, when the recorder runs."""
+async def async_setup_statistics(
+    hass: HomeAssistant, entry: JouloConfigEntry
+) -> SessionStatistics | None:
+    """Import the entry's sessions into long-term statistics, when the recorder runs.
+
+    The refresh pipeline calls the importer after each sessions refresh; it stops on unload.
+    """
     if "recorder" not in hass.config.components:
-        return
+        return None
     statistics = SessionStatistics(hass, entry)
     await statistics.async_load()
-    entry.async_on_unload(entry.runtime_data.sessions.async_add_listener(statistics.async_process))
     entry.async_on_unload(statistics.async_stop)
-    statistics.async_process()
+    return statistics
 
 
 async def async_remove_statistics_store(hass: HomeAssistant, entry_id: str) -> None:
     """Forget how far a removed entry imported; the statistics themselves stay (history)."""
-    await Store[StoredStatistics](hass, STORAGE_VERSION, _store_key(entry_id)).async_remove()
+    await _store(
+        hass, entry_id, lambda: StoredStatistics(seen_until=None, chargers={})
+    ).async_remove()

@@ -38,9 +38,12 @@ NEW_ID = "0d6e2f4a-8c1b-4d3e-9f5a-7b9c1d3e5f70"
 """A charger the tests link to the account later."""
 CHARGER_ENTITIES = {
     "binary_sensor": ("charging", "online", "mid_certified"),
+    "button": ("restart", "hard_restart"),
+    "calendar": ("charging_sessions",),
     "event": ("charging_session",),
     "sensor": (
         "status",
+        "charging_power",
         "session_energy",
         "session_started",
         "active_tag_id",

@@ -1,0 +1,157 @@
+"""What a loaded Joulo entry holds, the data its coordinators publish, and their common base.
+
+This module imports no other module of the integration (only the client package), so every module can
+import it and none imports one that imports it back: platforms and the refresh pipeline see the
+coordinators through `JouloCoordinator` and the data types below; `coordinator.py` makes them poll.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+import logging
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.debounce import Debouncer
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+
+from .api import Account, Charger, Energy, JouloClient, Session
+
+
+@dataclass(frozen=True, slots=True)
+class ChargersData(Mapping[str, Charger]):
+    """The account's chargers by id, and the charging power worked out for each (W, or None)."""
+
+    chargers: Mapping[str, Charger]
+    power: Mapping[str, float | None] = field(default_factory=dict)
+
+    def __getitem__(self, charger_id: str) -> Charger:
+        """The charger with this id."""
+        return self.chargers[charger_id]
+
+    def __iter__(self) -> Iterator[str]:
+        """The chargers' ids."""
+        return iter(self.chargers)
+
+    def __len__(self) -> int:
+        """How many chargers the account has."""
+        return len(self.chargers)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionsData:
+    """The newest sessions (and those that just finished), and each charger's newest completed one."""
+
+    recent: tuple[Session, ...]
+    last_completed: Mapping[str, Session]
+
+
+@dataclass(frozen=True, slots=True)
+class EnergyData:
+    """The account's totals; the account (`/me`) when it answered."""
+
+    energy: Energy
+    account: Account | None
+
+
+class JouloCoordinator[DataT](DataUpdateCoordinator[DataT]):
+    """A coordinator of one Joulo endpoint (or more) on its own cadence.
+
+    After a refresh that changed something it first runs its `refresh_step` (the pipeline), then
+    tells only the listeners whose data changed: an entity that listens with a context (its
+    charger's id) hears of a refresh only when the refresh said that context changed.
+    """
+
+    config_entry: JouloConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: JouloConfigEntry,
+        client: JouloClient,
+        *,
+        logger: logging.Logger,
+        name: str,
+        update_interval: timedelta,
+        refresh_cooldown: timedelta,
+    ) -> None:
+        """Poll with `client` every `update_interval`; unchanged data writes no state.
+
+        Refreshes asked for between polls run at once, then at most once per `refresh_cooldown`.
+        """
+        super().__init__(
+            hass,
+            logger,
+            config_entry=entry,
+            name=name,
+            update_interval=update_interval,
+            always_update=False,
+            request_refresh_debouncer=Debouncer(
+                hass, logger, cooldown=refresh_cooldown.total_seconds(), immediate=True
+            ),
+        )
+        self.client = client
+        self.refresh_step: Callable[[], None] | None = None
+        """Run after each refresh that changed the data, before any entity hears of it."""
+        self._changed_contexts: frozenset[Any] | None = None
+        self._notified_success = True
+
+    def request_refresh_soon(self) -> None:
+        """Refresh now (debounced), without making the caller wait for it."""
+        self.config_entry.async_create_background_task(
+            self.hass, self.async_request_refresh(), f"{self.name} refresh"
+        )
+
+    def set_changed_contexts(self, contexts: frozenset[Any] | None) -> None:
+        """Say whose data the refresh under way changed (None: everyone's), with its new data."""
+        self._changed_contexts = contexts
+
+    @callback
+    def async_update_listeners(self) -> None:
+        """Run the refresh step, then tell the listeners whose data changed.
+
+        Listeners without a context hear of every change; all hear when the API fails or recovers.
+        """
+        success = self.last_update_success
+        contexts = self._changed_contexts if success == self._notified_success else None
+        self._notified_success = success
+        if success and self.refresh_step is not None:
+            self.refresh_step()
+        for update_callback, context in list(self._listeners.values()):
+            if contexts is None or context is None or context in contexts:
+                update_callback()
+
+
+@dataclass
+class JouloRuntimeData:
+    """What a loaded config entry holds: the client, its three coordinators, and entity adders.
+
+    `entity_adders` are the platforms' callbacks that add the entities of chargers (or of account
+    data) that appeared since; the refresh pipeline calls them after each refresh.
+    """
+
+    client: JouloClient
+    chargers: JouloCoordinator[ChargersData]
+    sessions: JouloCoordinator[SessionsData]
+    energy: JouloCoordinator[EnergyData]
+    entity_adders: list[Callable[[], None]] = field(default_factory=list)
+
+
+type JouloConfigEntry = ConfigEntry[JouloRuntimeData]
+
+
+def account_key(entry: JouloConfigEntry) -> str:
+    """Return what identifies the account in unique ids: its Joulo id, else the entry's id."""
+    return entry.unique_id or entry.entry_id
+
+
+def charger_name(charger_id: str, *names: str | None) -> str:
+    """A charger's display name: the first of `names` that is set, else "Charger" and its id's start.
+
+    Callers pass what they know, freshest first: the charger's nickname, a session's nickname, the
+    name its device has.
+    """
+    return next((name for name in names if name), f"Charger {charger_id[:8]}")
