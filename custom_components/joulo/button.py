@@ -1,0 +1,130 @@
+"""Buttons of the Joulo integration: restart a charger (soft, or hard) through `POST /chargers/reboot`.
+
+Joulo tokens are read-only unless made with the right to control chargers, so a refused command is
+explained, not treated as a broken login; a token the API no longer accepts at all starts reauth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from homeassistant.components.button import (
+    ButtonDeviceClass,
+    ButtonEntity,
+    ButtonEntityDescription,
+)
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .api import (
+    JouloAuthenticationError,
+    JouloClient,
+    JouloConnectionError,
+    JouloError,
+    JouloRateLimitedError,
+    JouloResponseError,
+)
+from .const import DOMAIN, LOGGER
+from .data import JouloConfigEntry
+from .entity import JouloLiveChargerEntity, async_add_charger_entities
+
+# One command at a time: each press is a request to Joulo (Home Assistant's rule for actions).
+PARALLEL_UPDATES = 1
+
+HTTP_FORBIDDEN = 403
+HTTP_CONFLICT = 409
+HTTP_SERVICE_UNAVAILABLE = 503
+
+
+@dataclass(frozen=True, kw_only=True)
+class JouloButtonDescription(ButtonEntityDescription):
+    """A button that sends a command for one charger."""
+
+    press_fn: Callable[[JouloClient, str], Awaitable[object]]
+
+
+BUTTONS: tuple[JouloButtonDescription, ...] = (
+    JouloButtonDescription(
+        key="restart",
+        translation_key="restart",
+        device_class=ButtonDeviceClass.RESTART,
+        entity_category=EntityCategory.CONFIG,
+        press_fn=lambda client, charger_id: client.reboot_charger(charger_id),
+    ),
+    JouloButtonDescription(
+        key="hard_restart",
+        translation_key="hard_restart",
+        device_class=ButtonDeviceClass.RESTART,
+        entity_category=EntityCategory.CONFIG,
+        entity_registry_enabled_default=False,
+        press_fn=lambda client, charger_id: client.reboot_charger(charger_id, hard=True),
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: JouloConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up the restart buttons of each charger."""
+    coordinator = entry.runtime_data.chargers
+    async_add_charger_entities(
+        entry,
+        async_add_entities,
+        BUTTONS,
+        lambda charger, description: JouloButton(coordinator, charger, description),
+    )
+
+
+class JouloButton(JouloLiveChargerEntity, ButtonEntity):
+    """Sends its command for the charger when pressed."""
+
+    entity_description: JouloButtonDescription
+
+    async def async_press(self) -> None:
+        """Send the command, then poll the chargers so that the restart shows in the status.
+
+        Live (OCPP) chargers report the restart at once, so one refresh right away shows it, and the
+        regular poll shows the charger coming back. Cloud chargers change only at Joulo's next sync,
+        which no refresh can hasten. The refresh is debounced, so pressing many buttons costs one.
+        """
+        client = self.coordinator.config_entry.runtime_data.client
+        try:
+            result = await self.entity_description.press_fn(client, self.charger_id)
+        except JouloError as err:
+            raise self._press_error(err) from err
+        LOGGER.debug(
+            "Joulo accepted %s for charger %s: %s",
+            self.entity_description.key,
+            self.charger_id,
+            result,
+        )
+        await self.coordinator.async_request_refresh()
+
+    def _press_error(self, err: JouloError) -> HomeAssistantError:
+        """The error a user sees for a refused or failed command; a refused token starts reauth."""
+        placeholders: dict[str, str] = {}
+        if isinstance(err, JouloAuthenticationError):
+            if err.status == HTTP_FORBIDDEN:
+                key = "control_not_allowed"
+            else:
+                self.coordinator.config_entry.async_start_reauth(self.hass)
+                key = "authentication_failed"
+        elif isinstance(err, JouloRateLimitedError):
+            key = "command_rate_limited"
+            placeholders["retry_after"] = f"{err.retry_after:.0f}"
+        elif isinstance(err, JouloConnectionError):
+            key = "charger_offline" if err.status == HTTP_SERVICE_UNAVAILABLE else "cannot_connect"
+        elif isinstance(err, JouloResponseError) and err.status == HTTP_CONFLICT:
+            key = "restart_cooldown"
+        else:
+            key = "invalid_response"
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key=key,
+            translation_placeholders=placeholders or None,
+        )

@@ -1,0 +1,475 @@
+"""The charging sessions calendar: events of a month, what a second view costs, errors, the state.
+
+The simulator here is built at the end of February, then runs three sessions on the Garage charger in
+March (one across the month's first night, one across its last) and one in April before the clock
+moves to `NOW`: March's events are exactly those, on any supported Home Assistant version.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.joulo.api import format_timestamp
+from custom_components.joulo.const import SESSIONS_INTERVAL
+from joulo_simulator import (
+    DEFAULT_ID_TAG,
+    DRIVEWAY_ID,
+    GARAGE_ID,
+    FaultKind,
+    JouloSimulator,
+    SimSession,
+)
+from tests.integration.common import NOW, ONE_POLL, registry_snapshot
+from tests.integration.conftest import advance_time
+
+GARAGE_CALENDAR = "calendar.garage_charging_sessions"
+OPRIT_CALENDAR = "calendar.oprit_charging_sessions"
+PACIFIC = ZoneInfo("US/Pacific")
+"""The test time zone of Home Assistant, in which months begin and end."""
+MARCH = (datetime(2026, 3, 1, tzinfo=PACIFIC), datetime(2026, 4, 1, tzinfo=PACIFIC))
+APRIL = (datetime(2026, 4, 1, tzinfo=PACIFIC), datetime(2026, 5, 1, tzinfo=PACIFIC))
+TAG = "CAFE0001"
+
+
+@pytest.fixture
+def march_sessions() -> list[SimSession]:
+    """The Garage sessions that overlap March, oldest first (filled in by `simulator`)."""
+    return []
+
+
+@pytest.fixture
+def simulator(freezer: FrozenDateTimeFactory, march_sessions: list[SimSession]) -> JouloSimulator:
+    """The default account built on 27 February, with Garage sessions around March, at `NOW`."""
+    freezer.move_to(datetime(2026, 2, 27, 10, 0, tzinfo=PACIFIC))
+    sim = JouloSimulator(clock=lambda: dt_util.utcnow())  # noqa: PLW0108 - looked up per call
+
+    def charge(
+        start: datetime, hours: float, power_kw: float, id_tag: str | None = None
+    ) -> SimSession:
+        freezer.move_to(start)
+        return sim.start_session(
+            GARAGE_ID, power_kw=power_kw, duration=timedelta(hours=hours), id_tag=id_tag
+        )
+
+    charge(datetime(2026, 2, 27, 19, 0, tzinfo=PACIFIC), 2, 11.0)  # before March: read, not shown
+    march_sessions.append(charge(datetime(2026, 2, 28, 22, 0, tzinfo=PACIFIC), 4, 7.4))
+    march_sessions.append(charge(datetime(2026, 3, 14, 18, 0, tzinfo=PACIFIC), 2.5, 11.0, TAG))
+    march_sessions.append(charge(datetime(2026, 3, 31, 21, 0, tzinfo=PACIFIC), 4.5, 7.4))
+    charge(datetime(2026, 4, 2, 20, 0, tzinfo=PACIFIC), 1, 11.0)  # after March
+    freezer.move_to(NOW)
+    sim.now()  # the last session ends
+    return sim
+
+
+def calendar_reads(simulator: JouloSimulator) -> list[dict[str, str]]:
+    """The queries of the calendar's reads: `/sessions` of one charger in a period.
+
+    The polls never ask for a period's end (`to`); the calendar always does.
+    """
+    return [
+        request.query
+        for request in simulator.requests
+        if request.endpoint == "/sessions"
+        and "charger_id" in request.query
+        and "to" in request.query
+    ]
+
+
+async def api_events(
+    hass_client: ClientSessionGenerator, entity_id: str, start: datetime, end: datetime
+) -> tuple[int, Any]:
+    """Ask for events as the frontend's calendar panel does; return the HTTP status and body."""
+    client = await hass_client()
+    response = await client.get(
+        f"/api/calendars/{entity_id}", params={"start": start.isoformat(), "end": end.isoformat()}
+    )
+    return response.status, await response.json()
+
+
+async def get_events(
+    hass: HomeAssistant, entity_id: str, start: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    """The events of `calendar.get_events` for one calendar."""
+    response = await hass.services.async_call(
+        "calendar",
+        "get_events",
+        {"entity_id": entity_id, "start_date_time": start, "end_date_time": end},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    events: list[dict[str, Any]] = response[entity_id]["events"]  # type: ignore[index]
+    return events
+
+
+def local(moment: datetime | None) -> str:
+    """A moment as the calendar API shows it: ISO 8601 in Home Assistant's time zone."""
+    assert moment is not None
+    return dt_util.as_local(moment).isoformat()
+
+
+def summary(session: SimSession) -> str:
+    """What a completed session's event is called, from the session's own numbers."""
+    assert session.ere_credits is not None
+    return f"{session.kwh:g} kWh · {session.ere_credits:g} ERE"
+
+
+async def test_calendars_snapshot(
+    hass: HomeAssistant, init_integration: MockConfigEntry, snapshot: SnapshotAssertion
+) -> None:
+    """Each charger has a charging sessions calendar; idle, it is off with no current event."""
+    assert registry_snapshot(hass, init_integration.entry_id, "calendar") == snapshot
+
+
+async def test_month_across_its_first_and_last_day(
+    hass: HomeAssistant,
+    simulator: JouloSimulator,
+    march_sessions: list[SimSession],
+    init_integration: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """March shows its three sessions, with the nights across its edges; a second view is free.
+
+    The first view reads `/sessions` once: the charger's sessions that started in March or up to
+    three days before (a session that began in February may reach into March). The second reads
+    nothing.
+    """
+    assert hass.config.time_zone == "US/Pacific"
+    simulator.clear_requests()
+
+    status, events = await api_events(hass_client, GARAGE_CALENDAR, *MARCH)
+
+    assert status == 200
+    assert [
+        {key: event[key] for key in ("uid", "start", "end", "summary", "description")}
+        for event in events
+    ] == [
+        {
+            "uid": session.id,
+            "start": {"dateTime": local(session.started_at)},
+            "end": {"dateTime": local(session.ended_at)},
+            "summary": summary(session),
+            "description": None if session.id_tag is None else f"TAG {session.id_tag}",
+        }
+        for session in march_sessions
+    ]
+    first, tagged, last = events
+    assert first["summary"] == "29.6 kWh · 9.85 ERE"  # 4 h at 7.4 kW
+    assert first["start"] == {"dateTime": "2026-02-28T22:00:00-08:00"}
+    assert first["end"] == {"dateTime": "2026-03-01T02:00:00-08:00"}
+    assert tagged["description"] == f"TAG {TAG}"
+    assert last["end"] == {"dateTime": "2026-04-01T01:30:00-07:00"}
+    assert calendar_reads(simulator) == [
+        {
+            "charger_id": GARAGE_ID,
+            "from": "2026-02-26T08:00:00Z",
+            "to": "2026-04-01T07:00:00Z",
+            "limit": "100",
+            "offset": "0",
+        }
+    ]
+
+    simulator.clear_requests()
+    assert await api_events(hass_client, GARAGE_CALENDAR, *MARCH) == (status, events)
+    assert [event["summary"] for event in await get_events(hass, GARAGE_CALENDAR, *MARCH)] == [
+        summary(session) for session in march_sessions
+    ]
+    assert calendar_reads(simulator) == []
+
+
+async def test_next_period_reads_only_what_is_new(
+    hass: HomeAssistant,
+    simulator: JouloSimulator,
+    march_sessions: list[SimSession],
+    init_integration: MockConfigEntry,
+) -> None:
+    """After March, a view of its last week and April's first reads only from where March ended."""
+    await get_events(hass, GARAGE_CALENDAR, *MARCH)
+    simulator.clear_requests()
+
+    week = (datetime(2026, 3, 29, tzinfo=PACIFIC), datetime(2026, 4, 5, tzinfo=PACIFIC))
+    events = await get_events(hass, GARAGE_CALENDAR, *week)
+
+    assert [event["summary"] for event in events] == [
+        summary(march_sessions[-1]),
+        "11 kWh · 3.66 ERE",
+    ]
+    assert calendar_reads(simulator) == [
+        {
+            "charger_id": GARAGE_ID,
+            "from": "2026-04-01T07:00:00Z",
+            "to": "2026-04-05T07:00:00Z",
+            "limit": "100",
+            "offset": "0",
+        }
+    ]
+
+
+async def test_a_year_is_read_in_pages(
+    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A period with more than 100 sessions is read 100 at a time, until a page is not full."""
+    garage = [
+        session for session in simulator.account().sessions if session.charger_id == GARAGE_ID
+    ]
+    assert len(garage) > 100
+    simulator.clear_requests()
+
+    events = await get_events(hass, GARAGE_CALENDAR, NOW - timedelta(days=500), NOW)
+
+    assert len(events) == len(garage)
+    assert [query["offset"] for query in calendar_reads(simulator)] == [
+        str(offset) for offset in range(0, len(garage) + 1, 100)
+    ]
+
+
+async def test_current_month_follows_sessions_without_requests(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """April, read once, shows a session that starts and ends afterwards without another read.
+
+    While it runs it ends now and has its kWh so far from the chargers poll; once the sessions poll
+    lists it completed, it shows its end and ERE credits.
+    """
+    await get_events(hass, OPRIT_CALENDAR, *APRIL)
+    simulator.clear_requests()
+
+    session = simulator.start_session(DRIVEWAY_ID, power_kw=11.0)
+    await advance_time(hass, freezer, timedelta(minutes=30), step=ONE_POLL)
+    running = (await get_events(hass, OPRIT_CALENDAR, *APRIL))[-1]
+    assert running == {
+        "start": local(session.started_at),
+        "end": local(dt_util.utcnow() + ONE_POLL),  # now, up to the next whole minute
+        "summary": "5.5 kWh",  # 30 minutes at 11 kW, as the last chargers poll saw it
+        "description": f"TAG {DEFAULT_ID_TAG}",
+    }
+
+    simulator.end_session(DRIVEWAY_ID)
+    await advance_time(hass, freezer, 2 * ONE_POLL, step=ONE_POLL)
+    completed = (await get_events(hass, OPRIT_CALENDAR, *APRIL))[-1]
+    assert completed == {
+        "start": local(session.started_at),
+        "end": local(session.ended_at),
+        "summary": summary(session),
+        "description": f"TAG {DEFAULT_ID_TAG}",
+    }
+    assert calendar_reads(simulator) == []
+
+
+async def test_reads_the_edge_again_after_the_sessions_poll_failed(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """When the sessions poll fails, the next view reads again from where it was last complete.
+
+    That is the start of the session still running (its end is not known), not the whole month.
+    """
+    session = simulator.start_session(DRIVEWAY_ID, power_kw=11.0)
+    await advance_time(hass, freezer, timedelta(minutes=30), step=ONE_POLL)
+    await get_events(hass, OPRIT_CALENDAR, *APRIL)
+    simulator.clear_requests()
+
+    simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/sessions", status=500, times=None)
+    await advance_time(hass, freezer, SESSIONS_INTERVAL, step=ONE_POLL)
+    simulator.faults.clear()
+    events = await get_events(hass, OPRIT_CALENDAR, *APRIL)
+
+    assert events[-1]["start"] == local(session.started_at)
+    reads = calendar_reads(simulator)
+    assert [(query["from"], query["to"]) for query in reads] == [
+        (format_timestamp(session.started_at), format_timestamp(dt_util.utcnow()))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        (500, "Could not reach the Joulo API"),
+        (400, "The Joulo API answered with data that could not be read"),
+        (401, "The Joulo API refused the token. Re-authenticate the integration"),
+    ],
+)
+async def test_failing_api_gives_a_clear_error(
+    hass: HomeAssistant,
+    *,
+    simulator: JouloSimulator,
+    march_sessions: list[SimSession],
+    init_integration: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+    status: int,
+    message: str,
+) -> None:
+    """A failed read answers the frontend with a translated message; the next view reads again.
+
+    (Home Assistant drops a message's final period.)
+
+    (`hass_client` comes after the clock is set: its access token must not be from the future.)
+    """
+    simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/sessions", status=status)
+
+    assert await api_events(hass_client, GARAGE_CALENDAR, *MARCH) == (
+        500,
+        {"message": f"Error reading events: {message}"},
+    )
+
+    reauth = [
+        flow
+        for flow in hass.config_entries.flow.async_progress()
+        if flow["context"]["source"] == SOURCE_REAUTH
+    ]
+    assert len(reauth) == (1 if status == 401 else 0)
+    if status != 401:
+        answer, events = await api_events(hass_client, GARAGE_CALENDAR, *MARCH)
+        assert answer == 200
+        assert [event["uid"] for event in events] == [session.id for session in march_sessions]
+
+
+async def test_rate_limited_read_sends_nothing_until_the_gate_opens(
+    hass: HomeAssistant,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """After a 429 the calendar says when to try again, and sends nothing before then."""
+    simulator.faults.inject(
+        FaultKind.HTTP_ERROR, endpoint="/sessions", status=429, retry_after="120"
+    )
+    simulator.clear_requests()
+
+    expected = (
+        500,
+        {
+            "message": "Error reading events: The Joulo API asked to slow down; the charging "
+            "sessions can be read again in 120 seconds"
+        },
+    )
+    assert await api_events(hass_client, GARAGE_CALENDAR, *MARCH) == expected
+    assert await api_events(hass_client, GARAGE_CALENDAR, *MARCH) == expected
+    assert len(calendar_reads(simulator)) == 1
+
+
+async def test_current_event_while_a_session_runs(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """While charging, the calendar is on with the running session, from the chargers poll alone."""
+    simulator.clear_requests()
+    session = simulator.start_session(DRIVEWAY_ID, power_kw=11.0)
+    await advance_time(hass, freezer, timedelta(minutes=6), step=ONE_POLL)
+
+    state = hass.states.get(OPRIT_CALENDAR)
+    assert state is not None
+    assert state.state == STATE_ON
+    assert state.attributes == state.attributes | {
+        "message": "1.1 kWh",  # 6 minutes at 11 kW
+        "all_day": False,
+        "start_time": dt_util.as_local(session.started_at).strftime("%Y-%m-%d %H:%M:%S"),
+        "description": f"TAG {DEFAULT_ID_TAG}",
+    }
+    assert calendar_reads(simulator) == []
+
+    simulator.end_session(DRIVEWAY_ID)
+    await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
+    state = hass.states.get(OPRIT_CALENDAR)
+    assert state is not None
+    assert state.state == STATE_OFF
+    assert "message" not in state.attributes
+
+
+async def test_periods_in_any_order_are_read_once(
+    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
+) -> None:
+    """April, then February, then March: each view reads only the days no earlier view read."""
+    simulator.clear_requests()
+    for start, end in (APRIL, (datetime(2026, 2, 1, tzinfo=PACIFIC), MARCH[0]), MARCH):
+        await get_events(hass, GARAGE_CALENDAR, start, end)
+
+    assert [(query["from"], query["to"]) for query in calendar_reads(simulator)] == [
+        ("2026-03-29T07:00:00Z", "2026-04-15T12:00:00Z"),  # up to now, then followed
+        ("2026-01-29T08:00:00Z", "2026-03-01T08:00:00Z"),
+        ("2026-03-01T08:00:00Z", "2026-03-29T07:00:00Z"),  # only the days between the two
+    ]
+
+
+async def test_while_the_sessions_poll_fails_views_read_the_last_minutes(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Without the sessions poll, a view reads again what `/sessions` may still list late.
+
+    Cloud chargers' sessions are listed up to 15 minutes after they start, so each view reads the
+    15 minutes before its previous one again.
+    """
+    await get_events(hass, GARAGE_CALENDAR, *APRIL)
+    simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/sessions", status=503, times=None)
+    await advance_time(hass, freezer, SESSIONS_INTERVAL, step=ONE_POLL)
+    simulator.faults.clear()
+    simulator.clear_requests()
+
+    await get_events(hass, GARAGE_CALENDAR, *APRIL)
+    await get_events(hass, GARAGE_CALENDAR, *APRIL)
+
+    assert [(query["from"], query["to"]) for query in calendar_reads(simulator)] == [
+        ("2026-04-15T11:45:00Z", "2026-04-15T12:10:00Z"),
+        ("2026-04-15T11:55:00Z", "2026-04-15T12:10:00Z"),
+    ]
+
+
+async def test_session_started_since_the_last_poll(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A session `/sessions` lists but the chargers poll has not seen yet runs until now."""
+    session = simulator.start_session(DRIVEWAY_ID, power_kw=11.0)
+    await advance_time(hass, freezer, timedelta(seconds=30))  # the next poll is at NOW + 1 min
+
+    events = await get_events(hass, OPRIT_CALENDAR, *APRIL)
+
+    assert events[-1] == {
+        "start": local(session.started_at),
+        "end": local(NOW + ONE_POLL),
+        "summary": "0.09 kWh",  # 30 s at 11 kW
+        "description": f"TAG {DEFAULT_ID_TAG}",
+    }
+    state = hass.states.get(OPRIT_CALENDAR)
+    assert state is not None
+    assert state.state == STATE_OFF  # the state follows the chargers poll
+
+
+async def test_session_without_energy(
+    hass: HomeAssistant,
+    simulator: JouloSimulator,
+    march_sessions: list[SimSession],
+    init_integration: MockConfigEntry,
+) -> None:
+    """A session listed without its kWh says so instead of showing 0."""
+    simulator.faults.inject(FaultKind.MISSING_FIELDS, endpoint="/sessions", fields=("kwh",))
+
+    events = await get_events(hass, GARAGE_CALENDAR, *MARCH)
+
+    assert [event["summary"] for event in events] == [
+        f"? kWh · {session.ere_credits:g} ERE" for session in march_sessions
+    ]
