@@ -1,6 +1,6 @@
 """A simulator of the Joulo REST API, for tests, benchmarks and demos.
 
-    sim = JouloSimulator(ManualClock(start))          # or clock=dt_util.utcnow in HA tests
+    sim = JouloSimulator(ManualClock(start))          # no clock: real time; HA tests: dt_util.utcnow
     async with SimulatorServer(sim) as server:         # server.base_url, token DEMO_TOKEN
         sim.start_session(GARAGE_ID, power_kw=11)
         sim.faults.inject(FaultKind.HTTP_ERROR, endpoint="/chargers", status=503)
@@ -25,7 +25,7 @@ from .account import (
     ere_credits_for,
 )
 from .app import ADMIN_PATH, API_PATH, create_app
-from .clock import Clock, ManualClock, ScaledClock
+from .clock import Clock, ManualClock, system_clock
 from .faults import Fault, FaultKind, FaultSet
 from .ratelimit import RateLimit
 from .server import SimulatorServer
@@ -64,7 +64,6 @@ __all__ = [
     "RateLimit",
     "RebootCooldownError",
     "RecordedRequest",
-    "ScaledClock",
     "SimAccount",
     "SimCharger",
     "SimReboot",
@@ -74,4 +73,5 @@ __all__ = [
     "UnknownObjectError",
     "create_app",
     "ere_credits_for",
+    "system_clock",
 ]

@@ -1,4 +1,4 @@
-"""Run the simulator alone: ``python -m joulo_simulator --port 8765 --speed 60``."""
+"""Run the simulator alone, in real time: ``python -m joulo_simulator --port 8765 --speed 60``."""
 
 from __future__ import annotations
 
@@ -7,9 +7,16 @@ import asyncio
 import signal
 
 from .account import DEMO_TOKEN
-from .clock import ScaledClock
 from .server import SimulatorServer
 from .simulator import JouloSimulator
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        msg = f"must be positive: {text}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -20,7 +27,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8765, help="port to listen on (0: any)")
     parser.add_argument(
-        "--speed", type=float, default=1.0, help="simulated seconds per real second"
+        "--speed",
+        type=_positive,
+        default=1.0,
+        help="make autopilot sessions N times shorter and more frequent (the clock stays real time)",
     )
     parser.add_argument("--seed", type=int, default=1, help="seed of the simulated account")
     parser.add_argument(
@@ -41,8 +51,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 async def serve(args: argparse.Namespace) -> None:
     """Serve until SIGINT or SIGTERM."""
     sim = JouloSimulator(
-        ScaledClock(args.speed),
         seed=args.seed,
+        speed=args.speed,
         autopilot=args.autopilot,
         upstream_sync=args.upstream_sync,
     )

@@ -388,6 +388,7 @@ async def _state(request: web.Request) -> web.Response:
         {
             "now": timestamp(now),
             "autopilot": sim.autopilot,
+            "speed": sim.speed,
             "upstream_sync": sim.upstream_sync,
             "manual_clock": isinstance(sim.clock, ManualClock),
             "rate_limit": None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-import time
 
 type Clock = Callable[[], datetime]
 """Anything that returns the current time as an aware datetime."""
@@ -15,6 +14,11 @@ def as_utc(when: datetime) -> datetime:
     if when.tzinfo is None:
         return when.replace(tzinfo=UTC)
     return when.astimezone(UTC)
+
+
+def system_clock() -> datetime:
+    """Return the real current time in UTC: the clock of the demo and of the command."""
+    return datetime.now(UTC)
 
 
 class ManualClock:
@@ -40,21 +44,3 @@ class ManualClock:
     def set(self, when: datetime) -> None:
         """Set the clock to ``when``."""
         self._now = as_utc(when)
-
-
-class ScaledClock:
-    """Real time scaled by ``speed``: ``speed`` simulated seconds pass per real second."""
-
-    def __init__(self, speed: float = 1.0, start: datetime | None = None) -> None:
-        """Run from ``start`` (default: now) at ``speed`` times real time."""
-        if speed <= 0:
-            msg = "speed must be positive"
-            raise ValueError(msg)
-        self.speed = speed
-        self._start = as_utc(start) if start is not None else datetime.now(UTC)
-        self._origin = time.monotonic()
-
-    def __call__(self) -> datetime:
-        """Return the simulated current time."""
-        elapsed = time.monotonic() - self._origin
-        return self._start + timedelta(seconds=elapsed * self.speed)

@@ -121,7 +121,8 @@ def energy_document(completed: Iterable[SimSession]) -> dict[str, Json]:
     months: defaultdict[str, _Totals] = defaultdict(_Totals)
     for session in completed:
         total.add(session)
-        months[as_utc(session.started_at).strftime("%Y-%m")].add(session)
+        started = as_utc(session.started_at)
+        months[f"{started.year:04d}-{started.month:02d}"].add(session)
     return {
         "total_kwh": round(total.kwh, 2),
         "total_ere_credits": round(total.ere_credits, 2),

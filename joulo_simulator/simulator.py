@@ -1,7 +1,8 @@
 """The simulator's state and behaviour: accounts, tokens, live sessions and the autopilot.
 
 Nothing runs in the background: every call first brings the model up to the clock's time, so a
-frozen or jumping clock (a test's) and a fast one (the demo's) both give consistent answers.
+frozen or jumping clock (a test's) and a real one (the demo's) both give consistent answers.
+Nothing is ever ahead of the clock: a faster demo has shorter, more frequent sessions instead.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from .account import (
     seeded_random,
     whole_seconds,
 )
-from .clock import Clock, ScaledClock, as_utc
+from .clock import Clock, as_utc, system_clock
 from .faults import FaultSet
 from .ratelimit import RateLimit, RateLimiter
 from .sync import SYNC_INTERVAL, last_sync
@@ -95,17 +96,25 @@ class JouloSimulator:
         *,
         seed: int = 1,
         autopilot: bool = False,
+        speed: float = 1.0,
         rate_limit: RateLimit | None = DEFAULT_RATE_LIMIT,
         upstream_sync: bool = True,
     ) -> None:
         """Create the simulator and its default account (seeded, relative to the clock's now).
 
-        With ``upstream_sync`` (the default), the API shows cloud chargers as Joulo sees them:
-        as they were at their last 15-minute sync (see :mod:`joulo_simulator.sync`); without it,
-        every charger is live.
+        The clock defaults to real time. With ``autopilot``, online chargers start sessions by
+        themselves: 1 to 6 hours at 7 to 11 kW, 2 to 10 hours apart, or ``speed`` times shorter
+        and more frequent (at the same power). With ``upstream_sync`` (the default), the API shows
+        cloud chargers as Joulo sees them: as they were at their last 15-minute sync (see
+        :mod:`joulo_simulator.sync`); without it, every charger is live.
         """
-        self.clock: Clock = clock if clock is not None else ScaledClock()
+        if speed <= 0:
+            msg = "speed must be positive"
+            raise ValueError(msg)
+        self.clock: Clock = clock if clock is not None else system_clock
         self.seed = seed
+        self.speed = speed
+        """How many times shorter and more frequent the autopilot's sessions are."""
         self.faults = FaultSet()
         self.requests: list[RecordedRequest] = []
         self._autopilot_enabled = autopilot
@@ -433,8 +442,8 @@ class JouloSimulator:
         )
         self._autopilots[charger.id] = autopilot
 
-    @staticmethod
     def _next_autostart(
+        self,
         charger: SimCharger,
         autopilot: _Autopilot,
         after: datetime,
@@ -442,7 +451,12 @@ class JouloSimulator:
     ) -> datetime | None:
         if charger.status != "online":
             return None
-        return after + timedelta(minutes=autopilot.rng.randint(*gap_minutes))
+        return after + self._autopilot_span(autopilot, gap_minutes)
+
+    def _autopilot_span(self, autopilot: _Autopilot, minutes: tuple[int, int]) -> timedelta:
+        """Draw a gap or duration in ``minutes``, :attr:`speed` times shorter, in whole seconds."""
+        seconds = autopilot.rng.randint(*minutes) * 60 / self.speed
+        return timedelta(seconds=max(1, round(seconds)))
 
     def _find(self, charger_id: str) -> tuple[SimAccount, SimCharger] | None:
         for account in self._accounts:
@@ -507,7 +521,7 @@ class JouloSimulator:
             autopilot = self._autopilots[charger.id]
             autopilot.next_start = None
             power = round(autopilot.rng.uniform(*_AUTOPILOT_POWER_KW), 1)
-            duration = timedelta(minutes=autopilot.rng.randint(*_AUTOPILOT_DURATION_MINUTES))
+            duration = self._autopilot_span(autopilot, _AUTOPILOT_DURATION_MINUTES)
             self._begin(
                 account,
                 charger,

@@ -11,7 +11,6 @@ from joulo_simulator import (
     DRIVEWAY_ID,
     GARAGE_ID,
     JouloSimulator,
-    ScaledClock,
     SimulatorServer,
 )
 
@@ -72,9 +71,9 @@ async def test_clock_and_sessions_routes(client: SimClient, sim: JouloSimulator)
 
 
 async def test_clock_route_needs_a_manual_clock(socket_enabled: None) -> None:
-    """Advancing a real-time clock is a conflict."""
+    """Advancing the real clock is a conflict."""
     async with (
-        SimulatorServer(JouloSimulator(ScaledClock())) as server,
+        SimulatorServer(JouloSimulator()) as server,
         aiohttp.ClientSession() as session,
         session.post(server.admin_url + "/clock/advance", json={"seconds": 1}) as response,
     ):

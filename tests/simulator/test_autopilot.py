@@ -1,19 +1,30 @@
-"""Tests of the autopilot (demo mode): sessions that start and end by themselves, lazily."""
+"""Tests of the autopilot (demo mode): sessions that start and end by themselves, lazily.
+
+And the demo's promise: at any speed, nothing in any answer lies ahead of the clock.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 import itertools
+import json
+import re
+from typing import Any
+
+import pytest
 
 from joulo_simulator import (
     CARPORT_ID,
     DEFAULT_ID_TAG,
+    DEMO_TOKEN,
     DRIVEWAY_ID,
     GARAGE_ID,
     JouloSimulator,
     ManualClock,
     SimSession,
 )
+from joulo_simulator.api import handle_request
 
 from .common import START
 
@@ -108,3 +119,109 @@ def test_without_autopilot_nothing_happens_by_itself() -> None:
     clock.advance(timedelta(days=30))
     assert sim.active_sessions() == []
     assert len(sim.account().sessions) == before
+
+
+def test_speed_makes_sessions_shorter_and_more_frequent() -> None:
+    """At speed 60 sessions last 1-6 minutes, 2-10 minutes apart, at the same 7-11 kW."""
+    clock = ManualClock(START)
+    sim = JouloSimulator(clock, autopilot=True, speed=60)
+    assert sim.speed == 60
+    clock.advance(timedelta(hours=3))
+    sim.now()
+    history = [s for s in sim.account().sessions if s.started_at < START]
+    assert history
+    assert all(s.ended_at is not None and s.ended_at <= START for s in history)
+    for charger_id in (GARAGE_ID, DRIVEWAY_ID):
+        runs = [
+            s
+            for s in sim.account().sessions
+            if s.started_at >= START and s.charger_id == charger_id
+        ]
+        assert len(runs) >= 15
+        assert runs[0].started_at <= START + timedelta(seconds=90)
+        for earlier, later in itertools.pairwise(runs):
+            assert earlier.ended_at is not None
+            assert (
+                timedelta(minutes=1)
+                <= earlier.ended_at - earlier.started_at
+                <= timedelta(minutes=6)
+            )
+            assert (
+                timedelta(minutes=2) <= later.started_at - earlier.ended_at <= timedelta(minutes=10)
+            )
+            assert 7 <= earlier.power_kw <= 11
+    with pytest.raises(ValueError, match="positive"):
+        JouloSimulator(clock, speed=0)
+
+
+_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+_MONTH = re.compile(r"(\d{4}-\d\d)(-01)?")
+_QUARTER = re.compile(r"(\d{4})-Q([1-4])")
+
+
+def _times_in(value: Any) -> Iterator[tuple[str, str]]:
+    """Yield every (key, text) in a JSON value whose text is a timestamp, month or quarter."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, str):
+                yield key, item
+            else:
+                yield from _times_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _times_in(item)
+
+
+def _assert_not_ahead(document: Any, now: datetime) -> int:
+    """Assert that no time in ``document`` is after ``now``; return how many were looked at."""
+    seen = 0
+    for key, text in _times_in(document):
+        if _TIMESTAMP.fullmatch(text):
+            assert datetime.fromisoformat(text) <= now, (key, text, now)
+        elif month := _MONTH.fullmatch(text):
+            assert month[1] <= now.strftime("%Y-%m"), (key, text, now)
+        elif quarter := _QUARTER.fullmatch(text):
+            assert (int(quarter[1]), int(quarter[2])) <= (now.year, (now.month + 2) // 3), text
+        else:
+            continue
+        seen += 1
+    if isinstance(document, dict) and "compliance_year" in document:
+        assert document["compliance_year"] <= now.year
+    return seen
+
+
+@pytest.mark.parametrize("speed", [1, 20])
+def test_nothing_lies_ahead_of_the_clock(speed: float) -> None:
+    """A simulated day with the autopilot and the sync, every endpoint polled every 5 minutes."""
+    clock = ManualClock(START)
+    sim = JouloSimulator(clock, autopilot=True, speed=speed, rate_limit=None)
+    assert sim.upstream_sync
+    polls = [
+        ("/chargers", {}),
+        ("/sessions", {"limit": "100"}),
+        ("/sessions", {"charger_id": GARAGE_ID, "limit": "5"}),
+        ("/energy", {}),
+        ("/me", {}),
+        ("/ere-position", {}),
+    ]
+    seen = running = 0
+    while clock() < START + timedelta(days=1):
+        now = clock()
+        for endpoint, query in polls:
+            answer = handle_request(
+                sim,
+                method="GET",
+                endpoint=endpoint,
+                query=query,
+                authorization=f"Bearer {DEMO_TOKEN}",
+            )
+            assert answer.status == 200
+            document = json.loads(answer.body)
+            seen += _assert_not_ahead(document, now)
+            if endpoint == "/chargers":
+                running += sum(c["is_charging"] for c in document["chargers"])
+        clock.advance(timedelta(minutes=5))
+    started = [s for s in sim.account().sessions if s.started_at >= START]
+    assert len(started) >= (6 if speed == 1 else 60)
+    assert running > 0
+    assert seen > 10_000

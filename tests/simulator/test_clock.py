@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
-import time
 
 import pytest
 
-from joulo_simulator import ManualClock, ScaledClock
+from joulo_simulator import ManualClock, system_clock
 
 from .common import START
 
@@ -35,13 +34,9 @@ def test_manual_clock_is_utc() -> None:
     assert clock() == START
 
 
-def test_scaled_clock_runs_faster_than_real_time() -> None:
-    """At speed 3600, a real millisecond is 3.6 simulated seconds."""
-    clock = ScaledClock(3600, start=START)
-    first = clock()
-    time.sleep(0.01)
-    assert clock() - first >= timedelta(seconds=36)
-    assert START <= first < START + timedelta(minutes=10)
-    assert abs(ScaledClock()() - datetime.now(UTC)) < timedelta(seconds=1)
-    with pytest.raises(ValueError, match="positive"):
-        ScaledClock(0)
+def test_system_clock_is_real_utc_time() -> None:
+    """The default clock is the real time, in UTC."""
+    before = datetime.now(UTC)
+    now = system_clock()
+    assert now.tzinfo is UTC
+    assert before <= now <= datetime.now(UTC)
