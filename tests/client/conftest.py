@@ -25,12 +25,13 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def simulator(clock: ManualClock) -> JouloSimulator:
-    """The simulator with its default account, without its own rate limit.
+    """The simulator with its default account, without its own rate limit, every charger live.
 
     Its rate limit would count the many requests a test sends at one frozen moment; the tests of the
-    limit itself make a simulator of their own.
+    limit itself make a simulator of their own. The client reads what the API says, so the tests
+    see a session the moment they start it, without waiting for a cloud charger's 15-minute sync.
     """
-    return JouloSimulator(clock, seed=1, rate_limit=None)
+    return JouloSimulator(clock, seed=1, rate_limit=None, upstream_sync=False)
 
 
 @pytest.fixture

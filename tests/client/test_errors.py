@@ -35,6 +35,7 @@ CALLS: dict[str, Call] = {
     "/sessions": lambda client: client.get_sessions(),
     "/energy": lambda client: client.get_energy(),
     "/me": lambda client: client.get_account(),
+    "/ere-position": lambda client: client.get_ere_position(),
 }
 """Each endpoint and the client call that requests it."""
 
@@ -291,23 +292,32 @@ async def test_missing_current_session_id_raises_response_error(
         await client.get_chargers()
 
 
-async def test_me_not_available_raises_response_error_404(
+@pytest.mark.parametrize(
+    ("endpoint", "switch"), [("/me", "me_available"), ("/ere-position", "ere_position_available")]
+)
+async def test_optional_endpoint_missing_raises_response_error_404(
+    *,
     http_session: aiohttp.ClientSession,
     simulator_server: SimulatorServer,
     simulator: JouloSimulator,
     gate: RateLimitGate,
+    endpoint: str,
+    switch: str,
 ) -> None:
-    """`/me` answering 404 gives `JouloResponseError` with status 404; the rest still works."""
+    """`/me` or `/ere-position` answering 404 gives `JouloResponseError` 404; the rest works."""
     account = simulator.add_account()
-    account.me_available = False
+    setattr(account, switch, False)
     client = make_client(http_session, simulator_server, gate, account.token)
 
     with pytest.raises(JouloResponseError) as caught:
-        await client.get_account()
+        await CALLS[endpoint](client)
 
     assert caught.value.status == 404
     assert len(await client.get_chargers()) == 3
     assert gate.closed_until is None
+    setattr(account, switch, True)
+    await CALLS[endpoint](client)
+    assert [request.status for request in simulator.requests] == [404, 200, 200]
 
 
 @pytest.mark.parametrize("status", [400, 404, 409, 418])

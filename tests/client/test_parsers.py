@@ -24,10 +24,17 @@ from custom_components.joulo.api import (
     ConnectionType,
     CurrentSession,
     Energy,
+    EreAmount,
+    EreNetByStatus,
+    ErePosition,
+    EreQuarter,
+    EreUnsold,
+    ForecastConfidence,
     JouloRateLimitedError,
     JouloResponseError,
     MonthlyEnergy,
     RateLimitGate,
+    RebootResult,
     Session,
     SessionPage,
     SessionStatus,
@@ -37,6 +44,8 @@ from custom_components.joulo.api.models import (
     parse_account,
     parse_chargers,
     parse_energy,
+    parse_ere_position,
+    parse_reboot,
     parse_sessions,
 )
 
@@ -85,6 +94,49 @@ ENERGY_FIELDS = (
     "total_sessions_all",
 )
 ACCOUNT_FIELDS = ("id", "email", "name", "ere_price_mid", "effective_fee_pct")
+ERE_AMOUNT_FIELDS = ("ere", "net_eur", "price_per_ere")
+ERE_UNSOLD_FIELDS = (
+    "ere",
+    "ytd_ere",
+    "future_ere",
+    "forecast_net_eur",
+    "ytd_forecast_net_eur",
+    "future_forecast_net_eur",
+)
+NET_BY_STATUS_FIELDS = ("paid", "payable", "reserved")
+QUARTER_FIELDS = (
+    "quarter",
+    "final",
+    "ere",
+    "sold_ere",
+    "unsold_ere",
+    "price_per_ere",
+    "realized_net_eur",
+    "net_eur_by_status",
+)
+ERE_POSITION_NUMBERS = (
+    "pending_ere",
+    "allocatable_ere",
+    "ytd_expected_eur",
+    "total_expected_eur",
+    "pending_forecast_net_eur",
+    "effective_fee_pct",
+    "indicative_price_per_ere",
+    "realized_avg_price",
+)
+ERE_POSITION_FIELDS = (
+    "compliance_year",
+    *ERE_POSITION_NUMBERS,
+    "forecast_confidence",
+    "forecast_is_projected",
+    "forecast_history_days",
+    "paid",
+    "payable",
+    "reserved",
+    "unsold",
+    "quarters",
+)
+REBOOT_FIELDS = ("confirmed_by_boot", "message")
 FIELD_NAMES = sorted(
     {
         "chargers",
@@ -97,6 +149,10 @@ FIELD_NAMES = sorted(
         *MONTH_FIELDS,
         *ENERGY_FIELDS,
         *ACCOUNT_FIELDS,
+        *ERE_UNSOLD_FIELDS,
+        *QUARTER_FIELDS,
+        *ERE_POSITION_FIELDS,
+        *REBOOT_FIELDS,
     }
 )
 
@@ -123,6 +179,8 @@ TRICKY_STRINGS = (
     "online",
     "completed",
     "quantum",
+    "high",
+    "2026-Q4",
     "NaN",
     "1e999",
 )
@@ -253,6 +311,36 @@ account_documents = st.one_of(
     ),
 )
 
+ere_amount_like = _shaped(dict.fromkeys(ERE_AMOUNT_FIELDS, numbers))
+quarter_like = _shaped(
+    {
+        "quarter": st.sampled_from(("2026-Q3", "2026-Q4", "")),
+        "final": st.booleans(),
+        **dict.fromkeys(("ere", "sold_ere", "unsold_ere", "price_per_ere"), numbers),
+        "realized_net_eur": numbers,
+        "net_eur_by_status": _shaped(dict.fromkeys(NET_BY_STATUS_FIELDS, numbers)),
+    }
+)
+ere_position_documents = st.one_of(
+    json_values,
+    _shaped(
+        {
+            "compliance_year": numbers,
+            **dict.fromkeys(ERE_POSITION_NUMBERS, numbers),
+            "forecast_confidence": st.sampled_from([*ForecastConfidence, "certain"]),
+            "forecast_is_projected": st.booleans(),
+            "forecast_history_days": numbers,
+            **dict.fromkeys(("paid", "payable", "reserved"), ere_amount_like),
+            "unsold": _shaped(dict.fromkeys(ERE_UNSOLD_FIELDS, numbers)),
+            "quarters": st.lists(quarter_like, max_size=3),
+        }
+    ),
+)
+reboot_documents = st.one_of(
+    json_values,
+    _shaped({"confirmed_by_boot": st.booleans(), "message": st.text(max_size=20)}),
+)
+
 
 def _parse_or_reject[T](parse: Callable[[Any], T], data: Any) -> T | None:
     """Parse `data`; None when the parser rejected it with `JouloResponseError`.
@@ -325,6 +413,27 @@ def test_parse_account_raises_only_response_error(data: Any) -> None:
         assert isinstance(result, Account)
 
 
+@EXAMPLES
+@given(ere_position_documents)
+def test_parse_ere_position_raises_only_response_error(data: Any) -> None:
+    """Any JSON value either parses to an ERE position or raises `JouloResponseError`."""
+    result = _parse_or_reject(parse_ere_position, data)
+    if result is not None:
+        assert isinstance(result, ErePosition)
+        assert all(isinstance(quarter, EreQuarter) for quarter in result.quarters)
+        assert result.current_quarter is None or result.current_quarter.final is False
+
+
+@EXAMPLES
+@given(reboot_documents, st.booleans())
+def test_parse_reboot_raises_only_response_error(data: Any, queued: bool) -> None:
+    """Any JSON value either parses to a reboot result or raises `JouloResponseError`."""
+    result = _parse_or_reject(lambda body: parse_reboot(body, queued=queued), data)
+    if result is not None:
+        assert isinstance(result, RebootResult)
+        assert result.queued is queued
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.sampled_from((*TRICKY_NUMBERS, float("nan"), float("inf"))), st.sampled_from(FIELD_NAMES))
 def test_number_fields_reject_unusable_numbers(number: float, field: str) -> None:
@@ -340,6 +449,13 @@ def test_number_fields_reject_unusable_numbers(number: float, field: str) -> Non
                 {"id": "s", "charger_id": "c", "started_at": "2026-04-09T08:15:00Z", field: number}
             ]
         },
+    )
+    _parse_or_reject(parse_ere_position, {field: number})
+    for nested in ("paid", "unsold"):
+        _parse_or_reject(parse_ere_position, {nested: {field: number}})
+    _parse_or_reject(
+        parse_ere_position,
+        {"quarters": [{field: number, "net_eur_by_status": {field: number}}]},
     )
 
 
@@ -622,6 +738,129 @@ def test_valid_account_round_trips(pair: Pair[Account]) -> None:
     assert parse_account(_json(raw)) == expected
 
 
+def _maybe_fields[T](
+    draw: st.DrawFn,
+    document: dict[str, Any],
+    names: tuple[str, ...],
+    values: st.SearchStrategy[Pair[T]],
+) -> dict[str, T | None]:
+    """`_maybe` for each of `names`: what each parses to, by name."""
+    return {name: _maybe(draw, document, name, values) for name in names}
+
+
+def _objects[T](fields: tuple[str, ...], model: Callable[..., T]) -> st.SearchStrategy[Pair[T]]:
+    """A valid object whose fields are all optional numbers, and its model."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Pair[T]:
+        document: dict[str, Any] = {}
+        expected = model(**_maybe_fields(draw, document, fields, floats))
+        _extras(draw, document, fields)
+        return document, expected
+
+    return build()
+
+
+@st.composite
+def quarters(draw: st.DrawFn) -> Pair[EreQuarter]:
+    """A valid `quarters[]` entry and its model."""
+    document: dict[str, Any] = {}
+    expected = EreQuarter(
+        quarter=_maybe(draw, document, "quarter", texts),
+        final=_maybe(draw, document, "final", bools),
+        **_maybe_fields(
+            draw,
+            document,
+            ("ere", "sold_ere", "unsold_ere", "price_per_ere", "realized_net_eur"),
+            floats,
+        ),
+        net_eur_by_status=_maybe(
+            draw,
+            document,
+            "net_eur_by_status",
+            _objects(NET_BY_STATUS_FIELDS, EreNetByStatus),
+        ),
+    )
+    _extras(draw, document, QUARTER_FIELDS)
+    return document, expected
+
+
+@st.composite
+def ere_positions(draw: st.DrawFn) -> Pair[ErePosition]:
+    """A valid `GET /ere-position` body and its model (every field optional)."""
+    document: dict[str, Any] = {}
+    amounts = _objects(ERE_AMOUNT_FIELDS, EreAmount)
+    expected = ErePosition(
+        compliance_year=_maybe(draw, document, "compliance_year", ints),
+        **_maybe_fields(draw, document, ERE_POSITION_NUMBERS, floats),
+        forecast_confidence=_maybe(
+            draw, document, "forecast_confidence", enums(list(ForecastConfidence))
+        ),
+        forecast_is_projected=_maybe(draw, document, "forecast_is_projected", bools),
+        forecast_history_days=_maybe(draw, document, "forecast_history_days", ints),
+        paid=_maybe(draw, document, "paid", amounts),
+        payable=_maybe(draw, document, "payable", amounts),
+        reserved=_maybe(draw, document, "reserved", amounts),
+        unsold=_maybe(draw, document, "unsold", _objects(ERE_UNSOLD_FIELDS, EreUnsold)),
+        quarters=_maybe(draw, document, "quarters", _lists(quarters())) or (),
+    )
+    _extras(draw, document, ERE_POSITION_FIELDS)
+    return document, expected
+
+
+@ROUND_TRIPS
+@given(ere_positions())
+def test_valid_ere_position_round_trips(pair: Pair[ErePosition]) -> None:
+    """A valid `GET /ere-position` body parses to exactly the position it was built from."""
+    raw, expected = pair
+    parsed = parse_ere_position(_json(raw))
+    assert parsed == expected
+    if parsed.forecast_confidence in set(ForecastConfidence):
+        assert isinstance(parsed.forecast_confidence, ForecastConfidence)
+    running = [quarter for quarter in parsed.quarters if quarter.final is False]
+    if not running:
+        assert parsed.current_quarter is None
+    else:
+        assert parsed.current_quarter in running
+        assert all(
+            (quarter.quarter or "") <= (parsed.current_quarter.quarter or "") for quarter in running
+        )
+
+
+@st.composite
+def reboots(draw: st.DrawFn) -> Pair[RebootResult]:
+    """A valid body of a successful reboot, with its answer's kind, and its result."""
+    document: dict[str, Any] = {}
+    queued = draw(st.booleans())
+    expected = RebootResult(
+        queued=queued,
+        confirmed=_maybe(draw, document, "confirmed_by_boot", bools),
+        message=_maybe(draw, document, "message", texts),
+    )
+    _extras(draw, document, REBOOT_FIELDS)
+    return document, expected
+
+
+@ROUND_TRIPS
+@given(reboots())
+def test_valid_reboot_round_trips(pair: Pair[RebootResult]) -> None:
+    """A 200 or 202 body of `POST /chargers/reboot` parses to the result it was built from."""
+    raw, expected = pair
+    assert parse_reboot(_json(raw), queued=expected.queued) == expected
+
+
+@settings(ROUND_TRIPS, max_examples=25)
+@given(ere_positions())
+def test_ere_position_is_frozen_and_hashable(pair: Pair[ErePosition]) -> None:
+    """Parsing the same position twice gives equal, equally hashed models that cannot change."""
+    position = parse_ere_position(_json(pair[0]))
+    again = parse_ere_position(_json(pair[0]))
+    assert position == again
+    assert hash(position) == hash(again)
+    with pytest.raises(FrozenInstanceError):
+        position.pending_ere = 1.0  # type: ignore[misc]
+
+
 @settings(ROUND_TRIPS, max_examples=25)
 @given(_lists(chargers()), session_pages(), energies(), accounts())
 def test_models_are_frozen_and_hashable(
@@ -710,3 +949,187 @@ def test_retry_after_http_date(moment: datetime) -> None:
     """A Retry-After HTTP date means that moment."""
     moment = moment.replace(microsecond=0)
     assert _parse_retry_after(format_datetime(moment, usegmt=True), NOW) == moment
+
+
+# The ERE position by example: the documented answer, a partial one, nulls everywhere, and breakage.
+
+DOCUMENTED_ERE_POSITION: dict[str, Any] = {
+    "compliance_year": 2026,
+    "pending_ere": 412.3,
+    "allocatable_ere": 398.1,
+    "ytd_expected_eur": 4920.85,
+    "total_expected_eur": 6241.6,
+    "pending_forecast_net_eur": 1580.4,
+    "effective_fee_pct": 8,
+    "indicative_price_per_ere": 13.5,
+    "realized_avg_price": 12.9,
+    "forecast_confidence": "high",
+    "forecast_is_projected": False,
+    "forecast_history_days": 90,
+    "paid": {"ere": 210.0, "net_eur": 2450.30, "price_per_ere": 12.1},
+    "payable": {"ere": 40.0, "net_eur": 490.15, "price_per_ere": 12.9},
+    "reserved": {"ere": 25.0, "net_eur": 320.0, "price_per_ere": 13.1},
+    "unsold": {
+        "ere": 137.3,
+        "ytd_ere": 120.0,
+        "future_ere": 17.3,
+        "forecast_net_eur": 1580.4,
+        "ytd_forecast_net_eur": 1400.0,
+        "future_forecast_net_eur": 180.4,
+    },
+    "quarters": [
+        {
+            "quarter": "2026-Q3",
+            "final": True,
+            "ere": 120.0,
+            "sold_ere": 120.0,
+            "unsold_ere": 0,
+            "price_per_ere": 12.4,
+            "realized_net_eur": 1369.0,
+            "net_eur_by_status": {"paid": 1369.0, "payable": 0, "reserved": 0},
+        },
+        {
+            "quarter": "2026-Q4",
+            "final": False,
+            "ere": 60.0,
+            "sold_ere": 25.0,
+            "unsold_ere": 35.0,
+            "price_per_ere": 13.1,
+            "realized_net_eur": 301.3,
+            "net_eur_by_status": {"paid": 0, "payable": 0, "reserved": 301.3},
+        },
+    ],
+}
+"""The example answer of `joulo-api.md`."""
+
+
+def test_documented_ere_position() -> None:
+    """The documented answer parses to every figure it holds, and Q4 is the current quarter."""
+    q4 = EreQuarter(
+        quarter="2026-Q4",
+        final=False,
+        ere=60.0,
+        sold_ere=25.0,
+        unsold_ere=35.0,
+        price_per_ere=13.1,
+        realized_net_eur=301.3,
+        net_eur_by_status=EreNetByStatus(paid=0.0, payable=0.0, reserved=301.3),
+    )
+    position = parse_ere_position(_json(DOCUMENTED_ERE_POSITION))
+
+    assert position == ErePosition(
+        compliance_year=2026,
+        pending_ere=412.3,
+        allocatable_ere=398.1,
+        ytd_expected_eur=4920.85,
+        total_expected_eur=6241.6,
+        pending_forecast_net_eur=1580.4,
+        effective_fee_pct=8.0,
+        indicative_price_per_ere=13.5,
+        realized_avg_price=12.9,
+        forecast_confidence=ForecastConfidence.HIGH,
+        forecast_is_projected=False,
+        forecast_history_days=90,
+        paid=EreAmount(ere=210.0, net_eur=2450.30, price_per_ere=12.1),
+        payable=EreAmount(ere=40.0, net_eur=490.15, price_per_ere=12.9),
+        reserved=EreAmount(ere=25.0, net_eur=320.0, price_per_ere=13.1),
+        unsold=EreUnsold(
+            ere=137.3,
+            ytd_ere=120.0,
+            future_ere=17.3,
+            forecast_net_eur=1580.4,
+            ytd_forecast_net_eur=1400.0,
+            future_forecast_net_eur=180.4,
+        ),
+        quarters=(
+            EreQuarter(
+                quarter="2026-Q3",
+                final=True,
+                ere=120.0,
+                sold_ere=120.0,
+                unsold_ere=0.0,
+                price_per_ere=12.4,
+                realized_net_eur=1369.0,
+                net_eur_by_status=EreNetByStatus(paid=1369.0, payable=0.0, reserved=0.0),
+            ),
+            q4,
+        ),
+    )
+    assert position.current_quarter == q4
+    assert type(position.compliance_year) is int
+    assert type(position.forecast_history_days) is int
+
+
+def test_partial_ere_position() -> None:
+    """Only some figures: the rest is None, absent objects are None and quarters empty."""
+    position = parse_ere_position(
+        {"pending_ere": 12.5, "payable": {"net_eur": 40.1}, "forecast_confidence": "guesswork"}
+    )
+
+    assert position == ErePosition(
+        pending_ere=12.5, payable=EreAmount(net_eur=40.1), forecast_confidence="guesswork"
+    )
+    assert position.paid is None
+    assert position.quarters == ()
+    assert position.current_quarter is None
+    assert parse_ere_position({}) == ErePosition()
+
+
+def test_null_filled_ere_position() -> None:
+    """Every field null, also inside the objects: every figure is None."""
+
+    def nulls(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: nulls(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [nulls(item) for item in value]
+        return None
+
+    assert parse_ere_position(dict.fromkeys(DOCUMENTED_ERE_POSITION)) == ErePosition()
+    position = parse_ere_position(nulls(DOCUMENTED_ERE_POSITION))
+    assert position.paid == EreAmount()
+    assert position.unsold == EreUnsold()
+    assert position.quarters == (EreQuarter(net_eur_by_status=EreNetByStatus()),) * 2
+    assert position.current_quarter is None  # no quarter says it is not final
+
+
+def test_current_quarter_is_the_newest_that_is_not_final() -> None:
+    """Of several quarters in progress the newest is current; a missing `final` is not `false`."""
+    position = parse_ere_position(
+        {
+            "quarters": [
+                {"quarter": "2026-Q2", "final": False},
+                {"quarter": "2026-Q4"},
+                {"quarter": "2026-Q3", "final": False},
+                {"quarter": "2026-Q1", "final": True},
+            ]
+        }
+    )
+    assert position.current_quarter == EreQuarter(quarter="2026-Q3", final=False)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        [],
+        "position",
+        {"paid": 12.0},
+        {"unsold": [1, 2]},
+        {"quarters": {"quarter": "2026-Q4"}},
+        {"quarters": [None]},
+        {"quarters": [{"net_eur_by_status": "none"}]},
+        {"quarters": [{"final": "false"}]},
+        {"quarters": [{"quarter": 4}]},
+        {"compliance_year": 2026.5},
+        {"forecast_history_days": "90"},
+        {"forecast_confidence": 3},
+        {"forecast_is_projected": "no"},
+        {"pending_ere": "412.3"},
+        {"payable": {"net_eur": True}},
+        {"reserved": {"ere": 10**400}},
+    ],
+)
+def test_malformed_ere_position_raises_response_error(document: Any) -> None:
+    """A body of the wrong shape, anywhere inside, raises `JouloResponseError`."""
+    with pytest.raises(JouloResponseError):
+        parse_ere_position(document)

@@ -21,6 +21,7 @@ CALLS: tuple[Call, ...] = (
     lambda client: client.get_sessions(limit=5, offset=1),
     lambda client: client.get_energy(),
     lambda client: client.get_account(),
+    lambda client: client.get_ere_position(),
 )
 
 

@@ -29,6 +29,7 @@ CALLS: tuple[Call, ...] = (
     lambda client: client.get_sessions(charger_id=GARAGE_ID, limit=3, offset=1),
     lambda client: client.get_energy(),
     lambda client: client.get_account(),
+    lambda client: client.get_ere_position(),
 )
 FAULTS: tuple[dict[str, Any], ...] = (
     {"kind": FaultKind.HTTP_ERROR, "status": 403},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from http import HTTPStatus
 import json
 import logging
 from typing import Any
@@ -19,10 +20,14 @@ from .models import (
     Account,
     Charger,
     Energy,
+    ErePosition,
+    RebootResult,
     SessionPage,
     parse_account,
     parse_chargers,
     parse_energy,
+    parse_ere_position,
+    parse_reboot,
     parse_sessions,
 )
 
@@ -34,7 +39,7 @@ _LOGGER = logging.getLogger(__name__)
 
 
 class JouloClient:
-    """Reads chargers, sessions, energy totals and the account from the Joulo API.
+    """Reads chargers, sessions, energy totals, the account and its ERE position; restarts chargers.
 
     Every method raises only the errors of `errors.py`. Requests go through a `RateLimitGate`: after a
     429 nothing is sent until the API's `Retry-After` has passed. Once the API has refused the token
@@ -111,43 +116,81 @@ class JouloClient:
         """Return the account behind the token (`GET /me`)."""
         return parse_account(await self._get("/me"))
 
+    async def get_ere_position(self) -> ErePosition:
+        """Return the money side of the account's ERE this compliance year (`GET /ere-position`).
+
+        Not every account (or API version) has it: a 404 raises `JouloResponseError` with status 404.
+        """
+        return parse_ere_position(await self._get("/ere-position"))
+
+    async def reboot_charger(self, charger_id: str, *, hard: bool = False) -> RebootResult:
+        """Restart a charger, softly or (`hard`) by cutting its power (`POST /chargers/reboot`).
+
+        Needs a token that may control chargers: without that right the API answers 403
+        (`JouloAuthenticationError` with status 403). A reboot within about five minutes of the
+        last one raises `JouloResponseError` with status 409; an offline charger
+        `JouloConnectionError` with status 503.
+        """
+        if not charger_id:
+            msg = "charger_id must not be empty"
+            raise ValueError(msg)
+        status, data = await self._request(
+            "POST",
+            "/chargers/reboot",
+            body={"charger_id": charger_id, "type": "Hard" if hard else "Soft"},
+        )
+        return parse_reboot(data, queued=status == HTTPStatus.ACCEPTED)
+
     async def _get(self, endpoint: str, params: dict[str, str] | None = None) -> Any:
-        """Send one GET through the gate and return its decoded JSON body."""
+        """Send one GET and return its decoded JSON body."""
+        return (await self._request("GET", endpoint, params=params))[1]
+
+    async def _request(
+        self,
+        method: str,
+        endpoint: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> tuple[int, Any]:
+        """Send one request through the gate; return the status and decoded JSON body of a 2xx."""
         if self._token_refused:
             raise JouloAuthenticationError(401)
         self.gate.check()
         try:
-            async with self._session.get(
+            async with self._session.request(
+                method,
                 self._base_url + endpoint,
                 params=params,
+                json=body,
                 headers={"Authorization": f"Bearer {self._token}", "Accept": "application/json"},
                 timeout=self._timeout,
                 allow_redirects=False,
             ) as response:
                 status = response.status
                 retry_after = response.headers.get("Retry-After")
-                body = await response.read()
+                content = await response.read()
         except TimeoutError as err:
             msg = f"Timeout while requesting {endpoint} from the Joulo API"
             raise JouloConnectionError(msg) from err
         except (aiohttp.ClientError, OSError) as err:
             msg = f"Error requesting {endpoint} from the Joulo API: {type(err).__name__}"
             raise JouloConnectionError(msg) from err
-        _LOGGER.debug("GET %s answered HTTP %s (%d bytes)", endpoint, status, len(body))
-        if status in (401, 403):
-            self._token_refused = status == 401  # noqa: PLR2004
+        _LOGGER.debug("%s %s answered HTTP %s (%d bytes)", method, endpoint, status, len(content))
+        if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
+            self._token_refused = status == HTTPStatus.UNAUTHORIZED
             raise JouloAuthenticationError(status)
-        if status == 429:  # noqa: PLR2004
+        if status == HTTPStatus.TOO_MANY_REQUESTS:
             raise self.gate.close(retry_after)
-        if status >= 500:  # noqa: PLR2004
+        if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
             msg = f"The Joulo API answered {endpoint} with HTTP {status}"
-            raise JouloConnectionError(msg)
-        if not 200 <= status < 300:  # noqa: PLR2004
+            raise JouloConnectionError(msg, status=status)
+        if not HTTPStatus.OK <= status < HTTPStatus.MULTIPLE_CHOICES:
             msg = f"The Joulo API answered {endpoint} with HTTP {status}"
             raise JouloResponseError(msg, status=status)
         self.gate.record_success()
         try:
-            return json.loads(body)
+            return status, json.loads(content)
         except (ValueError, RecursionError) as err:
             msg = f"The Joulo API answered {endpoint} with malformed JSON"
             raise JouloResponseError(msg, status=status) from err

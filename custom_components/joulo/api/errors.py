@@ -35,6 +35,14 @@ class JouloRateLimitedError(JouloError):
 class JouloConnectionError(JouloError):
     """The API could not be reached, timed out, or answered with a server error (5xx)."""
 
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        """Keep the HTTP status of a server error; None when no answer came (network, timeout).
+
+        A 503 on a charger command means the charger is offline, not that the API is down.
+        """
+        super().__init__(message)
+        self.status = status
+
 
 class JouloResponseError(JouloError):
     """The API answered with something the client cannot use (malformed JSON, wrong shape, 4xx)."""

@@ -7,6 +7,7 @@ kept as they are (a `StrEnum` member when known, the plain string otherwise).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -44,6 +45,14 @@ class SessionStatus(StrEnum):
     CHARGING = "charging"
     COMPLETED = "completed"
     STOPPED = "stopped"
+
+
+class ForecastConfidence(StrEnum):
+    """How sure Joulo is of its ERE forecast (`forecast_confidence` of `/ere-position`)."""
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -150,6 +159,95 @@ class Account:
     effective_fee_pct: float | None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EreAmount:
+    """ERE with one sales status (paid, payable or reserved) and their net value."""
+
+    ere: float | None = None
+    net_eur: float | None = None
+    price_per_ere: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EreUnsold:
+    """ERE not sold yet, and what they are forecast to bring (net)."""
+
+    ere: float | None = None
+    ytd_ere: float | None = None
+    future_ere: float | None = None
+    forecast_net_eur: float | None = None
+    ytd_forecast_net_eur: float | None = None
+    future_forecast_net_eur: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EreNetByStatus:
+    """A quarter's net euros by sales status."""
+
+    paid: float | None = None
+    payable: float | None = None
+    reserved: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EreQuarter:
+    """One quarter (`YYYY-Qn`) of the compliance year; `final` is False while it runs."""
+
+    quarter: str | None = None
+    final: bool | None = None
+    ere: float | None = None
+    sold_ere: float | None = None
+    unsold_ere: float | None = None
+    price_per_ere: float | None = None
+    realized_net_eur: float | None = None
+    net_eur_by_status: EreNetByStatus | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ErePosition:
+    """The money side of the account's ERE in one compliance year (`GET /ere-position`).
+
+    Every field is optional; amounts are net euros (after the platform fee).
+    """
+
+    compliance_year: int | None = None
+    pending_ere: float | None = None
+    allocatable_ere: float | None = None
+    ytd_expected_eur: float | None = None
+    total_expected_eur: float | None = None
+    pending_forecast_net_eur: float | None = None
+    effective_fee_pct: float | None = None
+    indicative_price_per_ere: float | None = None
+    realized_avg_price: float | None = None
+    forecast_confidence: ForecastConfidence | str | None = None
+    forecast_is_projected: bool | None = None
+    forecast_history_days: int | None = None
+    paid: EreAmount | None = None
+    payable: EreAmount | None = None
+    reserved: EreAmount | None = None
+    unsold: EreUnsold | None = None
+    quarters: tuple[EreQuarter, ...] = ()
+
+    @property
+    def current_quarter(self) -> EreQuarter | None:
+        """The quarter in progress (`final: false`), the newest by name if several are; else None."""
+        running = [quarter for quarter in self.quarters if quarter.final is False]
+        return max(running, key=lambda quarter: quarter.quarter or "", default=None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RebootResult:
+    """What the API said to a reboot command.
+
+    `queued` is False when the charger confirmed (HTTP 200, with `confirmed` from
+    `confirmed_by_boot`), True when the command was only sent on (HTTP 202, with its `message`).
+    """
+
+    queued: bool
+    confirmed: bool | None = None
+    message: str | None = None
+
+
 def parse_chargers(data: Any) -> tuple[Charger, ...]:
     """Parse the body of `GET /chargers`."""
     return tuple(_parse_charger(item) for item in _list(_object(data, "chargers"), "chargers"))
@@ -168,14 +266,11 @@ def parse_sessions(data: Any) -> SessionPage:
 def parse_energy(data: Any) -> Energy:
     """Parse the body of `GET /energy`."""
     body = _object(data, "energy")
-    months = body.get("months")
     return Energy(
         total_kwh=_optional_float(body, "total_kwh"),
         total_ere_credits=_optional_float(body, "total_ere_credits"),
         total_sessions=_optional_int(body, "total_sessions"),
-        months=()
-        if months is None
-        else tuple(_parse_month(item) for item in _list(body, "months")),
+        months=_optional_list(body, "months", _parse_month),
         total_kwh_all=_optional_float(body, "total_kwh_all"),
         total_sessions_all=_optional_int(body, "total_sessions_all"),
     )
@@ -190,6 +285,81 @@ def parse_account(data: Any) -> Account:
         name=_optional_str(body, "name"),
         ere_price_mid=_optional_float(body, "ere_price_mid"),
         effective_fee_pct=_optional_float(body, "effective_fee_pct"),
+    )
+
+
+def parse_ere_position(data: Any) -> ErePosition:
+    """Parse the body of `GET /ere-position`."""
+    body = _object(data, "ere-position")
+    return ErePosition(
+        compliance_year=_optional_int(body, "compliance_year"),
+        pending_ere=_optional_float(body, "pending_ere"),
+        allocatable_ere=_optional_float(body, "allocatable_ere"),
+        ytd_expected_eur=_optional_float(body, "ytd_expected_eur"),
+        total_expected_eur=_optional_float(body, "total_expected_eur"),
+        pending_forecast_net_eur=_optional_float(body, "pending_forecast_net_eur"),
+        effective_fee_pct=_optional_float(body, "effective_fee_pct"),
+        indicative_price_per_ere=_optional_float(body, "indicative_price_per_ere"),
+        realized_avg_price=_optional_float(body, "realized_avg_price"),
+        forecast_confidence=_optional_enum(body, "forecast_confidence", ForecastConfidence),
+        forecast_is_projected=_optional_bool(body, "forecast_is_projected"),
+        forecast_history_days=_optional_int(body, "forecast_history_days"),
+        paid=_optional_object(body, "paid", _parse_ere_amount),
+        payable=_optional_object(body, "payable", _parse_ere_amount),
+        reserved=_optional_object(body, "reserved", _parse_ere_amount),
+        unsold=_optional_object(body, "unsold", _parse_ere_unsold),
+        quarters=_optional_list(body, "quarters", _parse_ere_quarter),
+    )
+
+
+def parse_reboot(data: Any, *, queued: bool) -> RebootResult:
+    """Parse the body of a successful `POST /chargers/reboot` (200 if not `queued`, else 202)."""
+    body = _object(data, "reboot")
+    return RebootResult(
+        queued=queued,
+        confirmed=_optional_bool(body, "confirmed_by_boot"),
+        message=_optional_str(body, "message"),
+    )
+
+
+def _parse_ere_amount(body: dict[str, Any]) -> EreAmount:
+    return EreAmount(
+        ere=_optional_float(body, "ere"),
+        net_eur=_optional_float(body, "net_eur"),
+        price_per_ere=_optional_float(body, "price_per_ere"),
+    )
+
+
+def _parse_ere_unsold(body: dict[str, Any]) -> EreUnsold:
+    return EreUnsold(
+        ere=_optional_float(body, "ere"),
+        ytd_ere=_optional_float(body, "ytd_ere"),
+        future_ere=_optional_float(body, "future_ere"),
+        forecast_net_eur=_optional_float(body, "forecast_net_eur"),
+        ytd_forecast_net_eur=_optional_float(body, "ytd_forecast_net_eur"),
+        future_forecast_net_eur=_optional_float(body, "future_forecast_net_eur"),
+    )
+
+
+def _parse_ere_net_by_status(body: dict[str, Any]) -> EreNetByStatus:
+    return EreNetByStatus(
+        paid=_optional_float(body, "paid"),
+        payable=_optional_float(body, "payable"),
+        reserved=_optional_float(body, "reserved"),
+    )
+
+
+def _parse_ere_quarter(data: Any) -> EreQuarter:
+    body = _object(data, "quarter")
+    return EreQuarter(
+        quarter=_optional_str(body, "quarter"),
+        final=_optional_bool(body, "final"),
+        ere=_optional_float(body, "ere"),
+        sold_ere=_optional_float(body, "sold_ere"),
+        unsold_ere=_optional_float(body, "unsold_ere"),
+        price_per_ere=_optional_float(body, "price_per_ere"),
+        realized_net_eur=_optional_float(body, "realized_net_eur"),
+        net_eur_by_status=_optional_object(body, "net_eur_by_status", _parse_ere_net_by_status),
     )
 
 
@@ -267,11 +437,25 @@ def _object(data: Any, what: str) -> dict[str, Any]:
     return data
 
 
+def _optional_object[ModelT](
+    body: dict[str, Any], key: str, parse: Callable[[dict[str, Any]], ModelT]
+) -> ModelT | None:
+    value = body.get(key)
+    return None if value is None else parse(_object(value, key))
+
+
 def _list(body: dict[str, Any], key: str) -> list[Any]:
     value = body.get(key)
     if not isinstance(value, list):
         raise JouloResponseError(f"Expected a list in {key!r}, got {type(value).__name__}")
     return value
+
+
+def _optional_list[ModelT](
+    body: dict[str, Any], key: str, parse: Callable[[Any], ModelT]
+) -> tuple[ModelT, ...]:
+    """Parse each item of a list that may be missing or null (then empty)."""
+    return () if body.get(key) is None else tuple(parse(item) for item in _list(body, key))
 
 
 def _required_str(body: dict[str, Any], key: str) -> str:
