@@ -1,25 +1,31 @@
 # ruff: noqa: INP001  (scripts/ holds stand-alone commands, not a package)
 """The Home Assistant side of `scripts/develop`: config dir, requirements, onboarding, Joulo entry, check.
 
-Standard library only, except that `requirements` and `prepare` read Home Assistant's own
-constants; run it with the Python of the environment that runs Home Assistant::
+Run it with the Python of the environment that runs Home Assistant (`requirements` and `prepare` read
+Home Assistant's own constants, the dashboards use its aiohttp and the integration's statistic ids)::
 
     develop_setup.py requirements TEMPLATE        # what Home Assistant will ask for, as a requirements file
     develop_setup.py prepare CONFIG --port 8123   # write the config dir (idempotent)
     develop_setup.py setup --url URL --config CONFIG --api-url SIM_URL --token TOKEN [--hass-pid PID]
-    develop_setup.py check --url URL --config CONFIG
+    develop_setup.py check --url URL --config CONFIG --api-url SIM_URL --token TOKEN
 
 `setup` drives Home Assistant over HTTP the way the frontend does: onboarding (owner, analytics,
 integration step), then the Joulo config flow with the simulator's token, and its URL in the form's
 collapsed "Advanced options" section. It is idempotent: on a config dir that is already set up it
 logs in and changes nothing (unless the simulator moved to another port: then the entry goes
-through its reconfigure flow).
+through its reconfigure flow). Then it makes the dashboards (`develop_dashboards.py`): the "Joulo"
+dashboard, the Energy dashboard, and the Joulo dashboard as every user's landing page.
+
+`check` looks at what a person would see: the entry, its entities, the dashboards, the log, and that
+nothing the simulator says (nor any Joulo entity or statistic) lies ahead of Home Assistant's clock.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterable, Mapping
+import asyncio
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +40,10 @@ from typing import Any
 import urllib.error
 import urllib.parse
 import urllib.request
+
+import aiohttp
+import develop_dashboards as dashboards
+from develop_dashboards import Websocket, WebsocketError
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATE = Path(__file__).resolve().parent / "develop_config" / "configuration.yaml"
@@ -53,6 +63,11 @@ ONBOARDING_SEED = {
     "data": {"done": ["core_config"]},
 }
 ONBOARDING_STEPS = ("user", "core_config", "analytics", "integration")
+
+ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+CLOCK_TOLERANCE = 1.0
+"""Seconds a timestamp may lie ahead of Home Assistant's clock (the simulator rounds to the second)."""
+SIMULATOR_ENDPOINTS = ("/chargers", "/sessions?limit=100", "/energy", "/me", "/ere-position")
 
 
 class DevelopError(Exception):
@@ -212,16 +227,15 @@ class Response:
     body: Any
 
 
-class HomeAssistant:
-    """A client of Home Assistant's HTTP API, as a browser on this machine would use it."""
+class HttpClient:
+    """A JSON-over-HTTP client with an optional bearer token."""
 
-    def __init__(self, url: str) -> None:
-        """Talk to the Home Assistant at `url` (its root, e.g. http://127.0.0.1:8123)."""
+    def __init__(self, url: str, token: str | None = None) -> None:
+        """Send requests to paths under `url`, with `token` if given."""
         if urllib.parse.urlsplit(url).scheme not in {"http", "https"}:
             raise DevelopError(f"not an http(s) URL: {url}")
         self.url = url.rstrip("/")
-        self.client_id = f"{self.url}/"
-        self.token: str | None = None
+        self.token = token
 
     def call(
         self,
@@ -258,6 +272,15 @@ class HomeAssistant:
         if not 200 <= response.status < 300:  # noqa: PLR2004
             raise DevelopError(f"{method} {path}: HTTP {response.status}: {response.body}")
         return response.body
+
+
+class HomeAssistant(HttpClient):
+    """A client of Home Assistant's HTTP API, as a browser on this machine would use it."""
+
+    def __init__(self, url: str) -> None:
+        """Talk to the Home Assistant at `url` (its root, e.g. http://127.0.0.1:8123)."""
+        super().__init__(url)
+        self.client_id = f"{self.url}/"
 
     def wait_until_up(self, timeout: float, hass_pid: int | None) -> None:
         """Wait until Home Assistant's HTTP server answers.
@@ -341,6 +364,18 @@ class HomeAssistant:
             "GET", f"/api/config/config_entries/entry?domain={DOMAIN}"
         )
         return entries
+
+    def now(self) -> datetime:
+        """Home Assistant's clock."""
+        return datetime.fromisoformat(
+            str(self.ok("POST", "/api/template", json_body={"template": "{{ now().isoformat() }}"}))
+        )
+
+    def websocket(self) -> Websocket:
+        """Its websocket API, logged in as this client is."""
+        if self.token is None:
+            raise DevelopError("log in before using the websocket API")
+        return Websocket(self.url, self.token)
 
 
 def _parse(raw: bytes) -> Any:
@@ -464,8 +499,40 @@ def wait_until_loaded(hass: HomeAssistant, timeout: float) -> dict[str, Any]:
         time.sleep(0.5)
 
 
+def load_statistic_id() -> Future[Callable[[str], str]]:
+    """The integration's `statistic_id` function, imported in the background (it takes seconds)."""
+
+    def load() -> Callable[[str], str]:
+        sys.path.insert(0, str(REPO))
+        statistic_id: Callable[[str], str] = importlib.import_module(
+            f"custom_components.{DOMAIN}.statistics"
+        ).statistic_id
+        return statistic_id
+
+    executor = ThreadPoolExecutor(max_workers=1)
+    future = executor.submit(load)
+    executor.shutdown(wait=False)
+    return future
+
+
+async def make_dashboards(
+    hass: HomeAssistant, entry_id: str, statistic_id: Callable[[str], str]
+) -> None:
+    """Create or update the dashboards from what the entry has, and say which entities it lacks."""
+    async with hass.websocket() as ws:
+        entry = await dashboards.read_entry(ws, entry_id, statistic_id, DOMAIN)
+        for change in await dashboards.ensure(ws, entry):
+            say(f"dashboards: {change}")
+    shown = {e.key for e in entry.account} | {e.key for c in entry.chargers for e in c.entities}
+    expected = (*dashboards.CHARGER_KEYS, *dashboards.ACCOUNT_KEYS, *dashboards.MONEY_KEYS)
+    if absent := [key for key in expected if key not in shown]:
+        say(f"dashboards: no entity (yet) for {', '.join(absent)}")
+    say(f"dashboard '{dashboards.TITLE}': {hass.url}/{dashboards.URL_PATH}")
+
+
 def setup(args: argparse.Namespace) -> None:
-    """Onboard Home Assistant and make sure it has a loaded Joulo entry for the simulator."""
+    """Onboard Home Assistant, make sure it has a loaded Joulo entry for the simulator, and dashboards."""
+    statistic_id = load_statistic_id()
     hass = HomeAssistant(args.url)
     hass.wait_until_up(args.timeout, args.hass_pid)
     onboard(hass)
@@ -476,6 +543,7 @@ def setup(args: argparse.Namespace) -> None:
         reconfigure(hass, entry_id, args.api_url, args.token)
     entry = wait_until_loaded(hass, args.timeout)
     say(f"Joulo entry '{entry['title']}' is {entry['state']}")
+    asyncio.run(make_dashboards(hass, entry["entry_id"], statistic_id.result()))
 
 
 # --- check -------------------------------------------------------------------------------------
@@ -490,8 +558,86 @@ def log_errors(log: Path) -> list[str]:
     return [line for line in lines if pattern.match(line)]
 
 
+def timestamps(value: Any, where: str) -> Iterator[tuple[str, datetime]]:
+    """Every ISO 8601 date and time in a JSON value (naive ones taken as UTC), with where it is."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from timestamps(item, f"{where}.{key}" if where else key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from timestamps(item, f"{where}[{index}]")
+    elif isinstance(value, str) and ISO_DATETIME.match(value):
+        with contextlib.suppress(ValueError):
+            moment = datetime.fromisoformat(value)
+            yield where, moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def simulator_answers(api_url: str, token: str) -> dict[str, Any]:
+    """What the simulator answers Home Assistant's token now, per endpoint (those that answer)."""
+    simulator = HttpClient(api_url, token)
+    answers = {}
+    for endpoint in SIMULATOR_ENDPOINTS:
+        response = simulator.call("GET", endpoint)
+        if response.status == 200:  # noqa: PLR2004
+            answers[endpoint] = response.body
+    return answers
+
+
+async def statistics_rows(ws: Websocket, statistic_ids: list[str], since: datetime) -> Any:
+    """The hourly rows of these statistics that start at or after `since`."""
+    if not statistic_ids:
+        return {}
+    return await ws.command(
+        "recorder/statistics_during_period",
+        start_time=since.isoformat(),
+        statistic_ids=statistic_ids,
+        period="hour",
+        types=["change"],
+    )
+
+
+async def check_dashboards_and_clock(
+    hass: HomeAssistant, entry_id: str, statistic_id: Callable[[str], str], sim: dict[str, Any]
+) -> list[str]:
+    """The dashboards' problems, and every Joulo timestamp ahead of Home Assistant's clock.
+
+    `sim` holds the simulator's answers, read before Home Assistant's clock is: what they say
+    happened must have happened by then.
+    """
+    async with hass.websocket() as ws:
+        entry = await dashboards.read_entry(ws, entry_id, statistic_id, DOMAIN)
+        states = {state["entity_id"]: state for state in await ws.command("get_states")}
+        known = set(states) | set(entry.statistic_ids.values())
+        problems = await dashboards.problems(ws, entry, known)
+        ours = {entity_id: states.get(entity_id) for entity_id in sorted(entry.entity_ids)}
+        now = await asyncio.to_thread(hass.now)
+        rows = await statistics_rows(ws, sorted(entry.statistic_ids.values()), now)
+    say(f"check: {len(entry.chargers)} chargers on /{dashboards.URL_PATH} and the Energy dashboard")
+    moments = [
+        *timestamps({"simulator": sim}, ""),
+        *timestamps({"state": ours}, ""),
+        *(
+            (f"statistic {statistic_id} row", datetime.fromtimestamp(row["start"] / 1000, UTC))
+            for statistic_id, statistic_rows in rows.items()
+            for row in statistic_rows
+        ),
+    ]
+    ahead = [
+        f"{where} = {moment.isoformat()} is {(moment - now).total_seconds():.0f} s ahead of "
+        f"Home Assistant's clock ({now.isoformat()})"
+        for where, moment in moments
+        if (moment - now).total_seconds() > CLOCK_TOLERANCE
+    ]
+    say(f"check: {len(moments)} timestamps, {len(ahead)} of them ahead of Home Assistant's clock")
+    return problems + ahead
+
+
 def check(args: argparse.Namespace) -> bool:
-    """Check what a person would see: logged in without a password, Joulo loaded with entities."""
+    """Check what a person would see: a login without password, Joulo's entities and dashboards.
+
+    And that no time the simulator or Home Assistant shows of Joulo lies in the future.
+    """
+    statistic_id = load_statistic_id()
     hass = HomeAssistant(args.url)
     problems: list[str] = []
     hass.login_from_localhost()
@@ -527,6 +673,15 @@ def check(args: argparse.Namespace) -> bool:
         say(f"check:   {entity_id}")
     if int(str(count)) == 0:
         problems.append("no Joulo entities")
+    if entries:
+        answers = simulator_answers(args.api_url, args.token)
+        problems.extend(
+            asyncio.run(
+                check_dashboards_and_clock(
+                    hass, entries[0]["entry_id"], statistic_id.result(), answers
+                )
+            )
+        )
     errors = log_errors(args.config / "home-assistant.log")
     say(f"check: {len(errors)} errors in home-assistant.log")
     problems.extend(f"log: {line}" for line in errors)
@@ -561,6 +716,8 @@ def parse_args(argv: Iterable[str] | None = None) -> argparse.Namespace:
     verify = commands.add_parser("check", help="check the running demo")
     verify.add_argument("--url", default="http://127.0.0.1:8123")
     verify.add_argument("--config", type=Path, required=True)
+    verify.add_argument("--api-url", required=True, help="the simulator's API base URL")
+    verify.add_argument("--token", required=True, help="the simulator's demo token")
     verify.add_argument(
         "--entity",
         action="append",
@@ -582,7 +739,7 @@ def main(argv: Iterable[str] | None = None) -> int:
             setup(args)
         elif args.command == "check":
             return 0 if check(args) else 1
-    except (DevelopError, OSError) as err:
+    except (DevelopError, WebsocketError, OSError, aiohttp.ClientError) as err:
         sys.stderr.write(f"develop: error: {err}\n")
         return 1
     except KeyboardInterrupt:
