@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from homeassistant.components.button import (
+# Newer Home Assistant moved ButtonDeviceClass to button.const; the package still re-exports it.
+from homeassistant.components.button import (  # type: ignore[attr-defined,unused-ignore]
     ButtonDeviceClass,
     ButtonEntity,
     ButtonEntityDescription,
@@ -90,7 +91,7 @@ class JouloButton(JouloLiveChargerEntity, ButtonEntity):
 
         Live (OCPP) chargers report the restart at once, so one refresh right away shows it, and the
         regular poll shows the charger coming back. Cloud chargers change only at Joulo's next sync,
-        which no refresh can hasten. The refresh is debounced, so pressing many buttons costs one.
+        which no refresh can hasten. The refresh is debounced: presses in a row share refreshes.
         """
         client = self.coordinator.config_entry.runtime_data.client
         try:

@@ -8,7 +8,7 @@ moves to `NOW`: March's events are exactly those, on any supported Home Assistan
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from freezegun.api import FrozenDateTimeFactory
@@ -110,8 +110,7 @@ async def get_events(
         return_response=True,
     )
     assert response is not None
-    events: list[dict[str, Any]] = response[entity_id]["events"]  # type: ignore[index]
-    return events
+    return cast("list[dict[str, Any]]", cast("dict[str, Any]", response[entity_id])["events"])
 
 
 def local(moment: datetime | None) -> str:
