@@ -4,6 +4,7 @@
     async with SimulatorServer(sim) as server:         # server.base_url, token DEMO_TOKEN
         sim.start_session(GARAGE_ID, power_kw=11)
         sim.faults.inject(FaultKind.HTTP_ERROR, endpoint="/chargers", status=503)
+        sim.faults.add_random({FaultKind.HTTP_ERROR: 0.05, FaultKind.HANG: 0.01}, seed=1)
 
 ``python -m joulo_simulator`` runs it alone (see ``--help``).
 """
@@ -26,7 +27,7 @@ from .account import (
 )
 from .app import ADMIN_PATH, API_PATH, create_app
 from .clock import Clock, ManualClock, system_clock
-from .faults import Fault, FaultKind, FaultSet
+from .faults import Fault, FaultKind, FaultSet, Outage, RandomFaults
 from .ratelimit import RateLimit
 from .server import SimulatorServer
 from .simulator import (
@@ -61,6 +62,8 @@ __all__ = [
     "FaultSet",
     "JouloSimulator",
     "ManualClock",
+    "Outage",
+    "RandomFaults",
     "RateLimit",
     "RebootCooldownError",
     "RecordedRequest",

@@ -110,7 +110,7 @@ def _respond(
     handler = _route(method, endpoint)
     if isinstance(handler, ApiResponse):
         return handler
-    fault = sim.faults.match(endpoint)
+    fault = sim.faults.match(endpoint, now)
     if fault is not None and fault.overrides_auth:
         sim.faults.consume(fault)
         return error_response(fault, endpoint, method)
@@ -121,6 +121,7 @@ def _respond(
     if limiter is not None and (retry_after := limiter.check(account.token, now)) is not None:
         return too_many_requests(str(retry_after))
     call = _Call(sim, account, now, query, body)
+    fault = fault or sim.faults.draw(endpoint)
     if fault is None:
         return json_response(*handler(call))
     sim.faults.consume(fault)
@@ -131,7 +132,7 @@ def _with_fault(
     fault: Fault, handler: _Endpoint, call: _Call, endpoint: str, method: str
 ) -> ApiResponse:
     """Return the endpoint's answer as ``fault`` changes it."""
-    if fault.kind is FaultKind.HTTP_ERROR:
+    if fault.is_error:
         # The error comes before the API does anything, so a failed command did not happen.
         return error_response(fault, endpoint, method)
     status, payload = handler(call)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 import contextlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import Any
 
@@ -13,7 +13,7 @@ from aiohttp import hdrs, web
 
 from .account import SimAccount
 from .api import handle_request
-from .clock import ManualClock
+from .clock import ManualClock, as_utc
 from .faults import FaultKind
 from .payloads import charger_json, session_json, timestamp
 from .responses import NOT_FOUND_BODY, Json
@@ -46,7 +46,10 @@ def create_app(sim: JouloSimulator) -> web.Application:
         [
             web.get("/faults", _list_faults),
             web.post("/faults", _inject_fault),
+            web.post("/faults/random", _add_random_faults),
+            web.post("/faults/outage", _add_outage),
             web.delete("/faults", _clear_faults),
+            web.post("/latency", _set_latency),
             web.get("/requests", _list_requests),
             web.delete("/requests", _clear_requests),
             web.post("/clock/advance", _advance_clock),
@@ -67,18 +70,20 @@ def create_app(sim: JouloSimulator) -> web.Application:
 
 
 async def _api(request: web.Request) -> web.StreamResponse:
+    sim = request.app[SIMULATOR_KEY]
     answer = handle_request(
-        request.app[SIMULATOR_KEY],
+        sim,
         method=request.method,
         endpoint="/" + request.match_info.get("endpoint", ""),
         query={key: request.query[key] for key in request.query},
         authorization=request.headers.get(hdrs.AUTHORIZATION),
         body=await request.read() if request.can_read_body else b"",
     )
-    if answer.delay > 0:
+    # The latency and a hang fault wait alike, and end at once when the server stops.
+    if (delay := sim.latency + answer.delay) > 0:
         release = request.app[_RELEASE_HANGS]
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(release.wait(), answer.delay)
+            await asyncio.wait_for(release.wait(), delay)
         if release.is_set():
             return web.json_response(
                 {"error": "Shutting down"}, status=HTTPStatus.SERVICE_UNAVAILABLE
@@ -161,11 +166,7 @@ class _Body:
         raise self._wrong(key, "a string")
 
     def required_text(self, key: str) -> str:
-        value = self.text(key)
-        if value is None:
-            msg = f"'{key}' is required"
-            raise ValueError(msg)
-        return value
+        return _present(self.text(key), key)
 
     def number(self, key: str) -> float | None:
         value = self._data.get(key)
@@ -190,6 +191,32 @@ class _Body:
             return value
         raise self._wrong(key, "true or false")
 
+    def integers(self, key: str) -> list[int]:
+        value = self._data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(
+            isinstance(item, int) and not isinstance(item, bool) for item in value
+        ):
+            raise self._wrong(key, "a list of whole numbers")
+        return value
+
+    def rates(self, key: str) -> dict[str, float]:
+        value = self._data.get(key)
+        if not isinstance(value, dict) or not all(
+            isinstance(rate, int | float) and not isinstance(rate, bool) for rate in value.values()
+        ):
+            raise self._wrong(key, "an object of fault kinds and rates")
+        return {kind: float(rate) for kind, rate in value.items()}
+
+    def required_timestamp(self, key: str) -> datetime:
+        text = self.required_text(key)
+        try:
+            return as_utc(datetime.fromisoformat(text))
+        except ValueError:
+            msg = f"'{key}' must be an ISO 8601 timestamp"
+            raise ValueError(msg) from None
+
     def texts(self, key: str) -> list[str]:
         value = self._data.get(key)
         if value is None:
@@ -199,12 +226,65 @@ class _Body:
         return value
 
 
+def _present[T](value: T | None, key: str) -> T:
+    """Return a body field's value, refusing a missing one."""
+    if value is None:
+        msg = f"'{key}' is required"
+        raise ValueError(msg)
+    return value
+
+
 def _sim(request: web.Request) -> JouloSimulator:
     return request.config_dict[SIMULATOR_KEY]
 
 
 async def _list_faults(request: web.Request) -> web.Response:
-    return web.json_response({"faults": [fault.as_json() for fault in _sim(request).faults.active]})
+    return web.json_response(_faults(_sim(request)))
+
+
+def _faults(sim: JouloSimulator) -> dict[str, Json]:
+    return {
+        "faults": [fault.as_json() for fault in sim.faults.active],
+        "random": [faults.as_json() for faults in sim.faults.random],
+        "outages": [outage.as_json() for outage in sim.faults.outages],
+    }
+
+
+async def _add_random_faults(request: web.Request) -> web.Response:
+    body = await _Body.read(request)
+    seed = body.integer("seed")
+    delay = body.number("delay")
+    statuses = body.integers("statuses")
+    faults = _sim(request).faults.add_random(
+        body.rates("rates"),
+        seed=0 if seed is None else seed,
+        endpoint=body.text("endpoint"),
+        statuses=statuses or (500, 502, 503, 504),
+        retry_after=body.text("retry_after") if body.has("retry_after") else "30",
+        delay=30.0 if delay is None else delay,
+    )
+    return web.json_response(faults.as_json(), status=HTTPStatus.CREATED)
+
+
+async def _add_outage(request: web.Request) -> web.Response:
+    body = await _Body.read(request)
+    status = body.integer("status")
+    delay = body.number("delay")
+    outage = _sim(request).faults.add_outage(
+        body.required_timestamp("start"),
+        body.required_timestamp("end"),
+        kind=FaultKind(body.text("kind") or FaultKind.HTTP_ERROR),
+        status=HTTPStatus.SERVICE_UNAVAILABLE if status is None else status,
+        delay=30.0 if delay is None else delay,
+        endpoint=body.text("endpoint"),
+    )
+    return web.json_response(outage.as_json(), status=HTTPStatus.CREATED)
+
+
+async def _set_latency(request: web.Request) -> web.Response:
+    sim = _sim(request)
+    sim.latency = _present((await _Body.read(request)).number("seconds"), "seconds")
+    return web.json_response({"latency": sim.latency})
 
 
 async def _inject_fault(request: web.Request) -> web.Response:
@@ -254,21 +334,13 @@ async def _advance_clock(request: web.Request) -> web.Response:
     if not isinstance(sim.clock, ManualClock):
         msg = "the clock can only be advanced when it is a ManualClock"
         raise SimulatorStateError(msg)
-    seconds = (await _Body.read(request)).number("seconds")
-    if seconds is None:
-        msg = "'seconds' is required"
-        raise ValueError(msg)
-    sim.clock.advance(seconds)
+    sim.clock.advance(_present((await _Body.read(request)).number("seconds"), "seconds"))
     return web.json_response({"now": timestamp(sim.now())})
 
 
 async def _switch_upstream_sync(request: web.Request) -> web.Response:
     sim = _sim(request)
-    enabled = (await _Body.read(request)).flag("enabled")
-    if enabled is None:
-        msg = "'enabled' is required"
-        raise ValueError(msg)
-    sim.upstream_sync = enabled
+    sim.upstream_sync = _present((await _Body.read(request)).flag("enabled"), "enabled")
     return web.json_response({"upstream_sync": sim.upstream_sync})
 
 
@@ -394,7 +466,8 @@ async def _state(request: web.Request) -> web.Response:
             "rate_limit": None
             if limit is None
             else {"max_requests": limit.max_requests, "window": limit.window.total_seconds()},
-            "faults": [fault.as_json() for fault in sim.faults.active],
+            **_faults(sim),
+            "latency": sim.latency,
             "requests": sim.request_count(),
             "accounts": accounts,
         }

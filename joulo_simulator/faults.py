@@ -1,12 +1,22 @@
-"""Fault injection: errors, hangs and broken responses for the next matching requests."""
+"""Fault injection: errors, hangs and broken responses.
+
+Three ways: for the next matching requests (:meth:`FaultSet.inject`), at random at given rates
+per request (:meth:`FaultSet.add_random`, seeded), and for every request between two moments of
+the simulator's clock (:meth:`FaultSet.add_outage`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from http import HTTPStatus
+import math
 
+from .account import seeded_random
+from .clock import as_utc
 from .responses import (
     ApiResponse,
     Json,
@@ -23,6 +33,7 @@ _UNKNOWN_CONNECTION_TYPE = "tesla"
 _UNKNOWN_SESSION_STATUS = "paused"
 _AUTH_STATUSES = frozenset({401, 403})
 _ERROR_STATUSES = range(400, 600)
+_SERVER_ERRORS = (500, 502, 503, 504)
 
 
 class FaultKind(StrEnum):
@@ -30,6 +41,8 @@ class FaultKind(StrEnum):
 
     HTTP_ERROR = "http_error"
     """Answer with ``status`` (401, 403, 429, 5xx, ...) and the API's body for it."""
+    RATE_LIMITED = "rate_limited"
+    """Answer 429 with ``Retry-After: retry_after`` (none when it is None)."""
     HANG = "hang"
     """Wait ``delay`` real seconds, then answer normally."""
     MALFORMED_JSON = "malformed_json"
@@ -68,6 +81,11 @@ class Fault:
         """Whether it answers before the token is checked (a 401 or 403)."""
         return self.kind is FaultKind.HTTP_ERROR and self.status in _AUTH_STATUSES
 
+    @property
+    def is_error(self) -> bool:
+        """Whether it answers with an error instead of letting the endpoint run."""
+        return self.kind in {FaultKind.HTTP_ERROR, FaultKind.RATE_LIMITED}
+
     def matches(self, endpoint: str) -> bool:
         """Whether it applies to a request for ``endpoint``."""
         return self.endpoint is None or self.endpoint == endpoint
@@ -87,17 +105,114 @@ class Fault:
         }
 
 
+@dataclass(eq=False)
+class RandomFaults:
+    """Faults drawn at random for each matching request, at a rate per kind (seeded)."""
+
+    rates: dict[FaultKind, float]
+    """The chance per request of each kind, e.g. ``{FaultKind.HTTP_ERROR: 0.05}``."""
+    seed: int | str
+    endpoint: str | None = None
+    """The endpoint it applies to; None for every endpoint."""
+    statuses: tuple[int, ...] = _SERVER_ERRORS
+    """The statuses an ``http_error`` is drawn from."""
+    retry_after: str | None = "30"
+    """The ``Retry-After`` of a ``rate_limited`` fault."""
+    delay: float = 30.0
+    """The real seconds of a ``hang``."""
+    requests: int = 0
+    """How many requests it drew for."""
+    hits: Counter[FaultKind] = field(default_factory=Counter)
+    """How many faults of each kind it drew."""
+
+    def __post_init__(self) -> None:
+        """Start the seeded generator."""
+        self._rng = seeded_random(self.seed)
+
+    def draw(self, endpoint: str) -> Fault | None:
+        """Draw for one request for ``endpoint``: a fault for it, or None."""
+        if self.endpoint is not None and self.endpoint != endpoint:
+            return None
+        self.requests += 1
+        chance = self._rng.random()
+        for kind, rate in self.rates.items():
+            if chance < rate:
+                self.hits[kind] += 1
+                status = self._rng.choice(self.statuses) if kind is FaultKind.HTTP_ERROR else None
+                return Fault(
+                    kind, endpoint, 1, status=status, retry_after=self.retry_after, delay=self.delay
+                )
+            chance -= rate
+        return None
+
+    def as_json(self) -> dict[str, Json]:
+        """Describe it for the admin API."""
+        return {
+            "rates": {kind.value: rate for kind, rate in self.rates.items()},
+            "seed": self.seed,
+            "endpoint": self.endpoint,
+            "statuses": list(self.statuses),
+            "retry_after": self.retry_after,
+            "delay": self.delay,
+            "requests": self.requests,
+            "hits": {kind.value: count for kind, count in self.hits.items()},
+        }
+
+
+@dataclass(frozen=True)
+class Outage:
+    """Every matching request fails from ``start`` (included) to ``end`` on the simulator's clock."""
+
+    start: datetime
+    end: datetime
+    kind: FaultKind = FaultKind.HTTP_ERROR
+    """``http_error`` (answer ``status``) or ``hang`` (wait ``delay`` real seconds)."""
+    status: int = 503
+    delay: float = 30.0
+    endpoint: str | None = None
+
+    def fault_for(self, endpoint: str, now: datetime) -> Fault | None:
+        """Return the fault of a request for ``endpoint`` at ``now``, or None outside it."""
+        if not self.start <= now < self.end or self.endpoint not in {None, endpoint}:
+            return None
+        status = self.status if self.kind is FaultKind.HTTP_ERROR else None
+        return Fault(self.kind, endpoint, 1, status=status, delay=self.delay)
+
+    def as_json(self) -> dict[str, Json]:
+        """Describe it for the admin API."""
+        return {
+            "start": as_utc(self.start).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "end": as_utc(self.end).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "kind": self.kind.value,
+            "status": self.status,
+            "delay": self.delay,
+            "endpoint": self.endpoint,
+        }
+
+
 class FaultSet:
-    """The active faults of a simulator, oldest first."""
+    """The faults of a simulator: injected ones (oldest first), random ones and outages."""
 
     def __init__(self) -> None:
         """Start without faults."""
         self._active: list[Fault] = []
+        self._random: list[RandomFaults] = []
+        self._outages: list[Outage] = []
 
     @property
     def active(self) -> list[Fault]:
-        """The faults that still apply, oldest first."""
+        """The injected faults that still apply, oldest first."""
         return list(self._active)
+
+    @property
+    def random(self) -> list[RandomFaults]:
+        """The random faults, in the order they draw."""
+        return list(self._random)
+
+    @property
+    def outages(self) -> list[Outage]:
+        """The outages, past ones included."""
+        return list(self._outages)
 
     def inject(
         self,
@@ -118,15 +233,13 @@ class FaultSet:
         if times is not None and times < 1:
             msg = "times must be at least 1, or None for until cleared"
             raise ValueError(msg)
-        if delay < 0:
-            msg = "delay cannot be negative"
-            raise ValueError(msg)
+        _check_delay(delay)
         if isinstance(fields, str):
             msg = "fields must be a sequence of field names, not a string"
             raise TypeError(msg)
         fault = Fault(
             kind=fault_kind,
-            endpoint=None if endpoint is None else "/" + endpoint.strip("/"),
+            endpoint=_endpoint(endpoint),
             times=times,
             status=status,
             retry_after=retry_after,
@@ -136,15 +249,99 @@ class FaultSet:
         self._active.append(fault)
         return fault
 
+    def add_random(
+        self,
+        rates: Mapping[FaultKind, float] | Mapping[str, float],
+        *,
+        seed: int | str = 0,
+        endpoint: str | None = None,
+        statuses: Sequence[int] = _SERVER_ERRORS,
+        retry_after: str | None = "30",
+        delay: float = 30.0,
+    ) -> RandomFaults:
+        """Fail each request for ``endpoint`` (None: all) at random, at ``rates`` per kind.
+
+        E.g. ``{FaultKind.HTTP_ERROR: 0.05, FaultKind.HANG: 0.01, FaultKind.RATE_LIMITED: 0.005}``:
+        5% answer a status drawn from ``statuses``, 1% hang ``delay`` real seconds, 0.5% answer
+        429 with ``Retry-After: retry_after``. The same seed and requests give the same faults.
+        Injected faults and outages come first; random ones draw only for requests with a valid
+        token within the rate limit.
+        """
+        kinds = {FaultKind(kind): float(rate) for kind, rate in rates.items()}
+        if any(not 0 <= rate <= 1 for rate in kinds.values()) or sum(kinds.values()) > 1:
+            msg = "rates must be from 0 to 1 and add up to at most 1"
+            raise ValueError(msg)
+        if not statuses or any(status not in _ERROR_STATUSES for status in statuses):
+            msg = "statuses must be from 400 to 599"
+            raise ValueError(msg)
+        _check_delay(delay)
+        faults = RandomFaults(
+            kinds,
+            seed,
+            _endpoint(endpoint),
+            statuses=tuple(statuses),
+            retry_after=retry_after,
+            delay=delay,
+        )
+        self._random.append(faults)
+        return faults
+
+    def add_outage(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        kind: FaultKind | str = FaultKind.HTTP_ERROR,
+        status: int = 503,
+        delay: float = 30.0,
+        endpoint: str | None = None,
+    ) -> Outage:
+        """Fail every request for ``endpoint`` (None: all) from ``start`` to ``end`` (excluded).
+
+        Times are on the simulator's clock; ``kind`` ``http_error`` answers ``status``, ``hang``
+        waits ``delay`` real seconds first. An outage wins over injected and random faults.
+        """
+        fault_kind = FaultKind(kind)
+        if fault_kind not in {FaultKind.HTTP_ERROR, FaultKind.HANG}:
+            msg = "an outage is an http_error or a hang"
+            raise ValueError(msg)
+        if status not in _ERROR_STATUSES:
+            msg = "an outage needs a status from 400 to 599"
+            raise ValueError(msg)
+        start, end = as_utc(start), as_utc(end)
+        if end <= start:
+            msg = "an outage must end after it starts"
+            raise ValueError(msg)
+        _check_delay(delay)
+        outage = Outage(start, end, fault_kind, status, delay, _endpoint(endpoint))
+        self._outages.append(outage)
+        return outage
+
     def clear(self) -> int:
-        """Remove every fault and return how many there were."""
-        count = len(self._active)
+        """Remove every fault, random ones and outages too, and return how many there were."""
+        count = len(self._active) + len(self._random) + len(self._outages)
         self._active.clear()
+        self._random.clear()
+        self._outages.clear()
         return count
 
-    def match(self, endpoint: str) -> Fault | None:
-        """Return the oldest fault that applies to ``endpoint``, without using it up."""
+    def match(self, endpoint: str, now: datetime | None = None) -> Fault | None:
+        """Return the fault of an outage at ``now``, else the oldest injected one for ``endpoint``.
+
+        An injected fault is not used up until :meth:`consume`.
+        """
+        if now is not None:
+            for outage in self._outages:
+                if (fault := outage.fault_for(endpoint, now)) is not None:
+                    return fault
         return next((fault for fault in self._active if fault.matches(endpoint)), None)
+
+    def draw(self, endpoint: str) -> Fault | None:
+        """Draw the random faults for a request for ``endpoint``; the first one drawn, or None."""
+        for faults in self._random:
+            if (fault := faults.draw(endpoint)) is not None:
+                return fault
+        return None
 
     def consume(self, fault: Fault) -> None:
         """Count one request against ``fault``; it goes away when it is used up."""
@@ -154,7 +351,9 @@ class FaultSet:
 
 
 def error_response(fault: Fault, endpoint: str, method: str) -> ApiResponse:
-    """Return the answer of an ``http_error`` fault."""
+    """Return the answer of an ``http_error`` or ``rate_limited`` fault."""
+    if fault.kind is FaultKind.RATE_LIMITED:
+        return too_many_requests(fault.retry_after)
     status = fault.status or HTTPStatus.INTERNAL_SERVER_ERROR
     if status == HTTPStatus.UNAUTHORIZED:
         return unauthorized()
@@ -184,6 +383,17 @@ def corrupt(fault: Fault, status: int, payload: Json) -> ApiResponse:
         case _:
             msg = f"a {fault.kind} fault does not change the response body"
             raise ValueError(msg)
+
+
+def _endpoint(endpoint: str | None) -> str | None:
+    """Normalise an endpoint to ``/name``; None stays None (every endpoint)."""
+    return None if endpoint is None else "/" + endpoint.strip("/")
+
+
+def _check_delay(delay: float) -> None:
+    if delay < 0 or not math.isfinite(delay):
+        msg = "delay cannot be negative"
+        raise ValueError(msg)
 
 
 def _phrase(status: int) -> str:

@@ -99,6 +99,7 @@ class JouloSimulator:
         speed: float = 1.0,
         rate_limit: RateLimit | None = DEFAULT_RATE_LIMIT,
         upstream_sync: bool = True,
+        latency: float = 0.0,
     ) -> None:
         """Create the simulator and its default account (seeded, relative to the clock's now).
 
@@ -106,7 +107,8 @@ class JouloSimulator:
         themselves: 1 to 6 hours at 7 to 11 kW, 2 to 10 hours apart, or ``speed`` times shorter
         and more frequent (at the same power). With ``upstream_sync`` (the default), the API shows
         cloud chargers as Joulo sees them: as they were at their last 15-minute sync (see
-        :mod:`joulo_simulator.sync`); without it, every charger is live.
+        :mod:`joulo_simulator.sync`); without it, every charger is live. The HTTP server waits
+        ``latency`` real seconds before it answers each API request.
         """
         if speed <= 0:
             msg = "speed must be positive"
@@ -116,6 +118,7 @@ class JouloSimulator:
         self.speed = speed
         """How many times shorter and more frequent the autopilot's sessions are."""
         self.faults = FaultSet()
+        self.latency = latency
         self.requests: list[RecordedRequest] = []
         self._autopilot_enabled = autopilot
         self.upstream_sync = upstream_sync
@@ -136,6 +139,18 @@ class JouloSimulator:
     def autopilot(self) -> bool:
         """Whether online chargers start sessions by themselves."""
         return self._autopilot_enabled
+
+    @property
+    def latency(self) -> float:
+        """Real seconds the HTTP server waits before answering each API request; may be changed."""
+        return self._latency
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        if not 0 <= seconds < math.inf:
+            msg = "latency must be a number of seconds from 0"
+            raise ValueError(msg)
+        self._latency = float(seconds)
 
     @property
     def rate_limit(self) -> RateLimit | None:

@@ -234,13 +234,15 @@ async def test_hang_runs_into_the_client_timeout(client: SimClient, sim: JouloSi
     assert time.monotonic() - started < 1
 
 
+@pytest.mark.parametrize("wait", ["hang", "latency"])
 async def test_stopping_the_server_ends_hanging_requests(
     client: SimClient,
     sim: JouloSimulator,
     sim_server: SimulatorServer,
     monkeypatch: pytest.MonkeyPatch,
+    wait: str,
 ) -> None:
-    """Stopping the server does not wait for a hang."""
+    """Stopping the server does not wait for a hang, nor for the latency."""
     logged = asyncio.Event()
     record = sim.record
 
@@ -249,7 +251,10 @@ async def test_stopping_the_server_ends_hanging_requests(
         logged.set()
 
     monkeypatch.setattr(sim, "record", record_and_tell)
-    sim.faults.inject(FaultKind.HANG, delay=60)
+    if wait == "hang":
+        sim.faults.inject(FaultKind.HANG, delay=60)
+    else:
+        sim.latency = 60
     request = asyncio.create_task(client.get("/chargers", give_up_after=30))
     await asyncio.wait_for(logged.wait(), 5)
     started = time.monotonic()
@@ -273,6 +278,10 @@ async def test_stopping_the_server_ends_hanging_requests(
             lambda r: (r.status, r.headers["Retry-After"]) == (429, "7"),
         ),
         ({"kind": "http_error", "status": 503}, lambda r: r.status == 503),
+        (
+            {"kind": "rate_limited", "retry_after": "8"},
+            lambda r: (r.status, r.headers["Retry-After"]) == (429, "8"),
+        ),
         ({"kind": "hang", "delay": 0.01}, lambda r: r.status == 200),
         ({"kind": "malformed_json"}, lambda r: r.status == 200 and r.text.count("{") > 0),
         ({"kind": "missing_fields", "fields": ["status"]}, lambda r: "status" not in r.text),
