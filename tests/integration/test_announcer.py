@@ -518,3 +518,21 @@ async def test_fifty_sessions_in_a_week(
     assert len(started_ids) == len(set(started_ids)) == counts["entity_started"]
     long_enough = {s.id for s, p in zip(started, plan, strict=True) if p.duration > 2 * MINUTE}
     assert set(started_ids) == long_enough
+
+
+async def test_session_started_in_the_setups_second_is_announced(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """The API dates a start to the second: one in the very second of the first setup is news."""
+    freezer.move_to(dt_util.utcnow().replace(microsecond=0) + timedelta(milliseconds=700))
+    session = simulator.start_session(GARAGE_ID)
+    assert session.started_at < dt_util.utcnow()  # the API's whole second is before the setup
+
+    log = log_sessions(hass)
+    await set_up_entry(hass, mock_config_entry)
+
+    assert log.counts() == {**NOTHING, "entity_started": 1, "bus_started": 1}
+    assert [data["session_id"] for data in log.bus("started")] == [session.id]

@@ -26,6 +26,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, section
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.translation import async_get_translations
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -825,3 +826,74 @@ async def test_reconfigure_error_then_recovery(
     result = await submit_form(hass, result["flow_id"], _answer(DEMO_TOKEN, url))
 
     assert result["reason"] == "reconfigure_successful"
+
+
+# The documented answer: the token alone
+
+
+@pytest.mark.parametrize("pasted", [DEMO_TOKEN, f"Bearer {DEMO_TOKEN}"])
+async def test_user_with_only_the_token_is_a_complete_answer(
+    hass: HomeAssistant,
+    simulator_server: SimulatorServer,
+    monkeypatch: pytest.MonkeyPatch,
+    pasted: str,
+) -> None:
+    """`{"api_token": ...}` without the section, as scripts send it, sets up Joulo's default URL."""
+    # Stand in for api.joulo.nl, which both the check and the entry then use.
+    monkeypatch.setattr(config_flow, "DEFAULT_BASE_URL", simulator_server.base_url)
+    monkeypatch.setattr("custom_components.joulo.DEFAULT_BASE_URL", simulator_server.base_url)
+    result = await _start_user_flow(hass)
+
+    result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: pasted})
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == {CONF_API_TOKEN: DEMO_TOKEN}
+    assert _entry(result).state is ConfigEntryState.LOADED
+    assert state_of(hass, "sensor.garage_status") == "online"
+
+
+async def test_user_with_only_the_token_over_the_rest_api(
+    hass: HomeAssistant,
+    hass_client: Any,
+    simulator: JouloSimulator,
+    simulator_server: SimulatorServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Home Assistant's REST config-flow API takes the one documented field, as the docs show it."""
+    monkeypatch.setattr(config_flow, "DEFAULT_BASE_URL", simulator_server.base_url)
+    monkeypatch.setattr("custom_components.joulo.DEFAULT_BASE_URL", simulator_server.base_url)
+    assert await async_setup_component(hass, "config", {})
+    client = await hass_client()
+
+    started = await client.post("/api/config/config_entries/flow", json={"handler": DOMAIN})
+    assert started.status == 200
+    flow_id = (await started.json())["flow_id"]
+    answered = await client.post(
+        f"/api/config/config_entries/flow/{flow_id}", json={CONF_API_TOKEN: DEMO_TOKEN}
+    )
+    await hass.async_block_till_done()
+
+    assert answered.status == 200
+    body = await answered.json()
+    assert body["type"] == "create_entry"
+    assert body["title"] == f"Joulo ({simulator.account().name})"
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    assert entry.data == {CONF_API_TOKEN: DEMO_TOKEN}
+
+
+async def test_reconfigure_with_only_the_token_keeps_the_url(
+    hass: HomeAssistant,
+    simulator: JouloSimulator,
+    simulator_server: SimulatorServer,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A reconfigure answer without the section changes the token and keeps the entry's URL."""
+    entry = init_integration
+    new_token = simulator.rotate_token(DEMO_TOKEN)
+
+    result = await entry.start_reconfigure_flow(hass)
+    result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: f"Bearer {new_token}"})
+
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data == {CONF_API_TOKEN: new_token, CONF_URL: simulator_server.base_url}
+    assert entry.state is ConfigEntryState.LOADED

@@ -34,10 +34,12 @@ from joulo_simulator import (
     JouloSimulator,
     RecordedRequest,
     SimSession,
+    SimulatorServer,
     create_app,
 )
+from joulo_simulator.sync import next_sync
 
-from .common import set_up_entry, state_of
+from .common import ONE_POLL, set_up_entry, state_of, try_set_up_entry
 from .conftest import advance_time
 
 STEP = timedelta(seconds=30)
@@ -587,3 +589,166 @@ async def test_sessions_ending_a_minute_apart_refresh_the_energy_once_per_cooldo
     assert float(state_of(hass, "sensor.joulo_total_energy")) == pytest.approx(
         energy_before + garage.kwh + driveway.kwh
     )
+
+
+async def test_reload_while_retry_after_runs_sends_nothing(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A reload 10 s into a `Retry-After: 120` waits it out: the gate outlives the setup."""
+    simulator.faults.inject("http_error", status=429, retry_after="120", endpoint="/chargers")
+    await advance_time(hass, freezer, timedelta(minutes=1), step=STEP)
+    (refused,) = [r for r in simulator.requests if r.status == 429]
+
+    await advance_time(hass, freezer, timedelta(seconds=10))
+    await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    assert init_integration.state is ConfigEntryState.SETUP_RETRY
+    assert init_integration.reason is not None
+    assert "retrying in 110 seconds" in init_integration.reason
+    # Home Assistant retries the setup on its own schedule; none of those tries sends anything.
+    await advance_time(hass, freezer, timedelta(seconds=100))
+    assert requests_between(simulator, refused.at + timedelta(microseconds=1)) == []
+
+    await advance_time(hass, freezer, timedelta(minutes=3))
+    after = requests_between(simulator, refused.at + timedelta(microseconds=1))
+    assert after[0].at >= refused.at + timedelta(seconds=120)
+    assert all(request.status == 200 for request in after)
+    assert init_integration.state is ConfigEntryState.LOADED
+    assert state_of(hass, "sensor.garage_status") == "online"
+
+
+async def test_429_during_setup_retries_only_after_retry_after(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A 429 during setup: not ready, saying when; the retries send nothing until it has passed."""
+    simulator.faults.inject("http_error", status=429, retry_after="120", endpoint="/energy")
+    start = dt_util.utcnow()
+
+    await try_set_up_entry(hass, mock_config_entry)
+
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert mock_config_entry.reason is not None
+    assert "retrying in 120 seconds" in mock_config_entry.reason
+    first_setup = per_endpoint(simulator.requests)
+    assert first_setup == {"/chargers": 1, "/sessions": 1, "/energy": 1}
+
+    await advance_time(hass, freezer, timedelta(seconds=115))
+    assert per_endpoint(simulator.requests) == first_setup
+
+    await advance_time(hass, freezer, timedelta(minutes=3))
+    retried = requests_between(simulator, start + timedelta(seconds=1))
+    assert retried[0].at >= start + timedelta(seconds=120)
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+
+
+# Adaptive chargers polling
+
+HOUR = timedelta(hours=1)
+
+
+async def _cloud_only_entry(
+    hass: HomeAssistant, simulator: JouloSimulator, base_url: str
+) -> tuple[MockConfigEntry, list[str]]:
+    """An account of two cloud chargers (Easee, Wallbox), set up; the entry and the charger ids."""
+    account = simulator.add_account("joulo_cloudonlyaccount00000000000000000", empty=True)
+    chargers = [
+        simulator.add_charger(token=account.token, nickname=name, connection_type=kind).id
+        for name, kind in (("Voor", "easee"), ("Achter", "wallbox"))
+    ]
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=account.id,
+        data={CONF_API_TOKEN: account.token, CONF_URL: base_url},
+    )
+    await set_up_entry(hass, entry)
+    return entry, chargers
+
+
+@pytest.mark.upstream_sync
+async def test_idle_cloud_only_account_polls_chargers_every_five_minutes(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    simulator_server: SimulatorServer,
+) -> None:
+    """Every charger an idle cloud charger: 12 `/chargers` an hour, within 5 min of Joulo's sync."""
+    await _cloud_only_entry(hass, simulator, simulator_server.base_url)
+    start = dt_util.utcnow()
+
+    await advance_time(hass, freezer, HOUR, step=STEP)
+
+    polls = times_of(requests_between(simulator, start, start + HOUR), "/chargers")
+    assert len(polls) == 12
+    assert {later - earlier for earlier, later in pairwise(polls)} == {timedelta(minutes=5)}
+
+
+@pytest.mark.upstream_sync
+async def test_a_session_seen_starting_polls_every_minute_at_once(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    simulator_server: SimulatorServer,
+) -> None:
+    """A cloud session shows at its sync; from the poll that sees it, `/chargers` every 60 s."""
+    entry, (front, _) = await _cloud_only_entry(hass, simulator, simulator_server.base_url)
+    await advance_time(hass, freezer, timedelta(minutes=10), step=STEP)
+    simulator.start_session(front, power_kw=7.4)
+
+    # Joulo shows it at the charger's next sync (within 15 min), we within 5 min of that.
+    await advance_time(hass, freezer, timedelta(minutes=20), step=STEP)
+    assert state_of(hass, "binary_sensor.voor_charging") == "on"
+    seen = times_of(simulator.requests, "/chargers")
+    first_charging = next(
+        at for at in seen if at > dt_util.utcnow() - timedelta(minutes=20)
+    )  # a poll after the start
+    start = dt_util.utcnow()
+    await advance_time(hass, freezer, HOUR, step=STEP)
+
+    polls = times_of(requests_between(simulator, start, start + HOUR), "/chargers")
+    assert len(polls) == 60
+    assert {later - earlier for earlier, later in pairwise(polls)} == {timedelta(minutes=1)}
+    assert first_charging < start
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_an_account_with_a_live_charger_polls_every_minute(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """The default account has an OCPP charger, which reports live: `/chargers` 60 times an hour."""
+    start = dt_util.utcnow()
+    await advance_time(hass, freezer, HOUR, step=STEP)
+    assert len(times_of(requests_between(simulator, start, start + HOUR), "/chargers")) == 60
+
+
+@pytest.mark.upstream_sync
+async def test_idle_cloud_session_end_is_announced_within_one_chargers_poll(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    simulator_server: SimulatorServer,
+) -> None:
+    """A cloud session ends: its final kWh and `ended` event come one chargers poll after the sync."""
+    _, (front, _) = await _cloud_only_entry(hass, simulator, simulator_server.base_url)
+    ended = async_capture_events(hass, "joulo_session_ended")
+    simulator.start_session(front, power_kw=7.4)
+    await advance_time(hass, freezer, timedelta(minutes=45), step=STEP)
+    session = simulator.end_session(front)
+
+    await advance_time(hass, freezer, timedelta(minutes=20), step=STEP)
+
+    (event,) = ended
+    assert event.data["session_id"] == session.id
+    assert state_of(hass, "sensor.voor_last_session_energy") == str(session.kwh)
+    assert session.ended_at is not None
+    listed = next_sync(front, session.ended_at)  # Joulo lists the session from this sync on
+    assert timedelta(0) < event.time_fired - listed <= ONE_POLL
