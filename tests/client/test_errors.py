@@ -20,6 +20,7 @@ from custom_components.joulo.api import (
 )
 from joulo_simulator import (
     DEMO_TOKEN,
+    DRIVEWAY_ID,
     GARAGE_ID,
     FaultKind,
     JouloSimulator,
@@ -36,6 +37,7 @@ CALLS: dict[str, Call] = {
     "/energy": lambda client: client.get_energy(),
     "/me": lambda client: client.get_account(),
     "/ere-position": lambda client: client.get_ere_position(),
+    "/chargers/reboot": lambda client: client.reboot_charger(DRIVEWAY_ID),
 }
 """Each endpoint and the client call that requests it."""
 

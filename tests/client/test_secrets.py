@@ -14,6 +14,7 @@ import pytest
 from custom_components.joulo.api import JouloClient, JouloError, RateLimitGate
 from joulo_simulator import (
     DEMO_TOKEN,
+    DRIVEWAY_ID,
     GARAGE_ID,
     FaultKind,
     JouloSimulator,
@@ -30,6 +31,7 @@ CALLS: tuple[Call, ...] = (
     lambda client: client.get_energy(),
     lambda client: client.get_account(),
     lambda client: client.get_ere_position(),
+    lambda client: client.reboot_charger(DRIVEWAY_ID, hard=True),
 )
 FAULTS: tuple[dict[str, Any], ...] = (
     {"kind": FaultKind.HTTP_ERROR, "status": 403},
@@ -152,9 +154,11 @@ async def test_token_hidden_when_refused_unreachable_or_timed_out(
     account = simulator.add_account(token)
     slow = make_client(http_session, simulator_server, RateLimitGate(simulator.clock), token)
     simulator.faults.inject(FaultKind.HANG, delay=2.0)
-    await _run(slow, errors)  # only the first call hangs, the others are answered
+    # Only the first call hangs; the others are answered, the reboot with a 404 (the charger is
+    # not one of this account's).
+    await _run(slow, errors)
 
-    assert len(errors) == 2 * len(CALLS) + 1
+    assert len(errors) == 2 * len(CALLS) + 2
     for error in errors:
         _assert_error_hides_token(error, token)
     _assert_logs_hide_token(caplog, token)
