@@ -21,6 +21,7 @@ from homeassistant.components.calendar import (
 )
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
@@ -214,6 +215,16 @@ class JouloSessionsCalendar(JouloLiveChargerEntity, CalendarEntity):
         """The session the chargers poll shows running on the charger (gone: none)."""
         charger = self.coordinator.data.get(self.charger_id)
         return None if charger is None else charger.current_session
+
+    @callback
+    def async_write_ha_state(self) -> None:
+        """Write the state as the chargers poll shows it, without the calendar's timers.
+
+        A calendar schedules a write at its current event's end, but a running session has no end
+        yet (it shows as ending now): the poll that sees its energy grow, or the session end, writes.
+        A timer would only write the moving end again, every minute, also between cloud syncs.
+        """
+        Entity.async_write_ha_state(self)
 
     @property
     def event(self) -> CalendarEvent | None:

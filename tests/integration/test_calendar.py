@@ -472,3 +472,30 @@ async def test_session_without_energy(
     assert [event["summary"] for event in events] == [
         f"? kWh · {session.ere_credits:g} ERE" for session in march_sessions
     ]
+
+
+async def test_running_session_writes_only_with_new_data(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Between two syncs of a cloud charger the calendar stays on and writes nothing.
+
+    A running session has no end yet; no timer rewrites it every minute.
+    """
+    assert simulator.upstream_sync
+    simulator.start_session(GARAGE_ID, power_kw=11.0)
+    for _ in range(16):  # the charger's next sync, within 15 minutes
+        await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
+        if (state := hass.states.get(GARAGE_CALENDAR)) is not None and state.state == STATE_ON:
+            break
+    seen = hass.states.get(GARAGE_CALENDAR)
+    assert seen is not None
+    assert seen.state == STATE_ON
+
+    await advance_time(hass, freezer, timedelta(minutes=10), step=ONE_POLL)
+
+    later = hass.states.get(GARAGE_CALENDAR)
+    assert later is not None
+    assert (later.state, later.last_updated) == (STATE_ON, seen.last_updated)
