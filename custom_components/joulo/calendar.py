@@ -21,7 +21,6 @@ from homeassistant.components.calendar import (
 )
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
@@ -46,6 +45,11 @@ LOOKBACK = timedelta(days=3)
 """How long before a range a session may have started and still reach into it (a long weekend)."""
 LISTING_DELAY = timedelta(minutes=15)
 """How late `/sessions` may list a session: cloud chargers are synced about every 15 minutes."""
+CURRENT_EVENT_HORIZON = LISTING_DELAY + timedelta(minutes=5)
+"""How long the running session lasts as the current event past the latest data about it.
+
+A cloud charger's next sync is due within 15 minutes, and the chargers poll sees it within one poll.
+"""
 
 CHARGING_SESSIONS = CalendarEntityDescription(
     key="charging_sessions", translation_key="charging_sessions"
@@ -216,23 +220,18 @@ class JouloSessionsCalendar(JouloLiveChargerEntity, CalendarEntity):
         charger = self.coordinator.data.get(self.charger_id)
         return None if charger is None else charger.current_session
 
-    @callback
-    def async_write_ha_state(self) -> None:
-        """Write the state as the chargers poll shows it, without the calendar's timers.
-
-        A calendar schedules a write at its current event's end, but a running session has no end
-        yet (it shows as ending now): the poll that sees its energy grow, or the session end, writes.
-        A timer would only write the moving end again, every minute, also between cloud syncs.
-        """
-        Entity.async_write_ha_state(self)
-
     @property
     def event(self) -> CalendarEvent | None:
-        """The session running now, from the chargers poll; None while the charger is idle."""
+        """The session running now, from the chargers poll; None while the charger is idle.
+
+        Its end is not known yet. The event lasts until a while after the latest data about it, so
+        that the calendar's own timer (a write at the event's end) does not fire while data comes:
+        each change the poll brings writes the state and moves the end on.
+        """
         live = self._live_session
         if live is None or live.started_at is None:
             return None
-        return _live_event(live, live.started_at, dt_util.utcnow())
+        return _live_event(live, live.started_at, dt_util.utcnow() + CURRENT_EVENT_HORIZON)
 
     async def async_get_events(
         self, hass: HomeAssistant, start_date: datetime, end_date: datetime
@@ -249,7 +248,7 @@ class JouloSessionsCalendar(JouloLiveChargerEntity, CalendarEntity):
         live = self._live_session
         events: dict[str, CalendarEvent] = {}
         if live is not None and live.started_at is not None:
-            events[live.id] = _live_event(live, live.started_at, now)
+            events[live.id] = _live_event(live, live.started_at, _running_end(now))
         for session in sessions:
             # The poll's kWh so far is fresher than a listing of a running session; an end is final.
             if session.ended_at is not None or session.id not in events:
@@ -286,12 +285,12 @@ def _running_end(now: datetime) -> datetime:
     return now.replace(second=0, microsecond=0) + timedelta(minutes=1)
 
 
-def _live_event(live: CurrentSession, started_at: datetime, now: datetime) -> CalendarEvent:
+def _live_event(live: CurrentSession, started_at: datetime, end: datetime) -> CalendarEvent:
     """The event of the session the charger runs, with its kWh so far."""
     return _event(
         live.id,
         started_at,
-        _running_end(now),
+        end,
         kwh=live.kwh_so_far,
         ere_credits=None,
         id_tag=live.id_tag,

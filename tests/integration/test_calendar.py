@@ -41,6 +41,8 @@ PACIFIC = ZoneInfo("US/Pacific")
 MARCH = (datetime(2026, 3, 1, tzinfo=PACIFIC), datetime(2026, 4, 1, tzinfo=PACIFIC))
 APRIL = (datetime(2026, 4, 1, tzinfo=PACIFIC), datetime(2026, 5, 1, tzinfo=PACIFIC))
 TAG = "CAFE0001"
+STATE_TIME = "%Y-%m-%d %H:%M:%S"
+"""How a calendar's state shows its current event's start and end."""
 
 
 @pytest.fixture
@@ -381,7 +383,9 @@ async def test_current_event_while_a_session_runs(
     assert state.attributes == state.attributes | {
         "message": "1.1 kWh",  # 6 minutes at 11 kW
         "all_day": False,
-        "start_time": dt_util.as_local(session.started_at).strftime("%Y-%m-%d %H:%M:%S"),
+        "start_time": dt_util.as_local(session.started_at).strftime(STATE_TIME),
+        # Its end is not known: 20 minutes past the latest data, moved on by each poll that changes.
+        "end_time": (dt_util.now() + timedelta(minutes=20)).strftime(STATE_TIME),
         "description": f"TAG {DEFAULT_ID_TAG}",
     }
     assert calendar_reads(simulator) == []
