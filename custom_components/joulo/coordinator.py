@@ -23,6 +23,7 @@ from homeassistant.util import dt as dt_util
 from .api import (
     Account,
     Charger,
+    ErePosition,
     JouloAuthenticationError,
     JouloClient,
     JouloConnectionError,
@@ -53,10 +54,20 @@ from .const import (
     SESSIONS_INTERVAL,
     SESSIONS_PAGE_SIZE,
 )
-from .data import ChargersData, EnergyData, JouloConfigEntry, JouloCoordinator, SessionsData
+from .data import (
+    ERE_POSITION,
+    TOTALS,
+    ChargersData,
+    EnergyData,
+    JouloConfigEntry,
+    JouloCoordinator,
+    SessionsData,
+)
 
 # A triggered energy refresh between two scheduled ones reuses the account; a scheduled one renews it.
 ACCOUNT_MAX_AGE = ENERGY_INTERVAL - timedelta(minutes=5)
+# An account without `/ere-position` (404, or a token without its scope) is asked again once a day.
+MISSING_ERE_POSITION_RECHECK = timedelta(days=1)
 
 
 @contextmanager
@@ -85,7 +96,12 @@ DEFAULT_COOLDOWN = timedelta(seconds=REQUEST_REFRESH_DEFAULT_COOLDOWN)
 
 
 class JouloEnergyCoordinator(JouloCoordinator[EnergyData]):
-    """Polls `/energy` every hour, and `/me` with it; a failing `/me` never fails the poll."""
+    """Polls `/energy` every hour, and `/me` and `/ere-position` with it.
+
+    Neither of those two ever fails the poll: a missing `/me` leaves the last account known, a failing
+    `/ere-position` gives no position (its sensors go unavailable), a missing one is asked again once
+    a day. Each is asked at most once per cadence, also when a finished session triggers a refresh.
+    """
 
     def __init__(self, hass: HomeAssistant, entry: JouloConfigEntry, client: JouloClient) -> None:
         """Create the energy coordinator."""
@@ -100,11 +116,32 @@ class JouloEnergyCoordinator(JouloCoordinator[EnergyData]):
         )
         self._account: Account | None = None
         self._account_checked_at: datetime | None = None
+        self._position: ErePosition | None = None
+        self._position_checked_at: datetime | None = None
+        self._position_missing = False
 
     async def _async_update_data(self) -> EnergyData:
         with translate_errors():
             energy = await self.client.get_energy()
-        return EnergyData(energy=energy, account=await self._async_account())
+        data = EnergyData(
+            energy=energy,
+            account=await self._async_account(),
+            ere_position=await self._async_ere_position(),
+        )
+        previous: EnergyData | None = self.data  # None before the first refresh
+        self.set_changed_contexts(
+            None
+            if previous is None
+            else frozenset(
+                context
+                for context, changed in (
+                    (TOTALS, (previous.energy, previous.account) != (energy, data.account)),
+                    (ERE_POSITION, previous.ere_position != data.ere_position),
+                )
+                if changed
+            )
+        )
+        return data
 
     async def _async_account(self) -> Account | None:
         """Return the account, asking `/me` at most once per cadence; keep the last one it gave."""
@@ -118,14 +155,42 @@ class JouloEnergyCoordinator(JouloCoordinator[EnergyData]):
         try:
             self._account = await self.client.get_account()
         except JouloAuthenticationError as err:
-            if err.status == 401:  # noqa: PLR2004 - a refused token; 403 is a token without this scope
-                raise ConfigEntryAuthFailed(
-                    translation_domain=DOMAIN, translation_key="authentication_failed"
-                ) from err
+            _raise_if_refused(err)
             LOGGER.debug("The Joulo account (/me) is not readable with this token")
         except JouloError as err:
             LOGGER.debug("The Joulo account (/me) is not available: %s", err)
         return self._account
+
+    async def _async_ere_position(self) -> ErePosition | None:
+        """Return the ERE position, or None while it fails; ask once per cadence (a day if missing)."""
+        now = dt_util.utcnow()
+        max_age = MISSING_ERE_POSITION_RECHECK if self._position_missing else ACCOUNT_MAX_AGE
+        if self._position_checked_at is not None and now - self._position_checked_at < max_age:
+            return self._position
+        self._position_checked_at = now
+        self._position = None
+        try:
+            self._position = await self.client.get_ere_position()
+        except JouloAuthenticationError as err:
+            _raise_if_refused(err)
+            self._position_missing = True
+            LOGGER.debug("The ERE position is not readable with this token")
+        except JouloResponseError as err:
+            self._position_missing = err.status == 404  # noqa: PLR2004
+            LOGGER.debug("The ERE position is not available: %s", err)
+        except JouloError as err:
+            LOGGER.debug("The ERE position is not available: %s", err)
+        else:
+            self._position_missing = False
+        return self._position
+
+
+def _raise_if_refused(err: JouloAuthenticationError) -> None:
+    """A refused token (401) asks for a new one; 403 is a token without that endpoint's scope."""
+    if err.status == 401:  # noqa: PLR2004
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="authentication_failed"
+        ) from err
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
-from .api import Account, Charger, Energy, JouloClient, Session
+from .api import Account, Charger, Energy, ErePosition, JouloClient, Session
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +51,17 @@ class SessionsData:
 
 @dataclass(frozen=True, slots=True)
 class EnergyData:
-    """The account's totals; the account (`/me`) when it answered."""
+    """The account's totals; the account (`/me`) and its ERE position when they answered."""
 
     energy: Energy
     account: Account | None
+    ere_position: ErePosition | None = None
+
+
+TOTALS = "totals"
+"""The context of the account's entities of `/energy` and `/me`."""
+ERE_POSITION = "ere_position"
+"""The context of the account's entities of `/ere-position`."""
 
 
 class JouloCoordinator[DataT](DataUpdateCoordinator[DataT]):

@@ -23,6 +23,7 @@ async def async_get_config_entry_diagnostics(
         {
             "entry": {"data": dict(entry.data), "unique_id": entry.unique_id},
             "chargers": [asdict(charger) for charger in runtime.chargers.data.values()],
+            "charging_power": dict(runtime.chargers.data.power),
             "sessions": {
                 "recent": [asdict(session) for session in runtime.sessions.data.recent],
                 "last_completed": {

@@ -13,7 +13,14 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import Charger
 from .const import DOMAIN
-from .data import ChargersData, EnergyData, JouloConfigEntry, JouloCoordinator, account_key
+from .data import (
+    TOTALS,
+    ChargersData,
+    EnergyData,
+    JouloConfigEntry,
+    JouloCoordinator,
+    account_key,
+)
 
 
 class JouloChargerEntity[CoordinatorT: JouloCoordinator[Any]](CoordinatorEntity[CoordinatorT]):
@@ -58,10 +65,14 @@ class JouloAccountEntity(CoordinatorEntity[JouloCoordinator[EnergyData]]):
     _attr_has_entity_name = True
 
     def __init__(
-        self, coordinator: JouloCoordinator[EnergyData], description: EntityDescription
+        self,
+        coordinator: JouloCoordinator[EnergyData],
+        description: EntityDescription,
+        *,
+        context: str = TOTALS,
     ) -> None:
-        """Create the entity `description` describes."""
-        super().__init__(coordinator)
+        """Create the entity `description` describes; it hears of changes to `context` only."""
+        super().__init__(coordinator, context=context)
         self.entity_description = description
         key = account_key(coordinator.config_entry)
         self._attr_unique_id = f"{key}_{description.key}"
@@ -101,6 +112,14 @@ def async_add_charger_entities[DescriptionT: EntityDescription](
             async_add_entities(new_entities)
 
     add_new_entities()
+    async_register_entity_adder(entry, add_new_entities)
+
+
+@callback
+def async_register_entity_adder(
+    entry: JouloConfigEntry, add_new_entities: Callable[[], None]
+) -> None:
+    """Have the refresh pipeline call `add_new_entities` after each refresh, until unload."""
     adders = entry.runtime_data.entity_adders
     adders.append(add_new_entities)
     entry.async_on_unload(lambda: adders.remove(add_new_entities))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -18,14 +19,22 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
-from .api import Charger, ChargerStatus, Session
+from .api import Charger, ChargerStatus, ErePosition, ForecastConfidence, Session
 from .const import LOGGER
-from .data import ChargersData, EnergyData, JouloConfigEntry, JouloCoordinator, SessionsData
+from .data import (
+    ERE_POSITION,
+    ChargersData,
+    EnergyData,
+    JouloConfigEntry,
+    JouloCoordinator,
+    SessionsData,
+)
 from .entity import (
     JouloAccountEntity,
     JouloChargerEntity,
     JouloLiveChargerEntity,
     async_add_charger_entities,
+    async_register_entity_adder,
 )
 
 # Coordinators do all the I/O; entities only read their data.
@@ -58,6 +67,14 @@ class JouloAccountSensorDescription(SensorEntityDescription):
     value_fn: Callable[[EnergyData], StateType]
     # Needs `/me`: unavailable, rather than unknown, while the account cannot be read.
     requires_account: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class JouloErePositionSensorDescription(SensorEntityDescription):
+    """A sensor of the account's ERE position (`/ere-position`) in the current compliance year."""
+
+    value_fn: Callable[[ErePosition], StateType]
+    attributes_fn: Callable[[ErePosition], Mapping[str, Any]] | None = None
 
 
 def _ere_value(data: EnergyData) -> float | None:
@@ -241,6 +258,118 @@ ACCOUNT_SENSORS: tuple[JouloAccountSensorDescription, ...] = (
 )
 
 
+def _current_quarter_attributes(position: ErePosition) -> Mapping[str, Any]:
+    quarter = position.current_quarter
+    if quarter is None:
+        return {}
+    return {
+        "quarter": quarter.quarter,
+        "ere": quarter.ere,
+        "sold_ere": quarter.sold_ere,
+        "unsold_ere": quarter.unsold_ere,
+        "price_per_ere": quarter.price_per_ere,
+    }
+
+
+def _known_confidence(position: ErePosition) -> str | None:
+    """The forecast confidence; a value this version does not know reads unknown."""
+    value = position.forecast_confidence
+    return value if value in ForecastConfidence.__members__.values() else None
+
+
+def _ere_money(
+    key: str, value_fn: Callable[[ErePosition], StateType]
+) -> JouloErePositionSensorDescription:
+    """A sensor of net euros from the ERE position."""
+    return JouloErePositionSensorDescription(
+        key=key,
+        translation_key=key,
+        device_class=SensorDeviceClass.MONETARY,
+        native_unit_of_measurement=CURRENCY_EUR,
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=2,
+        value_fn=value_fn,
+    )
+
+
+ERE_POSITION_SENSORS: tuple[JouloErePositionSensorDescription, ...] = (
+    _ere_money("ere_paid", lambda position: position.paid.net_eur if position.paid else None),
+    _ere_money(
+        "ere_payable", lambda position: position.payable.net_eur if position.payable else None
+    ),
+    _ere_money(
+        "ere_reserved", lambda position: position.reserved.net_eur if position.reserved else None
+    ),
+    _ere_money(
+        "ere_unsold_forecast",
+        lambda position: position.unsold.forecast_net_eur if position.unsold else None,
+    ),
+    _ere_money("ere_expected_this_year", lambda position: position.ytd_expected_eur),
+    _ere_money("ere_expected_total", lambda position: position.total_expected_eur),
+    JouloErePositionSensorDescription(
+        key="ere_pending",
+        translation_key="ere_pending",
+        native_unit_of_measurement=UNIT_ERE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+        value_fn=lambda position: position.pending_ere,
+    ),
+    JouloErePositionSensorDescription(
+        key="ere_allocatable",
+        translation_key="ere_allocatable",
+        native_unit_of_measurement=UNIT_ERE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+        value_fn=lambda position: position.allocatable_ere,
+    ),
+    JouloErePositionSensorDescription(
+        key="ere_indicative_price",
+        translation_key="ere_indicative_price",
+        native_unit_of_measurement=UNIT_EUR_PER_ERE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+        value_fn=lambda position: position.indicative_price_per_ere,
+        attributes_fn=lambda position: {
+            "quarters": [asdict(quarter) for quarter in position.quarters]
+        },
+    ),
+    JouloErePositionSensorDescription(
+        key="ere_realized_price",
+        translation_key="ere_realized_price",
+        native_unit_of_measurement=UNIT_EUR_PER_ERE,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        suggested_display_precision=2,
+        value_fn=lambda position: position.realized_avg_price,
+    ),
+    JouloErePositionSensorDescription(
+        key="ere_current_quarter",
+        translation_key="ere_current_quarter",
+        native_unit_of_measurement=CURRENCY_EUR,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        suggested_display_precision=2,
+        value_fn=lambda position: (
+            quarter.realized_net_eur if (quarter := position.current_quarter) else None
+        ),
+        attributes_fn=_current_quarter_attributes,
+    ),
+    JouloErePositionSensorDescription(
+        key="ere_forecast_confidence",
+        translation_key="ere_forecast_confidence",
+        device_class=SensorDeviceClass.ENUM,
+        options=[confidence.value for confidence in ForecastConfidence],
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=_known_confidence,
+    ),
+    JouloErePositionSensorDescription(
+        key="ere_compliance_year",
+        translation_key="ere_compliance_year",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda position: position.compliance_year,
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: JouloConfigEntry,
@@ -251,6 +380,22 @@ async def async_setup_entry(
     async_add_entities(
         JouloAccountSensor(runtime.energy, description) for description in ACCOUNT_SENSORS
     )
+
+    position_sensors_added = False
+
+    def add_position_sensors() -> None:
+        """Add the ERE position's sensors once the account's `/ere-position` has answered."""
+        nonlocal position_sensors_added
+        if position_sensors_added or runtime.energy.data.ere_position is None:
+            return
+        position_sensors_added = True
+        async_add_entities(
+            JouloErePositionSensor(runtime.energy, description, context=ERE_POSITION)
+            for description in ERE_POSITION_SENSORS
+        )
+
+    add_position_sensors()
+    async_register_entity_adder(entry, add_position_sensors)
 
     def create_charger_sensor(
         charger: Charger, description: JouloChargerSensorDescription
@@ -352,3 +497,29 @@ class JouloAccountSensor(JouloAccountEntity, SensorEntity):
     def native_value(self) -> StateType:
         """The account's value."""
         return self.entity_description.value_fn(self.coordinator.data)
+
+
+class JouloErePositionSensor(JouloAccountEntity, SensorEntity):
+    """A sensor of the account's ERE position; unavailable while `/ere-position` fails."""
+
+    entity_description: JouloErePositionSensorDescription
+
+    @property
+    def available(self) -> bool:
+        """Available while the last `/ere-position` answered."""
+        return super().available and self.coordinator.data.ere_position is not None
+
+    @property
+    def native_value(self) -> StateType:
+        """The position's figure; unknown when the API left it out."""
+        position = self.coordinator.data.ere_position
+        return None if position is None else self.entity_description.value_fn(position)
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """The quarters, or the current quarter's figures, for the sensors that carry them."""
+        position = self.coordinator.data.ere_position
+        attributes_fn = self.entity_description.attributes_fn
+        if position is None or attributes_fn is None:
+            return None
+        return attributes_fn(position)

@@ -45,7 +45,13 @@ from .conftest import advance_time
 STEP = timedelta(seconds=30)
 """Half the chargers interval: fine enough to see every poll at its own time."""
 TWO_HOURS = timedelta(hours=2)
-NO_CHARGING_BUDGET = {"/chargers": 120, "/sessions": 12, "/energy": 2, "/me": 2}
+NO_CHARGING_BUDGET = {
+    "/chargers": 120,
+    "/sessions": 12,
+    "/energy": 2,
+    "/me": 2,
+    "/ere-position": 2,
+}
 """Requests in two hours from setup on, at the default cadences (60 s, 600 s, 3600 s)."""
 
 type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -108,8 +114,9 @@ async def test_two_hours_with_a_session_ending(
 ) -> None:
     """A session that ends costs one sessions and one energy request more, and no account request.
 
-    Measured: 120 chargers, 13 sessions, 3 energy and 2 account requests. The triggered refreshes
-    move the sessions and energy schedules along, so later polls shift rather than add up.
+    Measured: 120 chargers, 13 sessions, 3 energy, 2 account and 2 ERE position requests. The
+    triggered refreshes move the sessions and energy schedules along, so later polls shift rather
+    than add up.
     """
     simulator.start_session(GARAGE_ID, power_kw=11.0, duration=timedelta(minutes=25))
     await set_up_entry(hass, mock_config_entry)
@@ -118,7 +125,13 @@ async def test_two_hours_with_a_session_ending(
     await advance_time(hass, freezer, TWO_HOURS, step=STEP)
 
     counts = per_endpoint(requests_between(simulator, start, start + TWO_HOURS))
-    assert counts == {"/chargers": 120, "/sessions": 13, "/energy": 3, "/me": 2}
+    assert counts == {
+        "/chargers": 120,
+        "/sessions": 13,
+        "/energy": 3,
+        "/me": 2,
+        "/ere-position": 2,
+    }
     assert counts["/chargers"] == NO_CHARGING_BUDGET["/chargers"]
     others = ("/sessions", "/energy", "/me")
     assert sum(counts[e] for e in others) <= sum(NO_CHARGING_BUDGET[e] for e in others) + 2
