@@ -1,9 +1,9 @@
-"""The `joulo.get_sessions` action: read charging sessions from Joulo, newest first."""
+"""The Joulo actions: `joulo.get_sessions` (sessions, newest first) and `joulo.get_energy_report`."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import (
@@ -17,18 +17,29 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util
 
-from .api import MAX_SESSIONS_LIMIT, JouloError, Session, format_timestamp
+from .api import (
+    MAX_SESSIONS_LIMIT,
+    JouloError,
+    JouloRateLimitedError,
+    Session,
+    format_timestamp,
+)
 from .const import DOMAIN
-from .data import JouloConfigEntry
+from .data import JouloConfigEntry, charger_name
+from .report import GroupBy, energy_report
 from .validation import vol
 
 SERVICE_GET_SESSIONS = "get_sessions"
+SERVICE_GET_ENERGY_REPORT = "get_energy_report"
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 ATTR_CHARGER = "charger"
 ATTR_FROM = "from"
 ATTR_TO = "to"
 ATTR_LIMIT = "limit"
+ATTR_GROUP_BY = "group_by"
 DEFAULT_LIMIT = 20
+# About three years: enough for any reimbursement or tax period, small enough to read in one go.
+MAX_REPORT_PERIOD = timedelta(days=1100)
 
 GET_SESSIONS_SCHEMA = vol.Schema(
     {
@@ -37,6 +48,17 @@ GET_SESSIONS_SCHEMA = vol.Schema(
         vol.Optional(ATTR_FROM): cv.datetime,
         vol.Optional(ATTR_TO): cv.datetime,
         vol.Optional(ATTR_LIMIT, default=DEFAULT_LIMIT): vol.Coerce(int),
+    }
+)
+GET_ENERGY_REPORT_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Required(ATTR_FROM): cv.datetime,
+        vol.Required(ATTR_TO): cv.datetime,
+        vol.Optional(ATTR_GROUP_BY, default=[GroupBy.MONTH.value]): vol.All(
+            cv.ensure_list, [vol.In([dimension.value for dimension in GroupBy])]
+        ),
+        vol.Optional(ATTR_CHARGER): cv.string,
     }
 )
 
@@ -51,6 +73,13 @@ def async_setup_services(hass: HomeAssistant) -> None:
         schema=GET_SESSIONS_SCHEMA,
         supports_response=SupportsResponse.ONLY,
     )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_GET_ENERGY_REPORT,
+        _async_get_energy_report,
+        schema=GET_ENERGY_REPORT_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
 
 
 async def _async_get_sessions(call: ServiceCall) -> ServiceResponse:
@@ -63,20 +92,13 @@ async def _async_get_sessions(call: ServiceCall) -> ServiceResponse:
             translation_key="invalid_limit",
             translation_placeholders={"limit": str(limit), "max": str(MAX_SESSIONS_LIMIT)},
         )
-    started_from = _as_utc(call.data.get(ATTR_FROM))
-    started_to = _as_utc(call.data.get(ATTR_TO))
-    if started_from is not None and started_to is not None and started_from >= started_to:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="invalid_period",
-            translation_placeholders={
-                "start": started_from.isoformat(),
-                "end": started_to.isoformat(),
-            },
-        )
-    charger_id = None
-    if (device_id := call.data.get(ATTR_CHARGER)) is not None:
-        charger_id = _charger_id(call.hass, entry, device_id)
+    started_from, started_to = (
+        None if (moment := call.data.get(key)) is None else _as_utc(moment)
+        for key in (ATTR_FROM, ATTR_TO)
+    )
+    if started_from is not None and started_to is not None:
+        _check_period(started_from, started_to)
+    charger_id = _charger_id(call, entry)
     try:
         page = await entry.runtime_data.client.get_sessions(
             charger_id=charger_id,
@@ -85,12 +107,76 @@ async def _async_get_sessions(call: ServiceCall) -> ServiceResponse:
             limit=limit,
         )
     except JouloError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="api_error",
-            translation_placeholders={"error": str(err)},
-        ) from err
+        raise _api_error(err) from err
     return {"sessions": [_session_to_api(session) for session in page.sessions]}
+
+
+async def _async_get_energy_report(call: ServiceCall) -> ServiceResponse:
+    """Sum the completed sessions that started in a period, per month, charger and TAG id.
+
+    Months are Home Assistant's (its time zone). Reads every session of the period, in pages of
+    100 through the entry's rate-limit gate.
+    """
+    entry = _loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    started_from = _as_utc(call.data[ATTR_FROM])
+    started_to = _as_utc(call.data[ATTR_TO])
+    _check_period(started_from, started_to)
+    if started_to - started_from > MAX_REPORT_PERIOD:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="period_too_long",
+            translation_placeholders={
+                "start": started_from.isoformat(),
+                "end": started_to.isoformat(),
+                "max_days": str(MAX_REPORT_PERIOD.days),
+            },
+        )
+    charger_id = _charger_id(call, entry)
+    try:
+        sessions = await entry.runtime_data.client.get_all_sessions(
+            charger_id=charger_id, started_from=started_from, started_to=started_to
+        )
+    except JouloError as err:
+        raise _api_error(err) from err
+    chargers = entry.runtime_data.chargers.data
+
+    def name_of(session: Session) -> str:
+        charger = chargers.get(session.charger_id)
+        nickname = None if charger is None else charger.nickname
+        return charger_name(session.charger_id, nickname, session.charger_nickname)
+
+    report = energy_report(
+        sessions,
+        group_by={GroupBy(dimension) for dimension in call.data[ATTR_GROUP_BY]},
+        time_zone=dt_util.get_default_time_zone(),
+        charger_name=name_of,
+    )
+    return cast("ServiceResponse", report)
+
+
+def _check_period(start: datetime, end: datetime) -> None:
+    """Refuse a period that does not start before it ends."""
+    if start >= end:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_period",
+            translation_placeholders={"start": start.isoformat(), "end": end.isoformat()},
+        )
+
+
+def _api_error(err: JouloError) -> HomeAssistantError:
+    """The error a user sees when Joulo could not answer; while rate limited, when to try again."""
+    if isinstance(err, JouloRateLimitedError):
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="sessions_rate_limited",
+            translation_placeholders={"retry_after": f"{err.retry_after:.0f}"},
+        )
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key="api_error",
+        translation_placeholders={"error": str(err)},
+    )
 
 
 def _loaded_entry(hass: HomeAssistant, entry_id: str) -> JouloConfigEntry:
@@ -111,11 +197,15 @@ def _loaded_entry(hass: HomeAssistant, entry_id: str) -> JouloConfigEntry:
     return entry
 
 
-def _charger_id(hass: HomeAssistant, entry: JouloConfigEntry, device_id: str) -> str:
-    """Return the charger id of a device of this entry, or raise a translated validation error."""
-    for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id):
-        if device.id != device_id:
-            continue
+def _charger_id(call: ServiceCall, entry: JouloConfigEntry) -> str | None:
+    """Return the charger id of the call's `charger` device, None when the call names none.
+
+    The device must be a charger of this entry, else a translated validation error is raised.
+    """
+    if (device_id := call.data.get(ATTR_CHARGER)) is None:
+        return None
+    device = dr.async_get(call.hass).async_get(device_id)
+    if isinstance(device, dr.DeviceEntry) and entry.entry_id in device.config_entries:
         for domain, identifier in device.identifiers:
             if domain == DOMAIN and identifier in entry.runtime_data.chargers.data:
                 return identifier
@@ -126,10 +216,8 @@ def _charger_id(hass: HomeAssistant, entry: JouloConfigEntry, device_id: str) ->
     )
 
 
-def _as_utc(moment: datetime | None) -> datetime | None:
+def _as_utc(moment: datetime) -> datetime:
     """Read a moment without a time zone as Home Assistant's local time."""
-    if moment is None:
-        return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt_util.get_default_time_zone())
     return dt_util.as_utc(moment)

@@ -1,9 +1,16 @@
-"""The `joulo.get_sessions` action: results, filters and its translated errors."""
+"""The Joulo actions against the simulator: `joulo.get_sessions` and `joulo.get_energy_report`.
+
+Results, filters, paging, the rate-limit gate and the translated errors.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+import math
 from typing import Any, cast
+import uuid
+from zoneinfo import ZoneInfo
 
 from homeassistant.const import CONF_API_TOKEN, CONF_URL
 from homeassistant.core import HomeAssistant
@@ -15,7 +22,18 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.joulo.const import DOMAIN
-from joulo_simulator import GARAGE_ID, FaultKind, JouloSimulator, SimSession, SimulatorServer
+from custom_components.joulo.validation import vol
+from joulo_simulator import (
+    CARPORT_ID,
+    DEFAULT_ID_TAG,
+    DRIVEWAY_ID,
+    GARAGE_ID,
+    FaultKind,
+    JouloSimulator,
+    SimSession,
+    SimulatorServer,
+    ere_credits_for,
+)
 from tests.integration.common import device_id_of, set_up_entry
 
 API_FIELDS = {
@@ -321,3 +339,414 @@ async def test_api_failure_is_an_error(
     assert str(caught.value) == (
         "The Joulo API could not answer: The Joulo API answered /sessions with HTTP 503"
     )
+
+
+# joulo.get_energy_report
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+NAMES = {GARAGE_ID: "Garage", DRIVEWAY_ID: "Oprit", CARPORT_ID: "Carport"}
+
+
+async def get_energy_report(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
+    """Call the report action and return its response."""
+    response = await hass.services.async_call(
+        DOMAIN, "get_energy_report", data, blocking=True, return_response=True
+    )
+    assert response is not None
+    assert set(response) == {"groups", "total", "running"}
+    return dict(response)
+
+
+def period(start: datetime, end: datetime) -> dict[str, str]:
+    """The action's `from` and `to`."""
+    return {"from": start.isoformat(), "to": end.isoformat()}
+
+
+def completed_in(simulator: JouloSimulator, start: datetime, end: datetime) -> list[SimSession]:
+    """The default account's completed sessions that started in the period."""
+    return [
+        session
+        for session in simulator.account().sessions
+        if start <= session.started_at < end and not session.is_active
+    ]
+
+
+def sums(sessions: list[SimSession]) -> dict[str, Any]:
+    """What the report says of these sessions: their number, kWh and ERE credits, to the Wh."""
+    return {
+        "sessions": len(sessions),
+        "kwh": round(math.fsum(session.kwh for session in sessions), 3),
+        "ere_credits": round(math.fsum(session.ere_credits or 0.0 for session in sessions), 3),
+    }
+
+
+def grouped(
+    sessions: list[SimSession], key: Callable[[SimSession], tuple[Any, ...]]
+) -> dict[tuple[Any, ...], list[SimSession]]:
+    """The sessions by `key`, keys sorted."""
+    groups: dict[tuple[Any, ...], list[SimSession]] = {}
+    for session in sessions:
+        groups.setdefault(key(session), []).append(session)
+    return dict(sorted(groups.items(), key=lambda item: [(v is None, v or "") for v in item[0]]))
+
+
+def local_month(session: SimSession) -> str:
+    """The month in Amsterdam in which the session started."""
+    return session.started_at.astimezone(AMSTERDAM).strftime("%Y-%m")
+
+
+def session_requests(simulator: JouloSimulator) -> list[dict[str, str]]:
+    """The queries of the `/sessions` requests the simulator answered."""
+    return [request.query for request in simulator.requests if request.endpoint == "/sessions"]
+
+
+def add_session(
+    simulator: JouloSimulator,
+    charger_id: str,
+    started_at: datetime,
+    kwh: float,
+    id_tag: str | None = None,
+) -> SimSession:
+    """Add a completed two-hour session to the default account's history."""
+    session = SimSession(
+        id=str(uuid.uuid4()),
+        charger_id=charger_id,
+        charger_nickname=NAMES[charger_id],
+        started_at=started_at,
+        mid_certified=charger_id != CARPORT_ID,
+        ended_at=started_at + timedelta(hours=2),
+        kwh=kwh,
+        ere_credits=ere_credits_for(kwh),
+        id_tag=id_tag,
+    )
+    simulator.account().sessions.append(session)
+    return session
+
+
+@pytest.mark.usefixtures("frozen_time")
+async def test_report_of_a_year_by_month(
+    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A year by month: the simulator's sessions to the Wh, read in pages of 100."""
+    await hass.config.async_set_time_zone("Europe/Amsterdam")
+    start = datetime(2025, 4, 1, tzinfo=AMSTERDAM)
+    end = datetime(2026, 4, 1, tzinfo=AMSTERDAM)
+    expected = completed_in(simulator, start, end)
+    assert len(expected) > 300
+    simulator.clear_requests()
+
+    report = await get_energy_report(
+        hass,
+        config_entry_id=init_integration.entry_id,
+        **{"from": "2025-04-01T00:00:00", "to": "2026-04-01T00:00:00"},
+    )
+
+    by_month = grouped(expected, lambda session: (local_month(session),))
+    assert len(by_month) == 12
+    assert report["groups"] == [
+        {"month": month} | sums(sessions) for (month,), sessions in by_month.items()
+    ]
+    assert report["total"] == sums(expected)
+    assert report["running"] == 0
+    pages = len(expected) // 100 + 1
+    assert session_requests(simulator) == [
+        {
+            "from": api_timestamp(start),
+            "to": api_timestamp(end),
+            "limit": "100",
+            "offset": str(100 * page),
+        }
+        for page in range(pages)
+    ]
+    assert simulator.request_count() == pages
+
+
+@pytest.mark.usefixtures("frozen_time")
+async def test_report_reads_one_page_more_when_the_last_is_full(
+    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Exactly 200 sessions in the period: two full pages and an empty one end the reading."""
+    newest = sorted(simulator.account().sessions, key=lambda s: s.started_at, reverse=True)
+    start = newest[199].started_at
+    end = newest[0].started_at + timedelta(seconds=1)
+    assert newest[200].started_at < start
+    simulator.clear_requests()
+
+    report = await get_energy_report(
+        hass, config_entry_id=init_integration.entry_id, **period(start, end)
+    )
+
+    assert report["total"] == sums(completed_in(simulator, start, end))
+    assert report["total"]["sessions"] + report["running"] == 200
+    assert [query["offset"] for query in session_requests(simulator)] == ["0", "100", "200"]
+
+
+@pytest.mark.usefixtures("frozen_time")
+async def test_late_session_counts_in_the_month_it_started(
+    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
+) -> None:
+    """23:30 on the last day of March (Amsterdam) is March; 00:15 on 1 April, still March in UTC, April."""
+    await hass.config.async_set_time_zone("Europe/Amsterdam")
+    start = datetime(2026, 3, 31, tzinfo=AMSTERDAM)
+    end = datetime(2026, 4, 2, tzinfo=AMSTERDAM)
+    account = simulator.account()
+    account.sessions[:] = [s for s in account.sessions if not start <= s.started_at < end]
+    late = add_session(simulator, GARAGE_ID, datetime(2026, 3, 31, 23, 30, tzinfo=AMSTERDAM), 21.5)
+    early = add_session(simulator, GARAGE_ID, datetime(2026, 4, 1, 0, 15, tzinfo=AMSTERDAM), 8.25)
+    assert early.started_at.astimezone(UTC).month == 3
+
+    report = await get_energy_report(
+        hass, config_entry_id=init_integration.entry_id, **period(start, end)
+    )
+
+    assert report["groups"] == [
+        {"month": "2026-03"} | sums([late]),
+        {"month": "2026-04"} | sums([early]),
+    ]
+
+
+@pytest.mark.usefixtures("frozen_time")
+async def test_report_by_tag_for_reimbursement(
+    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
+) -> None:
+    """By TAG id: each car's sessions, and those without a TAG id together under `id_tag: null`."""
+    await hass.config.async_set_time_zone("Europe/Amsterdam")
+    start = datetime(2026, 3, 1, tzinfo=AMSTERDAM)
+    end = datetime(2026, 4, 1, tzinfo=AMSTERDAM)
+    add_session(
+        simulator, GARAGE_ID, datetime(2026, 3, 10, 19, tzinfo=AMSTERDAM), 30.0, "LEASE0001"
+    )
+    expected = completed_in(simulator, start, end)
+    tags = grouped(expected, lambda session: (session.id_tag,))
+    assert list(tags) == [(DEFAULT_ID_TAG,), ("LEASE0001",), (None,)]
+
+    report = await get_energy_report(
+        hass, config_entry_id=init_integration.entry_id, group_by="id_tag", **period(start, end)
+    )
+
+    assert report["groups"] == [
+        {"id_tag": tag} | sums(sessions) for (tag,), sessions in tags.items()
+    ]
+    assert report["total"] == sums(expected)
+
+
+@pytest.mark.usefixtures("frozen_time")
+async def test_report_by_month_charger_and_tag(
+    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Every dimension at once: one group per month, charger and TAG id, sorted in that order."""
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    end = datetime(2026, 4, 1, tzinfo=UTC)
+    expected = completed_in(simulator, start, end)
+
+    report = await get_energy_report(
+        hass,
+        config_entry_id=init_integration.entry_id,
+        group_by=["id_tag", "charger", "month"],
+        **period(start, end),
+    )
+
+    groups = grouped(
+        expected,
+        lambda session: (
+            session.started_at.strftime("%Y-%m"),
+            NAMES[session.charger_id],
+            session.charger_id,
+            session.id_tag,
+        ),
+    )
+    assert len(groups) == 9  # three months, three chargers: Oprit's sessions all have a TAG id
+    assert report["groups"] == [
+        {"month": month, "charger_id": charger_id, "charger_name": name, "id_tag": tag}
+        | sums(sessions)
+        for (month, name, charger_id, tag), sessions in groups.items()
+    ]
+
+
+async def test_report_of_one_charger_leaves_running_sessions_out(
+    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
+) -> None:
+    """For one charger: only its sessions are asked for; the running one is counted, not summed."""
+    running = simulator.start_session(DRIVEWAY_ID)
+    now = dt_util.utcnow()
+    start = now - timedelta(days=30)
+    simulator.clear_requests()
+
+    report = await get_energy_report(
+        hass,
+        config_entry_id=init_integration.entry_id,
+        charger=device_id_of(hass, init_integration, DRIVEWAY_ID),
+        group_by=["charger"],
+        **period(start, now + timedelta(hours=1)),
+    )
+
+    expected = [
+        session
+        for session in completed_in(simulator, start, now + timedelta(hours=1))
+        if session.charger_id == DRIVEWAY_ID
+    ]
+    assert expected
+    assert running.is_active
+    assert report == {
+        "groups": [{"charger_id": DRIVEWAY_ID, "charger_name": "Oprit"} | sums(expected)],
+        "total": sums(expected),
+        "running": 1,
+    }
+    assert [query["charger_id"] for query in session_requests(simulator)] == [DRIVEWAY_ID]
+
+
+async def test_empty_period_has_no_groups(
+    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A period without sessions: no groups, zero totals, one request."""
+    start = datetime(2001, 1, 1, tzinfo=UTC)
+    simulator.clear_requests()
+
+    report = await get_energy_report(
+        hass, config_entry_id=init_integration.entry_id, **period(start, start + timedelta(days=1))
+    )
+
+    assert report == {
+        "groups": [],
+        "total": {"sessions": 0, "kwh": 0.0, "ere_credits": 0.0},
+        "running": 0,
+    }
+    assert simulator.request_count() == 1
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "key"),
+    [
+        ("2026-04-02T00:00:00+00:00", "2026-04-01T00:00:00+00:00", "invalid_period"),
+        ("2026-04-01T02:00:00+02:00", "2026-04-01T00:00:00+00:00", "invalid_period"),
+        ("2023-03-27T00:00:00+00:00", "2026-04-01T00:00:00+00:00", "period_too_long"),
+    ],
+)
+async def test_report_period_is_checked(
+    *,
+    hass: HomeAssistant,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+    start: str,
+    end: str,
+    key: str,
+) -> None:
+    """A period that ends before it starts, or longer than 1100 days, is refused; nothing is asked."""
+    simulator.clear_requests()
+    with pytest.raises(ServiceValidationError) as caught:
+        await get_energy_report(
+            hass, config_entry_id=init_integration.entry_id, **{"from": start, "to": end}
+        )
+    assert caught.value.translation_key == key
+    assert simulator.requests == []
+
+
+async def test_report_period_of_1100_days_is_accepted(
+    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
+) -> None:
+    """1100 days exactly is the longest period; the message of one day more says the limit."""
+    end = dt_util.utcnow()
+    report = await get_energy_report(
+        hass,
+        config_entry_id=init_integration.entry_id,
+        **period(end - timedelta(days=1100), end),
+    )
+    assert report["total"]["sessions"] == len(
+        completed_in(simulator, end - timedelta(days=1100), end)
+    )
+
+    with pytest.raises(ServiceValidationError) as caught:
+        await get_energy_report(
+            hass,
+            config_entry_id=init_integration.entry_id,
+            **period(end - timedelta(days=1100, seconds=1), end),
+        )
+    assert "longer than 1100 days" in str(caught.value)
+
+
+async def test_report_refuses_what_is_not_a_charger_or_an_entry(
+    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
+) -> None:
+    """The account's device, an unknown entry and an unloaded one are refused; nothing is asked."""
+    now = dt_util.utcnow()
+    account_device = device_id_of(hass, init_integration, simulator.account().id)
+    simulator.clear_requests()
+    with pytest.raises(ServiceValidationError) as caught:
+        await get_energy_report(
+            hass,
+            config_entry_id=init_integration.entry_id,
+            charger=account_device,
+            **period(now - timedelta(days=1), now),
+        )
+    assert caught.value.translation_key == "device_not_found"
+    with pytest.raises(ServiceValidationError) as caught:
+        await get_energy_report(
+            hass, config_entry_id="01JNOSUCHENTRY", **period(now - timedelta(days=1), now)
+        )
+    assert caught.value.translation_key == "entry_not_found"
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    with pytest.raises(ServiceValidationError) as caught:
+        await get_energy_report(
+            hass, config_entry_id=init_integration.entry_id, **period(now - timedelta(days=1), now)
+        )
+    assert caught.value.translation_key == "entry_not_loaded"
+    assert simulator.requests == []
+
+
+async def test_report_refuses_unknown_dimensions(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """`group_by` takes only month, charger and id_tag; `from` and `to` are required."""
+    now = dt_util.utcnow()
+    with pytest.raises(vol.Invalid):
+        await get_energy_report(
+            hass,
+            config_entry_id=init_integration.entry_id,
+            group_by=["month", "car"],
+            **period(now - timedelta(days=1), now),
+        )
+    with pytest.raises(vol.Invalid):
+        await get_energy_report(hass, config_entry_id=init_integration.entry_id, to=now.isoformat())
+
+
+async def test_report_api_failure_is_a_translated_error(
+    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A failing page (here the second) fails the report with a translated error, not a partial one."""
+    now = dt_util.utcnow()
+    simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/sessions", status=503)
+    simulator.faults.inject(FaultKind.MALFORMED_JSON, endpoint="/sessions")
+
+    for expected in ("HTTP 503", "malformed JSON"):
+        with pytest.raises(HomeAssistantError) as caught:
+            await get_energy_report(
+                hass,
+                config_entry_id=init_integration.entry_id,
+                **period(now - timedelta(days=365), now),
+            )
+        assert not isinstance(caught.value, ServiceValidationError)
+        assert caught.value.translation_key == "api_error"
+        assert expected in str(caught.value)
+
+
+async def test_report_waits_for_the_rate_limit_gate(
+    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
+) -> None:
+    """After a 429 the report says when to try again, and sends nothing while the gate is closed."""
+    now = dt_util.utcnow()
+    simulator.faults.inject(
+        FaultKind.HTTP_ERROR, endpoint="/sessions", status=429, retry_after="120"
+    )
+    simulator.clear_requests()
+
+    for _ in range(2):
+        with pytest.raises(HomeAssistantError) as caught:
+            await get_energy_report(
+                hass,
+                config_entry_id=init_integration.entry_id,
+                **period(now - timedelta(days=30), now),
+            )
+        assert caught.value.translation_key == "sessions_rate_limited"
+        assert caught.value.translation_placeholders == {"retry_after": "120"}
+        assert "120 seconds" in str(caught.value)
+    assert [request.status for request in simulator.requests] == [429]

@@ -22,6 +22,7 @@ from .models import (
     Energy,
     ErePosition,
     RebootResult,
+    Session,
     SessionPage,
     parse_account,
     parse_chargers,
@@ -107,6 +108,37 @@ class JouloClient:
         if offset is not None:
             params["offset"] = str(offset)
         return parse_sessions(await self._get("/sessions", params))
+
+    async def get_all_sessions(
+        self,
+        *,
+        charger_id: str | None = None,
+        started_from: datetime | None = None,
+        started_to: datetime | None = None,
+    ) -> tuple[Session, ...]:
+        """Return every session that started in the period, newest first, in pages of 100.
+
+        Pages are read until one comes back short. A session that a newer one pushed onto the
+        next page while reading is listed once; a page that brings nothing new ends the reading,
+        so an API that ignores `offset` cannot keep it going. Each page is one request through
+        the gate: `n` sessions cost `n // 100 + 1` requests.
+        """
+        found: dict[str, Session] = {}
+        offset = 0
+        while True:
+            page = await self.get_sessions(
+                charger_id=charger_id,
+                started_from=started_from,
+                started_to=started_to,
+                limit=MAX_SESSIONS_LIMIT,
+                offset=offset,
+            )
+            known = len(found)
+            for session in page.sessions:
+                found.setdefault(session.id, session)
+            if len(page.sessions) < MAX_SESSIONS_LIMIT or len(found) == known:
+                return tuple(found.values())
+            offset += MAX_SESSIONS_LIMIT
 
     async def get_energy(self) -> Energy:
         """Return the account's lifetime and monthly totals (`GET /energy`)."""

@@ -1,0 +1,204 @@
+"""The energy report as a pure function: months in a time zone, groups, exact sums, running sessions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from functools import partial, reduce
+from itertools import count
+import operator
+from zoneinfo import ZoneInfo
+
+from custom_components.joulo.api import Session, SessionStatus
+from custom_components.joulo.report import GroupBy, energy_report
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+TAG = "DEADBEEF12345678"
+OTHER_TAG = "0A1B2C3D"
+_ids = count()
+
+
+def session(
+    started_at: datetime,
+    *,
+    charger_id: str = "garage-id",
+    nickname: str | None = "Garage",
+    kwh: float | None = 10.0,
+    ere_credits: float | None = 3.33,
+    id_tag: str | None = None,
+    running: bool = False,
+) -> Session:
+    """A session of two hours (running: without an end) as the client parses it."""
+    return Session(
+        id=f"s{next(_ids)}",
+        charger_id=charger_id,
+        charger_nickname=nickname,
+        started_at=started_at,
+        ended_at=None if running else started_at + timedelta(hours=2),
+        kwh=kwh,
+        status=SessionStatus.CHARGING if running else SessionStatus.COMPLETED,
+        ere_credits=None if running else ere_credits,
+        id_tag=id_tag,
+    )
+
+
+def report(sessions: list[Session], *group_by: GroupBy) -> dict[str, object]:
+    """The report in Amsterdam time, charger names from the sessions (else the id)."""
+    return energy_report(
+        sessions,
+        group_by=set(group_by),
+        time_zone=AMSTERDAM,
+        charger_name=lambda session: session.charger_nickname or session.charger_id,
+    )
+
+
+def test_sessions_count_in_the_local_month_they_started() -> None:
+    """23:30 on 31 March in Amsterdam is March, though it ends in April; 00:15 on 1 April is April.
+
+    In UTC the second one started on 31 March (22:15Z): the month is Home Assistant's, not UTC's.
+    """
+    late = session(datetime(2026, 3, 31, 21, 30, tzinfo=UTC), kwh=11.0, ere_credits=3.66)
+    early = session(datetime(2026, 3, 31, 22, 15, tzinfo=UTC), kwh=7.25, ere_credits=2.41)
+
+    assert report([early, late], GroupBy.MONTH) == {
+        "groups": [
+            {"month": "2026-03", "sessions": 1, "kwh": 11.0, "ere_credits": 3.66},
+            {"month": "2026-04", "sessions": 1, "kwh": 7.25, "ere_credits": 2.41},
+        ],
+        "total": {"sessions": 2, "kwh": 18.25, "ere_credits": 6.07},
+        "running": 0,
+    }
+
+
+def test_sums_are_exact_to_the_wh() -> None:
+    """A thousand sessions of 0.1 kWh are 100 kWh, not what adding up floats one by one gives."""
+    start = datetime(2026, 5, 1, 8, tzinfo=UTC)
+    sessions = [
+        session(start + timedelta(minutes=index), kwh=0.1, ere_credits=0.03)
+        for index in range(1000)
+    ]
+    assert reduce(operator.add, [0.1] * 1000) != 100.0  # adding up one by one drifts
+
+    result = report(sessions, GroupBy.MONTH)
+
+    assert result["total"] == {"sessions": 1000, "kwh": 100.0, "ere_credits": 30.0}
+    assert result["groups"] == [
+        {"month": "2026-05", "sessions": 1000, "kwh": 100.0, "ere_credits": 30.0}
+    ]
+
+
+def test_running_sessions_are_left_out_and_counted() -> None:
+    """A running session adds nothing but is counted; an unknown status without an end too."""
+    start = datetime(2026, 5, 1, 8, tzinfo=UTC)
+    odd = Session(
+        id="odd",
+        charger_id="garage-id",
+        charger_nickname="Garage",
+        started_at=start,
+        ended_at=None,
+        kwh=4.0,
+        status="paused",
+        ere_credits=None,
+    )
+    sessions = [session(start, running=True, kwh=5.5), odd, session(start, kwh=12.5)]
+
+    result = report(sessions, GroupBy.MONTH)
+
+    assert result["total"] == {"sessions": 1, "kwh": 12.5, "ere_credits": 3.33}
+    assert result["running"] == 2
+
+
+def test_missing_figures_count_as_zero() -> None:
+    """A session without kWh or ERE credits (zero-kWh sessions have none) is counted with 0."""
+    start = datetime(2026, 5, 1, 8, tzinfo=UTC)
+
+    result = report([session(start, kwh=None, ere_credits=None), session(start, kwh=0.0)])
+
+    assert result["groups"] == [{"sessions": 2, "kwh": 0.0, "ere_credits": 3.33}]
+
+
+def test_grouping_by_tag_puts_untagged_sessions_together_last() -> None:
+    """Per TAG id, sorted, with the sessions without one in a group of their own: `id_tag` None."""
+    start = datetime(2026, 5, 1, 8, tzinfo=UTC)
+    sessions = [
+        session(start, id_tag=None, kwh=1.0, ere_credits=0.33),
+        session(start, id_tag=TAG, kwh=2.0, ere_credits=0.67),
+        session(start, id_tag=OTHER_TAG, kwh=4.0, ere_credits=1.33),
+        session(start, id_tag=None, charger_id="oprit-id", nickname="Oprit", kwh=8.0),
+        session(start, id_tag=TAG, kwh=16.0, ere_credits=5.33),
+    ]
+
+    assert report(sessions, GroupBy.ID_TAG)["groups"] == [
+        {"id_tag": OTHER_TAG, "sessions": 1, "kwh": 4.0, "ere_credits": 1.33},
+        {"id_tag": TAG, "sessions": 2, "kwh": 18.0, "ere_credits": 6.0},
+        {"id_tag": None, "sessions": 2, "kwh": 9.0, "ere_credits": 3.66},
+    ]
+
+
+def test_grouping_by_month_charger_and_tag() -> None:
+    """All three dimensions: each combination once, by month, charger name (any case) and TAG."""
+    april = datetime(2026, 4, 20, 18, tzinfo=UTC)
+    may = datetime(2026, 5, 2, 18, tzinfo=UTC)
+    oprit = partial(session, charger_id="oprit-id", nickname="oprit")
+    sessions = [
+        oprit(may, id_tag=TAG, kwh=3.0, ere_credits=1.0),
+        session(may, charger_id="carport-id", nickname="Carport", kwh=1.5, ere_credits=0.5),
+        oprit(april, id_tag=TAG, kwh=6.0, ere_credits=2.0),
+        oprit(april, kwh=12.0, ere_credits=4.0),
+        oprit(april, id_tag=TAG, kwh=24.0, ere_credits=8.0),
+        session(april, kwh=48.0, ere_credits=16.0),
+    ]
+
+    result = report(sessions, GroupBy.ID_TAG, GroupBy.CHARGER, GroupBy.MONTH)
+
+    def group(month: str, charger: tuple[str, str], id_tag: str | None, *sums: float) -> object:
+        return {
+            "month": month,
+            "charger_id": charger[0],
+            "charger_name": charger[1],
+            "id_tag": id_tag,
+            "sessions": int(sums[0]),
+            "kwh": sums[1],
+            "ere_credits": sums[2],
+        }
+
+    assert result["groups"] == [
+        group("2026-04", ("garage-id", "Garage"), None, 1, 48.0, 16.0),
+        group("2026-04", ("oprit-id", "oprit"), TAG, 2, 30.0, 10.0),
+        group("2026-04", ("oprit-id", "oprit"), None, 1, 12.0, 4.0),
+        group("2026-05", ("carport-id", "Carport"), None, 1, 1.5, 0.5),
+        group("2026-05", ("oprit-id", "oprit"), TAG, 1, 3.0, 1.0),
+    ]
+    assert result["total"] == {"sessions": 6, "kwh": 94.5, "ere_credits": 31.5}
+
+
+def test_charger_groups_are_named_from_their_first_session() -> None:
+    """A charger renamed since gets the name the caller gives for its first (newest) session."""
+    start = datetime(2026, 5, 1, 8, tzinfo=UTC)
+    newest = session(start + timedelta(days=2), nickname="Schuur")
+    oldest = session(start, nickname="Garage")
+
+    result = report([newest, oldest], GroupBy.CHARGER)
+
+    assert result["groups"] == [
+        {
+            "charger_id": "garage-id",
+            "charger_name": "Schuur",
+            "sessions": 2,
+            "kwh": 20.0,
+            "ere_credits": 6.66,
+        }
+    ]
+
+
+def test_without_dimensions_one_group_and_without_sessions_none() -> None:
+    """No dimension gives one group of everything; no session gives no group and zeros."""
+    start = datetime(2026, 5, 1, 8, tzinfo=UTC)
+
+    assert report([session(start), session(start, charger_id="other")])["groups"] == [
+        {"sessions": 2, "kwh": 20.0, "ere_credits": 6.66}
+    ]
+    assert report([], GroupBy.MONTH, GroupBy.ID_TAG) == {
+        "groups": [],
+        "total": {"sessions": 0, "kwh": 0.0, "ere_credits": 0.0},
+        "running": 0,
+    }
