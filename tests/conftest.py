@@ -12,16 +12,30 @@ import pytest
 from joulo_simulator import JouloSimulator, SimulatorServer
 
 
-@pytest.fixture
-def simulator(request: pytest.FixtureRequest) -> JouloSimulator:
-    """A simulator of the default account on Home Assistant's clock, which the tests move.
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run the tests marked ``live_and_synced`` twice: all chargers live, and with Joulo's sync."""
+    if metafunc.definition.get_closest_marker("live_and_synced") is not None:
+        metafunc.parametrize("upstream_sync", [False, True], ids=["live", "synced"], indirect=True)
 
-    Every charger is live, unless the test is marked ``upstream_sync``: then cloud chargers change
-    only at their 15-minute syncs, as Joulo's do.
+
+@pytest.fixture
+def upstream_sync(request: pytest.FixtureRequest) -> bool:
+    """Whether cloud chargers change only at their 15-minute syncs, as Joulo's do.
+
+    Off (every charger live) unless the test is marked ``upstream_sync``, or ``live_and_synced``
+    (which runs it both ways).
     """
-    synced = request.node.get_closest_marker("upstream_sync") is not None
+    synced: bool = getattr(
+        request, "param", request.node.get_closest_marker("upstream_sync") is not None
+    )
+    return synced
+
+
+@pytest.fixture
+def simulator(upstream_sync: bool) -> JouloSimulator:
+    """A simulator of the default account on Home Assistant's clock, which the tests move."""
     # Looked up on every call: the test plugin swaps `dt_util.utcnow` when it freezes time.
-    return JouloSimulator(clock=lambda: dt_util.utcnow(), upstream_sync=synced)  # noqa: PLW0108
+    return JouloSimulator(clock=lambda: dt_util.utcnow(), upstream_sync=upstream_sync)  # noqa: PLW0108
 
 
 @pytest.fixture

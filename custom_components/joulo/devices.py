@@ -53,7 +53,9 @@ class ChargerDevices:
     def async_device(self, charger_id: str) -> dr.DeviceEntry | None:
         """The device of a charger of this entry."""
         device_id = self._device_ids.get(charger_id)
-        return None if device_id is None else dr.async_get(self._hass).async_get(device_id)
+        device = None if device_id is None else dr.async_get(self._hass).async_get(device_id)
+        # Newer Home Assistant versions also know child devices; a charger's device is none of those.
+        return device if isinstance(device, dr.DeviceEntry) else None
 
     @callback
     def async_sync(self) -> None:

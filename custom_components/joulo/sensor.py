@@ -292,6 +292,27 @@ def _ere_money(
     )
 
 
+def _ere_figure(
+    key: str,
+    unit: str,
+    value_fn: Callable[[ErePosition], StateType],
+    *,
+    entity_category: EntityCategory | None = None,
+    attributes_fn: Callable[[ErePosition], Mapping[str, Any]] | None = None,
+) -> JouloErePositionSensorDescription:
+    """A measured figure (ERE, or a price per ERE) from the ERE position."""
+    return JouloErePositionSensorDescription(
+        key=key,
+        translation_key=key,
+        native_unit_of_measurement=unit,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=entity_category,
+        suggested_display_precision=2,
+        value_fn=value_fn,
+        attributes_fn=attributes_fn,
+    )
+
+
 ERE_POSITION_SENSORS: tuple[JouloErePositionSensorDescription, ...] = (
     _ere_money("ere_paid", lambda position: position.paid.net_eur if position.paid else None),
     _ere_money(
@@ -306,41 +327,21 @@ ERE_POSITION_SENSORS: tuple[JouloErePositionSensorDescription, ...] = (
     ),
     _ere_money("ere_expected_this_year", lambda position: position.ytd_expected_eur),
     _ere_money("ere_expected_total", lambda position: position.total_expected_eur),
-    JouloErePositionSensorDescription(
-        key="ere_pending",
-        translation_key="ere_pending",
-        native_unit_of_measurement=UNIT_ERE,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=2,
-        value_fn=lambda position: position.pending_ere,
-    ),
-    JouloErePositionSensorDescription(
-        key="ere_allocatable",
-        translation_key="ere_allocatable",
-        native_unit_of_measurement=UNIT_ERE,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=2,
-        value_fn=lambda position: position.allocatable_ere,
-    ),
-    JouloErePositionSensorDescription(
-        key="ere_indicative_price",
-        translation_key="ere_indicative_price",
-        native_unit_of_measurement=UNIT_EUR_PER_ERE,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=2,
-        value_fn=lambda position: position.indicative_price_per_ere,
+    _ere_figure("ere_pending", UNIT_ERE, lambda position: position.pending_ere),
+    _ere_figure("ere_allocatable", UNIT_ERE, lambda position: position.allocatable_ere),
+    _ere_figure(
+        "ere_indicative_price",
+        UNIT_EUR_PER_ERE,
+        lambda position: position.indicative_price_per_ere,
         attributes_fn=lambda position: {
             "quarters": [asdict(quarter) for quarter in position.quarters]
         },
     ),
-    JouloErePositionSensorDescription(
-        key="ere_realized_price",
-        translation_key="ere_realized_price",
-        native_unit_of_measurement=UNIT_EUR_PER_ERE,
-        state_class=SensorStateClass.MEASUREMENT,
+    _ere_figure(
+        "ere_realized_price",
+        UNIT_EUR_PER_ERE,
+        lambda position: position.realized_avg_price,
         entity_category=EntityCategory.DIAGNOSTIC,
-        suggested_display_precision=2,
-        value_fn=lambda position: position.realized_avg_price,
     ),
     JouloErePositionSensorDescription(
         key="ere_current_quarter",
