@@ -8,18 +8,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 import math
+from pathlib import Path
+import re
 from typing import Any, cast
 import uuid
 from zoneinfo import ZoneInfo
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_API_TOKEN, CONF_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
-from homeassistant.util import dt as dt_util
+from homeassistant.util import dt as dt_util, yaml
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
 
 from custom_components.joulo.const import DOMAIN
 from custom_components.joulo.validation import vol
@@ -35,6 +38,7 @@ from joulo_simulator import (
     ere_credits_for,
 )
 from tests.integration.common import device_id_of, set_up_entry
+from tests.integration.conftest import advance_time
 
 API_FIELDS = {
     "id",
@@ -750,3 +754,78 @@ async def test_report_waits_for_the_rate_limit_gate(
         assert caught.value.translation_placeholders == {"retry_after": "120"}
         assert "120 seconds" in str(caught.value)
     assert [request.status for request in simulator.requests] == [429]
+
+
+async def test_get_sessions_says_when_to_retry(
+    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
+) -> None:
+    """While Joulo asks to slow down, `joulo.get_sessions` says when to try again."""
+    simulator.faults.inject(
+        FaultKind.HTTP_ERROR, endpoint="/sessions", status=429, retry_after="90"
+    )
+
+    with pytest.raises(HomeAssistantError) as caught:
+        await get_sessions(hass, config_entry_id=init_integration.entry_id)
+
+    assert caught.value.translation_key == "sessions_rate_limited"
+    assert "90 seconds" in str(caught.value)
+
+
+# The reimbursement example of the README.
+
+README = Path(__file__).parents[2] / "README.md"
+AUTOMATION = "automation.charging_report_for_the_employer"
+
+
+def readme_report_automation() -> dict[str, Any]:
+    """The README's automation that calls `joulo.get_energy_report`, as Home Assistant parses it."""
+    blocks = re.findall(r"```yaml\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
+    (block,) = [block for block in blocks if "action: joulo.get_energy_report" in block]
+    config = yaml.parse_yaml(block)
+    assert isinstance(config, dict)
+    return config
+
+
+@pytest.fixture
+def first_of_april(freezer: FrozenDateTimeFactory) -> None:
+    """Half a minute before 07:00 on 1 April 2026 in Amsterdam, before the simulator builds its history."""
+    freezer.move_to(datetime(2026, 4, 1, 4, 59, 30, tzinfo=UTC))
+
+
+@pytest.mark.usefixtures("first_of_april")
+async def test_readme_reimbursement_automation(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """The README's automation, set up as written: at 07:00 on the 1st, March per TAG id on the phone."""
+    await hass.config.async_set_time_zone("Europe/Amsterdam")
+    notifications = async_mock_service(hass, "notify", "mobile_app_my_phone")
+    config = readme_report_automation()
+    config["actions"][1]["data"]["config_entry_id"] = init_integration.entry_id
+    assert await async_setup_component(hass, "automation", {"automation": [config]})
+    await hass.async_block_till_done()
+    assert hass.states.get(AUTOMATION) is not None
+
+    await advance_time(hass, freezer, timedelta(seconds=60))
+
+    march = completed_in(
+        simulator, datetime(2026, 3, 1, tzinfo=AMSTERDAM), datetime(2026, 4, 1, tzinfo=AMSTERDAM)
+    )
+    tags = grouped(march, lambda session: (session.id_tag,))
+    assert list(tags) == [(DEFAULT_ID_TAG,), (None,)]
+    lines = [
+        f"{tag or 'Without TAG id'}: {sums(sessions)['kwh']} kWh in {len(sessions)} sessions"
+        for (tag,), sessions in tags.items()
+    ]
+    assert [call.data for call in notifications] == [
+        {
+            "title": "Home charging 2026-03",
+            "message": "\n".join([*lines, f"Total: {sums(march)['kwh']} kWh"]),
+        }
+    ]
+    # Its time trigger waits for tomorrow's 07:00: switching it off ends that wait with the test.
+    await hass.services.async_call(
+        "automation", "turn_off", {"entity_id": AUTOMATION}, blocking=True
+    )
