@@ -368,23 +368,23 @@ def referenced_ids(config: Any) -> set[str]:
 def device_consumption(entry: Entry, current: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The Energy dashboard's individual devices: the user's own, then each charger's statistic.
 
-    A charger's live power (`charging_power`), where it exists, is its rate. What the user set on a
-    charger's device (a name) is kept; statistics of chargers that are gone are dropped.
+    A charger's device is named after the charger unless the user named it (its statistic has no
+    name until the history is imported), and its rate is the charger's live power
+    (`charging_power`) where that exists. Statistics of chargers that are gone are dropped.
     """
-    wanted: dict[str, dict[str, Any]] = {}
-    for charger in entry.chargers:
-        device: dict[str, Any] = {"stat_consumption": entry.statistic_ids[charger.charger_id]}
+    chargers = {entry.statistic_ids[charger.charger_id]: charger for charger in entry.chargers}
+    devices = {str(device.get("stat_consumption")): device for device in current}
+    kept = [
+        device
+        for statistic, device in devices.items()
+        if not statistic.startswith(f"{entry.domain}:")
+    ]
+    for statistic, charger in chargers.items():
+        device = {"name": charger.name, **devices.get(statistic, {}), "stat_consumption": statistic}
         if (power := charger.entity("charging_power")) is not None:
             device["stat_rate"] = power.entity_id
-        wanted[device["stat_consumption"]] = device
-    devices: list[dict[str, Any]] = []
-    for device in current:
-        statistic = str(device.get("stat_consumption", ""))
-        if statistic in wanted:
-            devices.append({**device, **wanted.pop(statistic)})
-        elif not statistic.startswith(f"{entry.domain}:"):
-            devices.append(device)
-    return devices + list(wanted.values())
+        kept.append(device)
+    return kept
 
 
 async def energy_devices(ws: Websocket) -> list[dict[str, Any]]:

@@ -1,0 +1,250 @@
+"""What a person sees of Joulo in Home Assistant's frontend: the demo, driven by headless Chromium.
+
+Run by scripts/browser_test (not by the regular test run: the name does not start with `test_`).
+Each test opens the demo's real frontend, waits for what a person would look at, checks it against
+what Home Assistant and the simulator know, and saves a screenshot (scripts/screenshots puts them in
+docs/screenshots, which the README shows).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import json
+from pathlib import Path
+import re
+from typing import Any
+
+from playwright.sync_api import Locator, Page, ViewportSize, expect
+import pytest
+
+from .demo import DOMAIN, LIVE_POWER_KW, REPO, VIEWPORT, Demo, Frontend, eventually
+
+DASHBOARD = "/dashboard-joulo"
+DEVICE_PAGE: ViewportSize = {"width": 1280, "height": 1400}
+POWER_TOLERANCE = 0.05
+"""How far a live charger's power may read from the true power (SPEC, issue 9: ±5%)."""
+NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+KWH_ROUNDING = 0.005
+"""The API gives kWh to 2 decimals."""
+HISTORY_TIMEOUT = 300.0
+"""Seconds for the integration to import the session history (a page of 100 every 10 s)."""
+
+
+def user_step_strings() -> Any:
+    """The English texts of the config flow's first step."""
+    path = REPO / "custom_components" / DOMAIN / "translations" / "en.json"
+    return json.loads(path.read_text(encoding="utf-8"))["config"]["step"]["user"]
+
+
+def charger_card(page: Page, name: str) -> Locator:
+    """The Joulo dashboard's card of the charger `name` (the card titled so)."""
+    return page.locator("hui-entities-card").filter(
+        has=page.get_by_role("heading", name=name, exact=True)
+    )
+
+
+def row(container: Locator, name: str) -> Locator:
+    """The entity row named `name` in a card."""
+    return container.locator("hui-generic-entity-row").filter(
+        has=container.page.get_by_text(name, exact=True)
+    )
+
+
+def shown_state(frontend: Frontend, entity_id: str) -> str:
+    """An entity's state as the frontend writes it, e.g. `0.42 kWh` or `Charging`."""
+    return str(frontend.hass("(hass, id) => hass.formatEntityState(hass.states[id])", entity_id))
+
+
+def number(text: str) -> float:
+    """The number in a text such as `1,234.56 kWh` or `9,300 W`."""
+    numbers = NUMBER.findall(text)
+    assert numbers, f"no number in {text!r}"
+    return float(numbers[-1].replace(",", ""))
+
+
+def history_imported(frontend: Frontend, statistic_ids: list[str]) -> Callable[[], None]:
+    """A check that every one of these statistics exists in Home Assistant's recorder."""
+
+    def check() -> None:
+        listed = frontend.call({"type": "recorder/list_statistic_ids", "statistic_type": "sum"})
+        missing = set(statistic_ids) - {item["statistic_id"] for item in listed}
+        assert not missing, f"no statistics yet for {sorted(missing)}"
+
+    return check
+
+
+def joulo_devices_in_energy(frontend: Frontend) -> dict[str, str]:
+    """The Energy dashboard's individual devices that are Joulo statistics: id → name."""
+    prefs = frontend.call({"type": "energy/get_prefs"})
+    return {
+        device["stat_consumption"]: device.get("name", "")
+        for device in prefs["device_consumption"]
+        if device["stat_consumption"].startswith(f"{DOMAIN}:")
+    }
+
+
+def assert_drawn(series: Any, what: str) -> None:
+    """A chart's series (ECharts data, as Home Assistant's ha-chart-base holds it) draw something."""
+    values = [
+        point["value"][1] if isinstance(point, dict) else point[1]
+        for line in series or []
+        for point in line.get("data", [])
+    ]
+    assert any(isinstance(value, int | float) and value > 0 for value in values), (
+        f"{what} draws nothing"
+    )
+
+
+def test_the_config_flow_dialog_asks_for_the_token_and_has_advanced_options(
+    frontend: Frontend, page: Page, screenshot: Callable[[str], Path]
+) -> None:
+    """Settings → Devices & services → Add integration → Joulo: the token, and "Advanced options"."""
+    strings = user_step_strings()
+    frontend.open("/config/integrations/dashboard")
+    page.get_by_role("button", name="Add integration").click()
+    page.get_by_placeholder("Search for a brand name").fill("Joulo")
+    page.locator("ha-integration-list-item").filter(has_text="Joulo").click()
+    dialog = page.locator("dialog-data-entry-flow")
+    expect(dialog.get_by_text(strings["title"])).to_be_visible()
+    expect(dialog.get_by_role("textbox", name=strings["data"]["api_token"])).to_be_visible()
+    advanced = strings["sections"]["advanced"]
+    url_field = dialog.get_by_role("textbox", name=advanced["data"]["url"])
+    expect(url_field).to_be_hidden()
+    dialog.get_by_role("button", name=advanced["name"]).click()
+    expect(url_field).to_be_visible()
+    screenshot("config-flow")
+    page.keyboard.press("Escape")
+    expect(dialog.get_by_text(strings["title"])).to_be_hidden()
+
+
+def test_a_chargers_device_page_lists_its_entities(
+    frontend: Frontend, live_charger: str, page: Page, screenshot: Callable[[str], Path]
+) -> None:
+    """Settings → Devices → a charger: every entity of it, by name, in the device's cards.
+
+    The charger is charging, and its page says so once Home Assistant has read it.
+    """
+    page.set_viewport_size(DEVICE_PAGE)
+    frontend.open("/")
+    device = next(d for d in frontend.chargers() if d.charger_id == live_charger)
+    entities = [entity for entity in frontend.entities(device.device_id) if not entity.hidden]
+    assert {"status", "charging", "session_energy", "last_session_energy"} <= {
+        entity.key for entity in entities
+    }
+    frontend.open(f"/config/devices/device/{device.device_id}")
+    cards = page.locator("ha-device-entities-card")
+    for entity in entities:
+        expect(row(cards, entity.name).first).to_be_visible()
+    charging = frontend.entity(device.device_id, "charging")
+    frontend.update(charging.entity_id)
+    page.wait_for_function(
+        "(id) => document.querySelector('home-assistant').hass.states[id].state === 'on'",
+        arg=charging.entity_id,
+    )
+    expect(row(cards, charging.name).first).to_contain_text(
+        shown_state(frontend, charging.entity_id)
+    )
+    screenshot("device")
+
+
+def test_the_energy_dashboard_draws_each_chargers_charging_history(
+    frontend: Frontend, page: Page, screenshot: Callable[[str], Path]
+) -> None:
+    """Energy: each charger is an individual device, and its imported history is drawn."""
+    frontend.open("/")
+    devices = joulo_devices_in_energy(frontend)
+    chargers = frontend.chargers()
+    assert sorted(devices.values()) == sorted(device.name for device in chargers)
+    eventually(history_imported(frontend, list(devices)), timeout=HISTORY_TIMEOUT, every=5)
+
+    frontend.open("/energy")
+    page.locator("hui-energy-period-selector ha-date-range-picker").click()
+    page.get_by_text("Last 365 days", exact=True).click()
+    detail = page.locator("hui-energy-devices-detail-graph-card")
+    for device in chargers:
+        expect(detail.get_by_text(device.name, exact=True)).to_be_visible()
+    totals = page.locator("hui-energy-devices-graph-card ha-chart-base")
+
+    def every_charger_has_history() -> None:
+        drawn = {
+            point["id"]: point["value"][0]
+            for line in totals.evaluate("(chart) => chart.data") or []
+            for point in line.get("data", [])
+            if isinstance(point, dict) and "id" in point
+        }
+        assert all(drawn.get(statistic, 0) > 0 for statistic in devices), (drawn, devices)
+
+    eventually(every_charger_has_history, timeout=30)
+    screenshot("energy")
+
+
+def test_the_joulo_dashboard_shows_every_charger_and_the_running_session(
+    demo: Demo,
+    frontend: Frontend,
+    live_charger: str,
+    page: Page,
+    screenshot: Callable[[str], Path],
+) -> None:
+    """The landing page is the Joulo dashboard: a card per charger, the running session live.
+
+    Last: the session's power needs two meter readings, which the other tests' time brings.
+    """
+    frontend.open("/")
+    expect(page).to_have_url(re.compile(re.escape(DASHBOARD)))
+    chargers = frontend.chargers()
+    assert sorted(device.charger_id for device in chargers) == sorted(
+        charger["id"] for charger in demo.chargers()
+    )
+    for device in chargers:
+        expect(charger_card(page, device.name)).to_be_visible()
+
+    live = next(device for device in chargers if device.charger_id == live_charger)
+    card = charger_card(page, live.name)
+    energy = frontend.entity(live.device_id, "session_energy")
+    charging = frontend.entity(live.device_id, "charging")
+    power = frontend.entity(live.device_id, "charging_power")
+
+    def shows_the_running_session() -> None:
+        before = demo.session_kwh(live_charger)
+        frontend.update(energy.entity_id)
+        page.wait_for_function(
+            "(arg) => Number(document.querySelector('home-assistant').hass"
+            ".states[arg.id].state) >= arg.least",
+            arg={"id": energy.entity_id, "least": before - KWH_ROUNDING},
+        )
+        text = shown_state(frontend, energy.entity_id)
+        expect(row(card, energy.name)).to_contain_text(text)
+        expect(row(card, charging.name)).to_contain_text(shown_state(frontend, charging.entity_id))
+        assert frontend.hass("(hass, id) => hass.states[id].state", charging.entity_id) == "on"
+        after = demo.session_kwh(live_charger)
+        assert number(text) > 0, text
+        assert before - KWH_ROUNDING <= number(text) <= after + KWH_ROUNDING, (text, before, after)
+        watts = shown_state(frontend, power.entity_id)
+        expect(row(card, power.name)).to_contain_text(watts)
+        assert number(watts) == pytest.approx(LIVE_POWER_KW * 1000, rel=POWER_TOLERANCE), watts
+
+    eventually(shows_the_running_session, timeout=240, every=10)
+
+    # The screenshot with the charging history drawn, once the integration has imported it.
+    eventually(
+        history_imported(frontend, list(joulo_devices_in_energy(frontend))),
+        timeout=HISTORY_TIMEOUT,
+        every=5,
+    )
+    frontend.open(DASHBOARD)
+    graphs = {
+        "the statistics graph": page.locator("hui-statistics-graph-card ha-chart-base"),
+        "the history graph": page.locator("hui-history-graph-card ha-chart-base").first,
+    }
+
+    def graphs_drawn() -> None:
+        for what, graph in graphs.items():
+            expect(graph).to_be_visible()
+            assert_drawn(graph.evaluate("(chart) => chart.data"), what)
+
+    eventually(graphs_drawn, timeout=30)
+    # Every card in one picture: a window as tall as the dashboard (the sidebar then reaches down).
+    height = page.evaluate("() => document.documentElement.scrollHeight")
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": height})
+    eventually(graphs_drawn, timeout=30)
+    screenshot("dashboard")
