@@ -39,7 +39,7 @@ from joulo_simulator import (
 )
 from joulo_simulator.sync import next_sync
 
-from .common import ONE_POLL, set_up_entry, state_of, try_set_up_entry
+from .common import ONE_POLL, entry_state, set_up_entry, state_of, try_set_up_entry
 from .conftest import advance_time
 
 STEP = timedelta(seconds=30)
@@ -630,7 +630,7 @@ async def test_reload_while_retry_after_runs_sends_nothing(
     after = requests_between(simulator, refused.at + timedelta(microseconds=1))
     assert after[0].at >= refused.at + timedelta(seconds=120)
     assert all(request.status == 200 for request in after)
-    assert init_integration.state is ConfigEntryState.LOADED
+    assert entry_state(init_integration) is ConfigEntryState.LOADED
     assert state_of(hass, "sensor.garage_status") == "online"
 
 
@@ -658,7 +658,7 @@ async def test_429_during_setup_retries_only_after_retry_after(
     await advance_time(hass, freezer, timedelta(minutes=3))
     retried = requests_between(simulator, start + timedelta(seconds=1))
     assert retried[0].at >= start + timedelta(seconds=120)
-    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert entry_state(mock_config_entry) is ConfigEntryState.LOADED
 
 
 # Adaptive chargers polling
