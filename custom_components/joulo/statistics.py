@@ -197,11 +197,12 @@ class SessionStatistics:
 
     @callback
     def async_process(self) -> None:
-        """Import what the sessions coordinator's latest page brings (after each sessions refresh)."""
-        if (recent := self._recent()) is None:
-            return
+        """Import what the sessions coordinator's latest page brings (after each sessions refresh).
+
+        The pipeline calls this only after a successful refresh, so the page is there.
+        """
         if self._paging is None:  # else the history is being read, and this page is merged last
-            self._sync(recent)
+            self._sync(self._entry.runtime_data.sessions.data.recent)
 
     def _recent(self) -> tuple[Session, ...] | None:
         sessions = self._entry.runtime_data.sessions

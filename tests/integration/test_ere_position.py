@@ -116,12 +116,18 @@ async def test_partial_answer_leaves_the_missing_figures_unknown(
 ) -> None:
     """Figures the API leaves out read unknown; the others stand; nothing is logged as an error."""
     simulator.faults.inject(
-        FaultKind.MISSING_FIELDS, endpoint="/ere-position", fields=["paid", "pending_ere"]
+        FaultKind.MISSING_FIELDS,
+        endpoint="/ere-position",
+        fields=["paid", "pending_ere", "quarters"],
     )
     await set_up_entry(hass, mock_config_entry)
 
     assert state_of(hass, "sensor.joulo_ere_paid") == STATE_UNKNOWN
     assert state_of(hass, "sensor.joulo_ere_pending") == STATE_UNKNOWN
+    quarter = hass.states.get("sensor.joulo_ere_current_quarter")
+    assert quarter is not None
+    assert quarter.state == STATE_UNKNOWN
+    assert "quarter" not in quarter.attributes
     document = _expected(simulator)
     assert state_of(hass, "sensor.joulo_ere_payable") == str(document["payable"]["net_eur"])
     assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
@@ -170,3 +176,20 @@ async def test_three_hours_cost_three_position_requests(
         HOUR,
         2 * HOUR,
     ]
+
+
+async def test_a_token_without_the_positions_scope_is_treated_as_missing(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A 403 on `/ere-position` only: no position entities, no re-authentication, asked daily."""
+    simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/ere-position", status=403)
+    await set_up_entry(hass, mock_config_entry)
+
+    assert hass.states.get("sensor.joulo_ere_paid") is None
+    assert state_of(hass, "sensor.joulo_total_energy") != STATE_UNAVAILABLE
+    assert not hass.config_entries.flow.async_progress()
+    await advance_time(hass, freezer, 3 * HOUR, step=timedelta(minutes=5))
+    assert _position_requests(simulator) == 1

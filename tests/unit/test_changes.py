@@ -212,3 +212,10 @@ def test_a_new_session_starts_over() -> None:
     track = PowerTrack("old", PowerReading(T0, 1850.0), 1850.0, 7400.0)
     new = track_power(track, charger(session=running("new", kwh=None)), T0 + MINUTE, T0)
     assert new == PowerTrack("new", PowerReading(T0, 0.0), None, None)
+
+
+def test_a_meter_reading_dated_before_the_base_is_ignored() -> None:
+    """A meter whose timestamp went back (but not its energy) gives no power from a negative time."""
+    track = PowerTrack("s1", PowerReading(T0, 5000.0), 5000.0, 1000.0)
+    earlier = charger(session=running(), meter_wh=5100, meter_at=T0 - MINUTE)
+    assert track_power(track, earlier, T0 + MINUTE, T0) == replace(track, seen_wh=5100)
