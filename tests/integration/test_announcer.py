@@ -11,7 +11,6 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.event import ATTR_EVENT_TYPE
 from homeassistant.core import CoreState, HomeAssistant
 from homeassistant.util import dt as dt_util
-import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.joulo.announcer import ANNOUNCE_WINDOW, MAX_REMEMBERED_TAGS
@@ -35,8 +34,6 @@ from tests.integration.sessions import (
     log_sessions,
     start_session_and_poll,
 )
-
-pytestmark = pytest.mark.live_and_synced
 
 SECOND = timedelta(seconds=1)
 MINUTE = timedelta(minutes=1)

@@ -43,8 +43,6 @@ from tests.integration.sessions import (
     async_stop_entry,
 )
 
-pytestmark = pytest.mark.live_and_synced
-
 BLUEPRINTS = Path(__file__).parents[2] / "blueprints" / "automation"
 BLUEPRINT = "joulo/notify_session_ended.yaml"
 MOBILE_APP = "mobile_app"

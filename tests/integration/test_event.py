@@ -10,7 +10,6 @@ from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
-import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from joulo_simulator import DEFAULT_ID_TAG, DRIVEWAY_ID, GARAGE_ID, FaultKind, JouloSimulator
@@ -24,8 +23,6 @@ from tests.integration.sessions import (
     log_sessions,
     start_session_and_poll,
 )
-
-pytestmark = pytest.mark.live_and_synced
 
 MINUTE = timedelta(minutes=1)
 HALF_MINUTE = timedelta(seconds=30)
