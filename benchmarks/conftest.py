@@ -11,6 +11,7 @@ plugin's, as in the suite.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 import logging
 
 import pytest
@@ -21,6 +22,8 @@ from tests.integration.conftest import (  # noqa: F401
     frozen_time,
     mock_config_entry,
 )
+
+from .table import BenchTable
 
 
 @pytest.fixture(autouse=True)
@@ -33,3 +36,13 @@ def quiet_logs(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING)
     for logger in ("asyncio", "homeassistant.loader"):
         caplog.set_level(logging.ERROR, logger=logger)
+
+
+_TABLE = BenchTable()
+
+
+@pytest.fixture(scope="session")
+def bench_table() -> Iterator[BenchTable]:
+    """The run's table: benchmarks add rows, and it is written out when the run ends."""
+    yield _TABLE
+    _TABLE.write()

@@ -43,8 +43,7 @@ from custom_components.joulo.announcer import EVENT_SESSION_ENDED
 from custom_components.joulo.api.models import parse_chargers
 from custom_components.joulo.data import JouloRuntimeData
 from joulo_simulator import DEFAULT_RATE_LIMIT, JouloSimulator, RecordedRequest
-from tests.integration.common import ONE_POLL, set_up_entry
-from tests.integration.conftest import advance_time
+from tests.integration.common import ONE_POLL, advance_time, set_up_entry
 
 pytestmark = pytest.mark.usefixtures("frozen_time")
 

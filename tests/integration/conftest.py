@@ -1,11 +1,6 @@
-"""Fixtures of the integration tests: an entry of the simulator's default account, a frozen clock.
-
-Also snapshots in Home Assistant's format, and `advance_time`, which moves the frozen clock.
-"""
+"""Fixtures of the integration tests: an entry of the simulator's default account, a frozen clock."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_API_TOKEN, CONF_URL
@@ -13,7 +8,6 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
@@ -68,22 +62,3 @@ async def init_integration(
     """The default account's entry, set up."""
     await set_up_entry(hass, mock_config_entry)
     return mock_config_entry
-
-
-async def advance_time(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    duration: timedelta,
-    *,
-    step: timedelta = timedelta(seconds=10),
-) -> None:
-    """Move Home Assistant's clock (and so the simulator's) forward, firing timers on the way."""
-    remaining = duration
-    while remaining > timedelta(0):
-        tick = min(step, remaining)
-        freezer.tick(tick)
-        async_fire_time_changed(hass)
-        # Coordinators refresh in background tasks: let their requests finish before time moves on,
-        # or the next tick would run the client's timeout out under them.
-        await hass.async_block_till_done(wait_background_tasks=True)
-        remaining -= tick

@@ -22,16 +22,16 @@ from joulo_simulator import (
     JouloSimulator,
     SimSession,
 )
-from tests.integration.common import set_up_entry
-from tests.integration.conftest import advance_time
-from tests.integration.sessions import (
+from tests.integration.common import (
     GARAGE_EVENT,
     OPRIT_EVENT,
     SessionLog,
+    advance_time,
     async_restart_entry,
     async_start_entry,
     async_stop_entry,
     log_sessions,
+    set_up_entry,
     start_session_and_poll,
 )
 

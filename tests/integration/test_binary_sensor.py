@@ -12,8 +12,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
 from joulo_simulator import CARPORT_ID, DRIVEWAY_ID, GARAGE_ID, FaultKind, JouloSimulator
-from tests.integration.common import ONE_POLL, registry_snapshot, state_of
-from tests.integration.conftest import advance_time
+from tests.integration.common import ONE_POLL, advance_time, registry_snapshot, state_of
 
 # Every test starts at `NOW`, before the simulator builds its history.
 pytestmark = pytest.mark.usefixtures("frozen_time")

@@ -35,9 +35,9 @@ from pytest_homeassistant_custom_component.common import (
 import voluptuous as vol
 
 from joulo_simulator import DRIVEWAY_ID, GARAGE_ID, FaultKind, JouloSimulator, SimSession
-from tests.integration.conftest import advance_time
-from tests.integration.sessions import (
+from tests.integration.common import (
     GARAGE_EVENT,
+    advance_time,
     async_restart_entry,
     async_start_entry,
     async_stop_entry,

@@ -22,8 +22,14 @@ from joulo_simulator import (
     FaultKind,
     JouloSimulator,
 )
-from tests.integration.common import NOW, ONE_POLL, entry_state, registry_snapshot, state_of
-from tests.integration.conftest import advance_time
+from tests.integration.common import (
+    NOW,
+    ONE_POLL,
+    advance_time,
+    entry_state,
+    registry_snapshot,
+    state_of,
+)
 
 pytestmark = pytest.mark.usefixtures("frozen_time")
 

@@ -31,8 +31,7 @@ from joulo_simulator import (
     JouloSimulator,
     SimSession,
 )
-from tests.integration.common import NOW, ONE_POLL, registry_snapshot
-from tests.integration.conftest import advance_time
+from tests.integration.common import NOW, ONE_POLL, advance_time, registry_snapshot
 
 GARAGE_CALENDAR = "calendar.garage_charging_sessions"
 OPRIT_CALENDAR = "calendar.oprit_charging_sessions"

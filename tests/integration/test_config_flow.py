@@ -36,8 +36,7 @@ from custom_components.joulo.const import DOMAIN
 from custom_components.joulo.validation import vol
 from joulo_simulator import DEMO_TOKEN, FaultKind, JouloSimulator, SimulatorServer
 
-from .common import state_of, submit_form
-from .conftest import advance_time
+from .common import advance_time, state_of, submit_form
 
 UNKNOWN_TOKEN = "joulo_thistokenisnotknownbyjoulo000000"
 """A token of the right shape that no account has."""

@@ -31,8 +31,7 @@ from custom_components.joulo.const import (
 )
 from joulo_simulator import GARAGE_ID, Fault, JouloSimulator, RecordedRequest, SimulatorServer
 
-from .common import state_of, try_set_up_entry
-from .conftest import advance_time
+from .common import advance_time, state_of, try_set_up_entry
 
 pytestmark = pytest.mark.freeze_time("2026-04-09T10:00:00+00:00")
 

@@ -24,12 +24,12 @@ from joulo_simulator import CARPORT_ID, DRIVEWAY_ID, GARAGE_ID, FaultKind, Joulo
 from tests.integration.common import (
     NOW,
     ONE_POLL,
+    advance_time,
     device_id_of,
     device_of,
     set_up_entry,
     state_of,
 )
-from tests.integration.conftest import advance_time
 
 # Every test starts at `NOW`, before the simulator builds its history.
 pytestmark = pytest.mark.usefixtures("frozen_time")

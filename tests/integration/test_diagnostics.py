@@ -27,8 +27,7 @@ from joulo_simulator import (
     SimAccount,
     SimulatorServer,
 )
-from tests.integration.common import set_up_entry
-from tests.integration.conftest import advance_time
+from tests.integration.common import advance_time, set_up_entry
 
 # The simulator builds its accounts relative to "now": a fixed now makes the diagnostics repeatable.
 pytestmark = pytest.mark.freeze_time("2026-04-09T10:30:00+00:00")

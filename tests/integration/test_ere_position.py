@@ -17,8 +17,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from joulo_simulator import FaultKind, JouloSimulator
 from joulo_simulator.ere_position import ere_position_document
 
-from .common import set_up_entry, state_of
-from .conftest import advance_time
+from .common import advance_time, set_up_entry, state_of
 
 pytestmark = pytest.mark.usefixtures("frozen_time")
 

@@ -13,13 +13,13 @@ from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from joulo_simulator import DEFAULT_ID_TAG, DRIVEWAY_ID, GARAGE_ID, FaultKind, JouloSimulator
-from tests.integration.common import device_id_of
-from tests.integration.conftest import advance_time
-from tests.integration.sessions import (
+from tests.integration.common import (
     ATTRIBUTES,
     GARAGE_EVENT,
     OPRIT_EVENT,
+    advance_time,
     async_restart_entry,
+    device_id_of,
     log_sessions,
     start_session_and_poll,
 )

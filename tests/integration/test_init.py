@@ -25,8 +25,13 @@ from joulo_simulator import (
     JouloSimulator,
     SimulatorServer,
 )
-from tests.integration.common import device_of, entry_state, state_of, try_set_up_entry
-from tests.integration.conftest import advance_time
+from tests.integration.common import (
+    advance_time,
+    device_of,
+    entry_state,
+    state_of,
+    try_set_up_entry,
+)
 
 ENDPOINTS = ("/chargers", "/sessions", "/energy", "/me")
 SHORT_TIMEOUT = 0.5

@@ -12,8 +12,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.joulo.const import DOMAIN
 from joulo_simulator import FaultKind, JouloSimulator, SimulatorServer
 
-from .common import set_up_entry
-from .conftest import advance_time
+from .common import advance_time, set_up_entry
 
 
 async def test_a_session_listed_running_polls_the_chargers_at_once(

@@ -18,8 +18,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from joulo_simulator import DRIVEWAY_ID, GARAGE_ID, JouloSimulator
 from joulo_simulator.sync import next_sync
 
-from .common import ONE_POLL, state_of
-from .conftest import advance_time
+from .common import ONE_POLL, advance_time, state_of
 
 pytestmark = pytest.mark.upstream_sync
 

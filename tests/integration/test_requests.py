@@ -39,8 +39,7 @@ from joulo_simulator import (
 )
 from joulo_simulator.sync import next_sync
 
-from .common import ONE_POLL, entry_state, set_up_entry, state_of, try_set_up_entry
-from .conftest import advance_time
+from .common import ONE_POLL, advance_time, entry_state, set_up_entry, state_of, try_set_up_entry
 
 STEP = timedelta(seconds=30)
 """Half the chargers interval: fine enough to see every poll at its own time."""

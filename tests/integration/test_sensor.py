@@ -30,8 +30,14 @@ from joulo_simulator import (
     SimulatorServer,
     ere_credits_for,
 )
-from tests.integration.common import NOW, ONE_POLL, registry_snapshot, set_up_entry, state_of
-from tests.integration.conftest import advance_time
+from tests.integration.common import (
+    NOW,
+    ONE_POLL,
+    advance_time,
+    registry_snapshot,
+    set_up_entry,
+    state_of,
+)
 
 # Every test starts at `NOW`, before the simulator builds its history.
 pytestmark = pytest.mark.usefixtures("frozen_time")

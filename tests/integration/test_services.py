@@ -37,8 +37,7 @@ from joulo_simulator import (
     SimulatorServer,
     ere_credits_for,
 )
-from tests.integration.common import device_id_of, set_up_entry
-from tests.integration.conftest import advance_time
+from tests.integration.common import advance_time, device_id_of, set_up_entry
 
 API_FIELDS = {
     "id",

@@ -42,8 +42,7 @@ from joulo_simulator import (
     SimSession,
 )
 
-from .common import set_up_entry
-from .conftest import advance_time
+from .common import advance_time, set_up_entry
 
 NOW = datetime(2026, 4, 9, 17, 30, tzinfo=UTC)
 """A half hour, so the test sessions start in the middle of an hour."""

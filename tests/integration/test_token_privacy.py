@@ -26,8 +26,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.joulo.const import DOMAIN
 from joulo_simulator import DEMO_TOKEN, FaultKind, JouloSimulator, SimulatorServer
-from tests.integration.common import entry_state, state_of, submit_form
-from tests.integration.conftest import advance_time
+from tests.integration.common import advance_time, entry_state, state_of, submit_form
 
 UNKNOWN_TOKEN = "joulo_mistypedtokenmistypedtoken0000"
 """A token someone typed that no account has: it must not leak either."""

@@ -16,8 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.joulo.sensor import ACCOUNT_SENSORS
 from joulo_simulator import CARPORT_ID, DRIVEWAY_ID, GARAGE_ID, JouloSimulator
 
-from .common import ONE_POLL
-from .conftest import advance_time
+from .common import ONE_POLL, advance_time
 
 pytestmark = pytest.mark.usefixtures("frozen_time")
 
