@@ -16,11 +16,14 @@ import logging
 
 import pytest
 
-from tests.conftest import simulator, simulator_server  # noqa: F401  # isort: skip
+from tests.conftest import simulator_server  # noqa: F401  # isort: skip
 from tests.integration.conftest import (  # noqa: F401
     auto_enable_custom_integrations,
+    autopilot,
     frozen_time,
     mock_config_entry,
+    simulator,
+    upstream_sync,
 )
 
 from .table import BenchTable

@@ -47,8 +47,6 @@ from tests.integration.common import ONE_POLL, advance_time, set_up_entry
 
 pytestmark = pytest.mark.usefixtures("frozen_time")
 
-WITH_AUTOPILOT = pytest.mark.parametrize("simulator", [True], ids=["autopilot"], indirect=True)
-"""Benchmark with the simulator's autopilot on: online chargers charge by themselves."""
 BUSINESS_CHARGERS = 300
 """Chargers a business account adds to the default account's three."""
 BUSINESS_HOURS = 24
@@ -58,14 +56,6 @@ PARSE_REPEATS = 20
 SESSIONS_BY_CHARGER = "/sessions by charger"
 """A `/sessions` look-up of one charger's sessions (`charger_id` and `from`), not the newest page."""
 ROWS = ("/chargers", "/sessions", SESSIONS_BY_CHARGER, "/energy", "/me")
-
-
-@pytest.fixture
-def simulator(request: pytest.FixtureRequest, simulator: JouloSimulator) -> JouloSimulator:
-    """The suite's simulator; with `WITH_AUTOPILOT`, one on the same clock with the autopilot on."""
-    if not getattr(request, "param", False):
-        return simulator
-    return JouloSimulator(clock=simulator.clock, autopilot=True)
 
 
 @dataclass(frozen=True)
@@ -277,7 +267,7 @@ async def test_two_idle_hours(
     assert run.refused == 0
 
 
-@WITH_AUTOPILOT
+@pytest.mark.autopilot
 async def test_home_account_day(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -299,7 +289,7 @@ async def test_home_account_day(
     assert run.completed  # the autopilot charged
 
 
-@WITH_AUTOPILOT
+@pytest.mark.autopilot
 async def test_business_account(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

@@ -1,16 +1,15 @@
-"""Fixtures of the integration tests: an entry of the simulator's default account, a frozen clock."""
+"""Fixtures of the integration tests: the simulator on HA's clock, its account's entry, frozen time."""
 
 from __future__ import annotations
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_API_TOKEN, CONF_URL
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
 )
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
-from syrupy.assertion import SnapshotAssertion
 
 from custom_components.joulo.const import DOMAIN
 from joulo_simulator import DEMO_TOKEN, JouloSimulator, SimulatorServer
@@ -23,15 +22,6 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 
 @pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Snapshots in `snapshots/` in Home Assistant's format, on every version.
-
-    The newest test plugin's own override of `snapshot` does not take effect, so ask for it here.
-    """
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
-
-
-@pytest.fixture
 def frozen_time(freezer: FrozenDateTimeFactory) -> None:
     """Freeze time at `NOW`, for the modules that ask for it before any other fixture.
 
@@ -39,6 +29,36 @@ def frozen_time(freezer: FrozenDateTimeFactory) -> None:
     `NOW` before the simulator fixture builds its history: the account is the same on every run.
     """
     freezer.move_to(NOW)
+
+
+@pytest.fixture
+def upstream_sync(request: pytest.FixtureRequest) -> bool:
+    """Whether cloud chargers change only at their 15-minute syncs, as Joulo's do.
+
+    Off (every charger live) unless the test is marked ``upstream_sync``, or ``live_and_synced``
+    (which runs it both ways).
+    """
+    synced: bool = getattr(
+        request, "param", request.node.get_closest_marker("upstream_sync") is not None
+    )
+    return synced
+
+
+@pytest.fixture
+def autopilot(request: pytest.FixtureRequest) -> bool:
+    """Whether online chargers start and end sessions by themselves: for tests marked ``autopilot``."""
+    return request.node.get_closest_marker("autopilot") is not None
+
+
+@pytest.fixture
+def simulator(upstream_sync: bool, autopilot: bool) -> JouloSimulator:
+    """A simulator of the default account on Home Assistant's clock, which the tests move."""
+    # Looked up on every call: the test plugin swaps `dt_util.utcnow` when it freezes time.
+    return JouloSimulator(
+        clock=lambda: dt_util.utcnow(),  # noqa: PLW0108
+        upstream_sync=upstream_sync,
+        autopilot=autopilot,
+    )
 
 
 @pytest.fixture

@@ -33,6 +33,9 @@ from joulo_simulator import (
 )
 from tests.integration.common import NOW, ONE_POLL, advance_time, registry_snapshot
 
+pytestmark = pytest.mark.upstream_sync
+"""As on Joulo: the cloud chargers' sessions show from their next sync on."""
+
 GARAGE_CALENDAR = "calendar.garage_charging_sessions"
 OPRIT_CALENDAR = "calendar.oprit_charging_sessions"
 PACIFIC = ZoneInfo("US/Pacific")
@@ -44,34 +47,39 @@ STATE_TIME = "%Y-%m-%d %H:%M:%S"
 """How a calendar's state shows its current event's start and end."""
 
 
-@pytest.fixture
-def march_sessions() -> list[SimSession]:
-    """The Garage sessions that overlap March, oldest first (filled in by `simulator`)."""
-    return []
-
-
-@pytest.fixture
-def simulator(freezer: FrozenDateTimeFactory, march_sessions: list[SimSession]) -> JouloSimulator:
-    """The default account built on 27 February, with Garage sessions around March, at `NOW`."""
+@pytest.fixture(autouse=True)
+def built_on_27_february(freezer: FrozenDateTimeFactory) -> None:
+    """Stand the clock on 27 February, so that the `simulator` builds the default account then."""
     freezer.move_to(datetime(2026, 2, 27, 10, 0, tzinfo=PACIFIC))
-    sim = JouloSimulator(clock=lambda: dt_util.utcnow())  # noqa: PLW0108 - looked up per call
+
+
+@pytest.fixture(autouse=True)
+def march_sessions(
+    built_on_27_february: None, freezer: FrozenDateTimeFactory, simulator: JouloSimulator
+) -> list[SimSession]:
+    """Garage sessions around March, charged from 27 February on; the ones overlapping March.
+
+    The clock stands at `NOW` afterwards, when the last session has ended.
+    """
 
     def charge(
         start: datetime, hours: float, power_kw: float, id_tag: str | None = None
     ) -> SimSession:
         freezer.move_to(start)
-        return sim.start_session(
+        return simulator.start_session(
             GARAGE_ID, power_kw=power_kw, duration=timedelta(hours=hours), id_tag=id_tag
         )
 
     charge(datetime(2026, 2, 27, 19, 0, tzinfo=PACIFIC), 2, 11.0)  # before March: read, not shown
-    march_sessions.append(charge(datetime(2026, 2, 28, 22, 0, tzinfo=PACIFIC), 4, 7.4))
-    march_sessions.append(charge(datetime(2026, 3, 14, 18, 0, tzinfo=PACIFIC), 2.5, 11.0, TAG))
-    march_sessions.append(charge(datetime(2026, 3, 31, 21, 0, tzinfo=PACIFIC), 4.5, 7.4))
+    overlapping = [
+        charge(datetime(2026, 2, 28, 22, 0, tzinfo=PACIFIC), 4, 7.4),
+        charge(datetime(2026, 3, 14, 18, 0, tzinfo=PACIFIC), 2.5, 11.0, TAG),
+        charge(datetime(2026, 3, 31, 21, 0, tzinfo=PACIFIC), 4.5, 7.4),
+    ]
     charge(datetime(2026, 4, 2, 20, 0, tzinfo=PACIFIC), 1, 11.0)  # after March
     freezer.move_to(NOW)
-    sim.now()  # the last session ends
-    return sim
+    simulator.now()  # the last session ends
+    return overlapping
 
 
 def calendar_reads(simulator: JouloSimulator) -> list[dict[str, str]]:

@@ -196,6 +196,7 @@ class HangingApi:
                 self.arrived.clear()
                 await self.arrived.wait()
             tick = min(timedelta(seconds=30), remaining)
+            # Not `advance_time`: it waits for background tasks, and these requests hang on purpose.
             freezer.tick(tick)
             async_fire_time_changed(self.hass)
             remaining -= tick

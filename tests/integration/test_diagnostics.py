@@ -39,7 +39,9 @@ CARD_TAG = "CAFEBABE00000001"
 
 
 @pytest.fixture
-def small_account(simulator: JouloSimulator, freezer: FrozenDateTimeFactory) -> SimAccount:
+async def small_account(
+    hass: HomeAssistant, simulator: JouloSimulator, freezer: FrozenDateTimeFactory
+) -> SimAccount:
     """An account with two chargers, one completed session and one running: a short snapshot."""
     account = simulator.add_account(TOKEN, empty=True)
     oprit = simulator.add_charger(
@@ -47,9 +49,9 @@ def small_account(simulator: JouloSimulator, freezer: FrozenDateTimeFactory) -> 
     )
     garage = simulator.add_charger(token=TOKEN, nickname="Garage", connection_type="easee")
     simulator.start_session(oprit.id, token=TOKEN, power_kw=11.0, duration=timedelta(hours=2))
-    freezer.tick(timedelta(hours=3))
+    await advance_time(hass, freezer, timedelta(hours=3), step=timedelta(hours=3))
     simulator.start_session(garage.id, token=TOKEN, power_kw=7.4, id_tag=CARD_TAG)
-    freezer.tick(timedelta(minutes=30))
+    await advance_time(hass, freezer, timedelta(minutes=30), step=timedelta(minutes=30))
     return account
 
 

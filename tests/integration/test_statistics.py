@@ -82,11 +82,8 @@ def quiet_database_log() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def frozen_time(freezer: FrozenDateTimeFactory) -> None:
-    """Freeze time at this module's `NOW`, before the simulator fixture builds its history.
-
-    It stands in for the shared `frozen_time` of `conftest.py`, which freezes another instant.
-    """
+def frozen_at_evening(freezer: FrozenDateTimeFactory) -> None:
+    """Freeze time at this module's `NOW`, an evening, before the simulator builds its history."""
     freezer.move_to(NOW)
 
 
@@ -311,7 +308,7 @@ async def test_long_downtime_reads_back_to_what_was_seen(
     simulator.clear_requests()
     for _ in range(SESSIONS_PAGE_SIZE + 5):
         simulator.start_session(CARPORT_ID, power_kw=6, duration=timedelta(minutes=10))
-        freezer.tick(timedelta(minutes=11))
+        await advance_time(hass, freezer, timedelta(minutes=11), step=timedelta(minutes=11))
 
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await advance_time(hass, freezer, BACKFILL_TIME, step=PAGE_STEP)

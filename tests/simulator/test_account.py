@@ -151,8 +151,3 @@ def test_tokens_rotate_and_revoke(sim: JouloSimulator) -> None:
     assert account.token != DEMO_TOKEN
     with pytest.raises(ValueError, match="in use"):
         sim.rotate_token(account.token, account.token)
-
-
-def test_suite_fixture_is_live(simulator: JouloSimulator) -> None:
-    """The suite's ``simulator`` fixture shows every charger live, for the tests that need it."""
-    assert simulator.upstream_sync is False

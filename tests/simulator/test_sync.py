@@ -291,8 +291,3 @@ def test_default_is_on() -> None:
     """A simulator syncs unless told not to."""
     assert JouloSimulator(ManualClock(START)).upstream_sync is True
     assert JouloSimulator(ManualClock(START), upstream_sync=False).upstream_sync is False
-
-
-def test_suite_fixture_syncs_when_marked(simulator: JouloSimulator) -> None:
-    """The suite's ``simulator`` fixture syncs in a test marked ``upstream_sync``."""
-    assert simulator.upstream_sync is True
