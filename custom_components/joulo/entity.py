@@ -23,11 +23,40 @@ from .data import (
 )
 
 
-class JouloChargerEntity[CoordinatorT: JouloCoordinator[Any]](CoordinatorEntity[CoordinatorT]):
+class JouloCoordinatorEntity[CoordinatorT: JouloCoordinator[Any]](CoordinatorEntity[CoordinatorT]):
+    """An entity fed by one of the coordinators that writes its state only when what it shows changed.
+
+    A changed charger's data changes few of its entities (a running session's energy and power,
+    not its status or its last session): comparing what each shows keeps the others' states as
+    they are, instead of writing them again unchanged.
+    """
+
+    _shown: tuple[Any, ...] | None = None
+
+    def _what_is_shown(self) -> tuple[Any, ...]:
+        if not self.available:
+            return (False,)
+        return (True, self.state, self.state_attributes, self.extra_state_attributes)
+
+    async def async_added_to_hass(self) -> None:
+        """Remember what the entity shows as it is added (the platform writes that first state)."""
+        await super().async_added_to_hass()
+        self._shown = self._what_is_shown()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state if what the entity shows differs from what it last wrote."""
+        shown = self._what_is_shown()
+        if shown != self._shown:
+            self._shown = shown
+            self.async_write_ha_state()
+
+
+class JouloChargerEntity[CoordinatorT: JouloCoordinator[Any]](JouloCoordinatorEntity[CoordinatorT]):
     """An entity of one charger, fed by one of the coordinators.
 
-    It listens with its charger's id as context: it writes its state only after refreshes that
-    changed its charger's data (or when the API fails or recovers).
+    It listens with its charger's id as context: it hears only of refreshes that changed its
+    charger's data (or of the API failing or recovering).
     """
 
     _attr_has_entity_name = True
@@ -59,7 +88,7 @@ class JouloLiveChargerEntity(JouloChargerEntity[JouloCoordinator[ChargersData]])
         return self.coordinator.data[self.charger_id]
 
 
-class JouloAccountEntity(CoordinatorEntity[JouloCoordinator[EnergyData]]):
+class JouloAccountEntity(JouloCoordinatorEntity[JouloCoordinator[EnergyData]]):
     """An entity of the account's service device."""
 
     _attr_has_entity_name = True

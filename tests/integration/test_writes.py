@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import Entity
 import pytest
@@ -34,6 +34,16 @@ def count_writes(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     with monkeypatch.context() as patch:
         patch.setattr(Entity, "async_write_ha_state", counting_write)
         yield written
+
+
+def shows_state(state: State | None) -> tuple[object, ...] | None:
+    """What a state shows a user: its value and attributes (not when it was written)."""
+    return None if state is None else (state.state, dict(state.attributes))
+
+
+def shows(hass: HomeAssistant, entity_id: str) -> tuple[object, ...] | None:
+    """What `entity_id` shows now."""
+    return shows_state(hass.states.get(entity_id))
 
 
 def entities_of(hass: HomeAssistant, entry: MockConfigEntry, charger_id: str) -> set[str]:
@@ -64,17 +74,26 @@ async def test_a_changed_charger_writes_only_its_own_entities(
     monkeypatch: pytest.MonkeyPatch,
     init_integration: MockConfigEntry,
 ) -> None:
-    """A running session's energy grows on one charger: only that charger's live entities write."""
+    """A running session's energy grows on one charger: only what it shows that changed writes."""
     simulator.start_session(GARAGE_ID, power_kw=11.0)
     await advance_time(hass, freezer, ONE_POLL)
     # The sessions refresh that a new session triggers has run; from now on only energy grows.
     await advance_time(hass, freezer, ONE_POLL)
+    garage = entities_of(hass, init_integration, GARAGE_ID)
+    # Only the enabled entities have a state (the hard restart button is disabled by default).
+    before = {entity_id: state for entity_id in garage if (state := hass.states.get(entity_id))}
 
     with count_writes(monkeypatch) as written:
         await advance_time(hass, freezer, ONE_POLL)
 
-    garage = entities_of(hass, init_integration, GARAGE_ID)
-    assert written
+    changed = {
+        entity_id
+        for entity_id, state in before.items()
+        if shows(hass, entity_id) != shows_state(state)
+    }
+    # The status, the charging flag, the session's start and tag stay as they were: not written.
+    assert set(written) == changed
+    assert "sensor.garage_status" not in written
     assert set(written) <= garage
     assert "sensor.garage_session_energy" in written
     assert "sensor.garage_charging_power" in written
