@@ -27,9 +27,9 @@ The idle figures count the `/chargers` requests of two simulated hours after the
 with Joulo's upstream sync on: for the default account, and for the same without its OCPP charger
 (cloud chargers only).
 
-Asserted are the deterministic figures: an unchanged poll writes no state; every changed poll writes
-as many states, at most the entities of the changed chargers; the idle request counts. Times are
-printed, never asserted.
+Asserted are the deterministic figures: an unchanged poll writes no state; a changed poll writes at
+most the entities of the changed chargers (only those whose shown value moved), and for 500 chargers
+at most 500; the idle request counts. Times are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ import statistics
 import threading
 import time
 
+import freezegun.api
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_URL, EVENT_STATE_CHANGED, EVENT_STATE_REPORTED
 from homeassistant.core import (
@@ -151,7 +152,7 @@ class Scale:
 
     @property
     def writes(self) -> int:
-        """The most state writes of a changed poll (every changed poll writes as many)."""
+        """The most state writes of a changed poll (the polls differ in which values moved)."""
         return max(poll.writes for poll in self.changed)
 
     @property
@@ -350,8 +351,12 @@ async def test_poll_cost(
     scale_table: list[Scale],
     bench_table: BenchTable,
     chargers: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """An unchanged poll writes nothing; with 10% changed, only the changed chargers' entities."""
+    # freezegun looks up the caller's module on every clock read, to let some read real time; at
+    # ~20 µs a read (each state write reads the clock), that would be most of a changed poll.
+    monkeypatch.setattr(freezegun.api, "call_stack_inspection_limit", 0)
     charging = link_chargers(simulator, chargers)
     await set_up_entry(hass, threaded_entry)
     registry = er.async_get(hass)
@@ -379,8 +384,9 @@ async def test_poll_cost(
     )
 
     assert scale.unchanged_writes == 0
-    assert len({poll.writes for poll in changed}) == 1
     assert 0 < scale.writes <= charging_entities
+    if chargers == GOAL_CHARGERS:
+        assert scale.writes <= MAX_WRITES
 
 
 @pytest.mark.upstream_sync

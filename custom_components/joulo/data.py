@@ -116,6 +116,11 @@ class JouloCoordinator[DataT](DataUpdateCoordinator[DataT]):
         """Say whose data the refresh under way changed (None: everyone's), with its new data."""
         self._changed_contexts = contexts
 
+    @property
+    def changed_contexts(self) -> frozenset[Any] | None:
+        """Whose data the latest refresh changed (None: everyone's, or not known)."""
+        return self._changed_contexts
+
     @callback
     def async_update_listeners(self) -> None:
         """Run the refresh step, then tell the listeners whose data changed.

@@ -44,6 +44,8 @@ class ChargerDevices:
             configuration_url="https://joulo.nl",
         ).id
         self._device_ids: dict[str, str] = {}
+        self._synced: dict[str, tuple[str | None, str | None]] = {}
+        """What each device was last registered from: the charger's nickname and connection type."""
         for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
             for domain, identifier in device.identifiers:
                 if domain == DOMAIN and identifier != key:
@@ -64,8 +66,15 @@ class ChargerDevices:
         registry = dr.async_get(self._hass)
         for charger_id in [cid for cid in self._device_ids if cid not in chargers]:
             registry.async_remove_device(self._device_ids.pop(charger_id))
+            self._synced.pop(charger_id, None)
         for charger in chargers.values():
+            shown = (charger.nickname, charger.connection_type)
             previous = self.async_device(charger.id)
+            # Most polls change no charger's name or type: registering it again would cost a
+            # registry look-up per charger and poll.
+            if previous is not None and self._synced.get(charger.id) == shown:
+                continue
+            self._synced[charger.id] = shown
             # A field missing from one answer keeps what the device shows, rather than flapping.
             name = charger_name(charger.id, charger.nickname, previous.name if previous else None)
             if charger.connection_type is None and previous is not None:

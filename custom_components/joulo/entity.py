@@ -128,8 +128,16 @@ def async_add_charger_entities[DescriptionT: EntityDescription](
     def add_new_entities() -> None:
         for charger_id in set(added) - set(coordinator.data):
             del added[charger_id]
+        # Only a charger whose data changed can have something new to add (a new charger has).
+        changed = coordinator.changed_contexts
+        chargers = coordinator.data
+        candidates = (
+            chargers.values()
+            if changed is None
+            else [chargers[charger_id] for charger_id in changed if charger_id in chargers]
+        )
         new_entities: list[Entity] = []
-        for charger in coordinator.data.values():
+        for charger in candidates:
             keys = added.setdefault(charger.id, set())
             for description in descriptions:
                 if description.key in keys:
