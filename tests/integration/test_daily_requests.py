@@ -1,0 +1,78 @@
+"""What a simulated day costs the Joulo API: our integration against the `rest:` YAML of Joulo's guide.
+
+Both run side by side in one Home Assistant (see `side_by_side.py`) for 24 simulated hours with
+Joulo's upstream sync on: the default account with the autopilot charging (its OCPP charger reports
+live, so chargers are polled every minute), and the same account without the OCPP charger and idle.
+The counts are the same on every run and both Home Assistant versions; `benchmarks/test_compare.py`
+prints them with the writes and the freshness.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from joulo_simulator import JouloSimulator
+from tests.integration.side_by_side import make_cloud_only, simulate_side_by_side
+
+pytestmark = [pytest.mark.usefixtures("frozen_time"), pytest.mark.upstream_sync]
+
+DAY = timedelta(hours=24)
+GUIDE_DAY = {"/chargers": 1440, "/sessions": 144, "/energy": 24}
+"""The YAML's day on any account: its three resources at their scan intervals."""
+
+
+@pytest.mark.autopilot
+async def test_default_account_day(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """Charging all day: a minute's chargers poll like the YAML, sessions and totals as they change.
+
+    Each start or end brings a sessions poll forward, each completed session the totals; `/me` and
+    `/ere-position` come with the hourly totals, at most once per cadence.
+    """
+    day = await simulate_side_by_side(
+        hass, freezer, simulator, mock_config_entry, name="Default account", duration=DAY
+    )
+
+    assert len(day.ours.completed) == 5
+    assert day.ours.per_endpoint == {
+        "/chargers": 1440,
+        "/sessions": 150,
+        "/energy": 27,
+        "/me": 22,
+        "/ere-position": 22,
+    }
+    assert day.guide_per_endpoint == GUIDE_DAY
+    assert day.ours.per_endpoint.total() == 1661  # the YAML's 1608, and 64 entities for its 8
+
+
+async def test_cloud_only_account_day(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """Idle cloud chargers only: the chargers every five minutes, a fifth of the YAML's."""
+    make_cloud_only(simulator)
+    day = await simulate_side_by_side(
+        hass, freezer, simulator, mock_config_entry, name="Cloud-only account", duration=DAY
+    )
+
+    assert not day.ours.completed
+    assert day.ours.per_endpoint == {
+        "/chargers": 288,
+        "/sessions": 144,
+        "/energy": 24,
+        "/me": 24,
+        "/ere-position": 24,
+    }
+    assert day.guide_per_endpoint == GUIDE_DAY
+    assert day.ours.per_endpoint.total() == 504  # 31% of the YAML's 1608
