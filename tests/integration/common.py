@@ -23,6 +23,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.joulo.announcer import EVENT_SESSION_ENDED, EVENT_SESSION_STARTED
 from custom_components.joulo.const import DOMAIN
 from joulo_simulator import JouloSimulator, SimSession
+from joulo_simulator.sync import SYNC_INTERVAL, last_sync
 
 NOW = datetime(2026, 4, 15, 12, 0, tzinfo=UTC)
 """Where `frozen_time` stops the clock: mid-month (in UTC and in US/Pacific), on a whole minute."""
@@ -266,3 +267,34 @@ async def start_session_and_poll(
     session = simulator.start_session(charger_id, power_kw=power_kw, id_tag=id_tag)
     await advance_time(hass, freezer, timedelta(minutes=2), step=HALF_MINUTE)
     return session
+
+
+def listed_at(simulator: JouloSimulator, session: SimSession) -> datetime:
+    """When Joulo shows `session` as it is now: from its start while it runs, from its end after.
+
+    At once when its charger reports live (an OCPP charger, or any charger without the simulator's
+    upstream sync); a cloud charger's change shows at the charger's first sync from then on.
+    """
+    simulator.now()  # brings the model up to now: a session whose planned end has come ends
+    moment = session.ended_at or session.started_at
+    if session.live or not simulator.upstream_sync:
+        return moment
+    synced = last_sync(session.charger_id, moment)
+    return synced if synced >= moment else synced + SYNC_INTERVAL
+
+
+async def until_listed(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    session: SimSession,
+    *,
+    then: timedelta = ONE_POLL,
+) -> None:
+    """Move time on until `then` after Joulo shows `session` as it is now (see `listed_at`).
+
+    `then` defaults to one chargers poll: the integration has seen the change by then. When that
+    time has passed already, time stands still.
+    """
+    until = listed_at(simulator, session) + then
+    await advance_time(hass, freezer, until - simulator.now(), step=HALF_MINUTE)

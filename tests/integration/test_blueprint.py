@@ -34,6 +34,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 import voluptuous as vol
 
+from custom_components.joulo.const import SESSIONS_INTERVAL
 from joulo_simulator import DRIVEWAY_ID, GARAGE_ID, FaultKind, JouloSimulator, SimSession
 from tests.integration.common import (
     GARAGE_EVENT,
@@ -41,7 +42,10 @@ from tests.integration.common import (
     async_restart_entry,
     async_start_entry,
     async_stop_entry,
+    until_listed,
 )
+
+pytestmark = [pytest.mark.usefixtures("frozen_time"), pytest.mark.live_and_synced]
 
 BLUEPRINTS = Path(__file__).parents[2] / "blueprints" / "automation"
 BLUEPRINT = "joulo/notify_session_ended.yaml"
@@ -195,12 +199,16 @@ async def run_session(
     charger_id: str,
     duration: timedelta,
 ) -> SimSession:
-    """Charge at 11 kW for `duration` and give the integration time to see the end."""
+    """Charge at 11 kW for `duration` and give the integration time to see the end.
+
+    Joulo lists a cloud charger's end only at the charger's next sync.
+    """
     await advance_time(hass, freezer, STEP, step=STEP)
     session = simulator.start_session(charger_id, power_kw=11.0)
     await advance_time(hass, freezer, duration, step=MINUTE)
     simulator.end_session(charger_id)
     await advance_time(hass, freezer, 2 * MINUTE, step=STEP)
+    await until_listed(hass, freezer, simulator, session)
     return session
 
 
@@ -300,6 +308,8 @@ async def test_session_between_two_polls_notifies(
     await advance_time(hass, freezer, timedelta(seconds=5), step=timedelta(seconds=5))
     session = simulator.start_session(GARAGE_ID, power_kw=11.0, duration=timedelta(seconds=50))
     await advance_time(hass, freezer, timedelta(minutes=12), step=MINUTE)
+    # Only a sessions poll (every ten minutes) sees it, once Joulo lists it.
+    await until_listed(hass, freezer, simulator, session, then=SESSIONS_INTERVAL)
 
     assert phone.messages() == [expected_message(session, "1 min")]
 

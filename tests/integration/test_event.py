@@ -10,8 +10,10 @@ from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.joulo.const import SESSIONS_INTERVAL
 from joulo_simulator import DEFAULT_ID_TAG, DRIVEWAY_ID, GARAGE_ID, FaultKind, JouloSimulator
 from tests.integration.common import (
     ATTRIBUTES,
@@ -22,7 +24,10 @@ from tests.integration.common import (
     device_id_of,
     log_sessions,
     start_session_and_poll,
+    until_listed,
 )
+
+pytestmark = [pytest.mark.usefixtures("frozen_time"), pytest.mark.live_and_synced]
 
 MINUTE = timedelta(minutes=1)
 HALF_MINUTE = timedelta(seconds=30)
@@ -129,8 +134,9 @@ async def test_last_event_is_restored_without_firing_again(
 ) -> None:
     """After a restart the event entity shows its last event again, which is not a new event."""
     await advance_time(hass, freezer, HALF_MINUTE, step=HALF_MINUTE)
-    simulator.start_session(GARAGE_ID, duration=timedelta(minutes=30))
+    session = simulator.start_session(GARAGE_ID, duration=timedelta(minutes=30))
     await advance_time(hass, freezer, timedelta(minutes=32), step=MINUTE)
+    await until_listed(hass, freezer, simulator, session)
     before = hass.states.get(GARAGE_EVENT)
     assert before is not None
     assert before.attributes[ATTR_EVENT_TYPE] == "ended"
@@ -158,8 +164,9 @@ async def test_event_entity_stays_available_while_the_api_fails(
     entity at once, as a change from the previous event, not from `unavailable`.
     """
     await advance_time(hass, freezer, HALF_MINUTE, step=HALF_MINUTE)
-    simulator.start_session(GARAGE_ID)
+    running = simulator.start_session(GARAGE_ID)
     await advance_time(hass, freezer, 2 * MINUTE, step=MINUTE)
+    await until_listed(hass, freezer, simulator, running)
     log = log_sessions(hass)
     simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/chargers", status=503, times=None)
     await advance_time(hass, freezer, MINUTE, step=MINUTE)
@@ -170,6 +177,8 @@ async def test_event_entity_stays_available_while_the_api_fails(
 
     session = simulator.end_session(GARAGE_ID)
     await advance_time(hass, freezer, timedelta(minutes=10), step=MINUTE)
+    # Only the sessions poll (every ten minutes) can see it, after Joulo lists it.
+    await until_listed(hass, freezer, simulator, session, then=SESSIONS_INTERVAL)
 
     ended = hass.states.get(GARAGE_EVENT)
     assert ended is not None

@@ -87,6 +87,8 @@ def listed_as_running(session: SimSession) -> Iterator[None]:
 # The request budget
 
 
+@pytest.mark.usefixtures("frozen_time")
+@pytest.mark.live_and_synced
 async def test_two_hours_without_charging(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -730,6 +732,8 @@ async def test_a_session_seen_starting_polls_every_minute_at_once(
     assert entry.state is ConfigEntryState.LOADED
 
 
+@pytest.mark.usefixtures("frozen_time")
+@pytest.mark.live_and_synced
 async def test_an_account_with_a_live_charger_polls_every_minute(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
