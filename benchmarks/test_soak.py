@@ -1,0 +1,114 @@
+"""The soak in the table: seven simulated days with random faults, an outage and two restarts.
+
+Runs the suite's soak (`tests/integration/soak.py`; `tests/integration/test_soak.py` asserts on it)
+once and adds its figures to the "Soak" section: sessions announced against sessions that ended,
+ERROR records with a traceback, requests against the budget of the cadences, the faults served, the
+restarts, and the real time it took. With `-s` they are printed too.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from joulo_simulator import FaultKind, JouloSimulator
+from tests.integration.soak import COORDINATORS, DOWNTIME, OUTAGE, SoakRun, run_soak
+
+from .table import BenchTable
+from .test_request_budget import real_time
+
+pytestmark = [
+    pytest.mark.usefixtures("frozen_time"),
+    pytest.mark.upstream_sync,
+    pytest.mark.autopilot,
+]
+
+SECTION = "Soak"
+DAY = timedelta(days=1)
+
+
+def add_rows(table: BenchTable, run: SoakRun, seconds: float) -> None:
+    """Add the soak's rows to the table."""
+    days, rest = divmod(run.duration, DAY)
+    table.add(SECTION, "Simulated time", f"{days} days {rest.total_seconds() / 3600:.1f} h")
+    ended = len(run.sessions.ended_ids())
+    table.add(
+        SECTION,
+        "Sessions announced as ended, of the sessions that ended",
+        f"{ended} of {len(run.ended)}",
+        goal="equal, each once",
+        met=run.ended_announced_once,
+    )
+    table.add(
+        SECTION,
+        "ERROR records with a traceback",
+        f"{len(run.tracebacks)} ({run.errors} ERROR records in all,"
+        f' {run.fetch_failures} of them a coordinator\'s "Error fetching" line)',
+        goal="0",
+        met=not run.tracebacks,
+    )
+    budget = run.budget
+    for endpoint, allowed in budget.items():
+        sent = run.per_endpoint[endpoint]
+        table.add(
+            SECTION,
+            f"Requests to {endpoint}, of the budget",
+            f"{sent:,} of {allowed:,}",
+            goal="at most the budget",
+            met=sent <= allowed,
+        )
+    table.add(
+        SECTION,
+        "Requests sent while the rate-limit gate was closed",
+        f"{len(run.sent_while_gated)} ({run.held_back} held back)",
+        goal="0",
+        met=not run.sent_while_gated,
+    )
+    hits = run.faults.hits
+    table.add(
+        SECTION,
+        "Faults served",
+        f"{hits[FaultKind.HTTP_ERROR]} 5xx, {hits[FaultKind.HANG]} hangs"
+        f" ({run.timed_out} client timeouts),"
+        f" {hits[FaultKind.RATE_LIMITED]} 429s; {run.outage_errors} 503s"
+        f" in a {OUTAGE.total_seconds() / 60:.0f}-minute outage",
+    )
+    table.add(
+        SECTION,
+        "The outage in the log",
+        "; ".join(f"{name}: {', '.join(run.outage_lines(name)) or '-'}" for name in COORDINATORS),
+        goal="down once, back once",
+        met=run.outage_logged_once,
+    )
+    retries = run.setups - 1 - len(run.restarts)
+    table.add(
+        SECTION,
+        "Home Assistant restarts",
+        f"{len(run.restarts)}, each down {DOWNTIME.total_seconds() / 60:.0f} minutes;"
+        f" setups retried after a fault: {retries}",
+    )
+    table.add(SECTION, "Real time", f"{seconds:.0f} s")
+
+
+async def test_soak(
+    *,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+    bench_table: BenchTable,
+) -> None:
+    """Run the soak once and add its figures to the table."""
+    started = real_time()
+    run = await run_soak(hass, freezer, simulator, mock_config_entry, caplog)
+    seconds = real_time() - started
+    add_rows(bench_table, run, seconds)
+    print(f"\n{SECTION}")
+    for row in bench_table.rows:
+        if row.section == SECTION:
+            print(f"  {row.figure}: {row.ours}" + (f" (goal: {row.goal})" if row.goal else ""))

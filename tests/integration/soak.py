@@ -1,0 +1,492 @@
+"""The soak: seven simulated days of the integration against a Joulo that fails now and then.
+
+The real integration runs in Home Assistant against the simulator, with Joulo's upstream sync (cloud
+chargers change only at their 15-minute syncs) and the autopilot charging. Every request may fail at
+random (seeded): 5% answer a server error, 1% hang past the client's timeout, 0.5% answer 429. Joulo
+is down (503) for half an hour once, and Home Assistant restarts twice. `run_soak` runs it and returns
+what happened; `test_soak.py` asserts on it and `benchmarks/test_soak.py` puts it in the table.
+
+Time moves one chargers poll (60 s) at a time. The suite's `advance_time` waits for every request to
+be answered before it moves on, but a hanging request ends only when time moves past the client's
+20 s timeout: the event loop's timers run on the frozen clock. So the soak moves time with
+`SoakTraffic`, which moves on once every request still open is one the simulator holds and all else
+Home Assistant does has finished; the next step times those requests out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from http import HTTPStatus
+import logging
+import random
+from typing import Any
+import weakref
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import CoreState, HomeAssistant
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.joulo.api import JouloClient, JouloConnectionError
+from custom_components.joulo.api.client import DEFAULT_TIMEOUT
+from custom_components.joulo.const import (
+    CHARGERS_INTERVAL,
+    ENERGY_INTERVAL,
+    FINISHED_SESSION_WATCH,
+    SESSIONS_INTERVAL,
+)
+from joulo_simulator import FaultKind, JouloSimulator, Outage, RandomFaults, RecordedRequest
+from tests.integration.common import (
+    ONE_POLL,
+    SessionLog,
+    async_stop_entry,
+    entry_state,
+    log_sessions,
+)
+
+SOAK = timedelta(days=7)
+FAULT_RATES = {FaultKind.HTTP_ERROR: 0.05, FaultKind.HANG: 0.01, FaultKind.RATE_LIMITED: 0.005}
+SEED = 7
+"""Seeds the random faults, and Home Assistant's random polling offsets (see `_reproducible`)."""
+RETRY_AFTER = timedelta(seconds=90)
+"""The `Retry-After` of a random 429: longer than a chargers poll, so the gate must hold one back."""
+HANG = timedelta(seconds=2 * DEFAULT_TIMEOUT)
+"""How long the simulator holds a hanging request: the client gives up after `DEFAULT_TIMEOUT`."""
+OUTAGE_AT = timedelta(days=3, hours=8, minutes=25)
+"""From the first setup: a live session and a synced one end during the outage."""
+OUTAGE = timedelta(minutes=30)
+RESTARTS_AT = (timedelta(days=2, minutes=56), timedelta(days=5, hours=5, minutes=40))
+"""From the first setup: a synced session ends while Home Assistant is down, then a live one."""
+DOWNTIME = timedelta(minutes=5)
+"""How long Home Assistant is down in a restart before it sets the entry up again."""
+STARTUP = ONE_POLL
+"""How long Home Assistant takes to start once the entry is set up; it announces only after."""
+QUIET = timedelta(minutes=30)
+"""After `SOAK`, the soak ends at the first moment no session runs and none ended this recently."""
+COORDINATORS = ("chargers", "sessions", "energy")
+ENDPOINTS = ("/chargers", "/sessions", "/energy", "/me", "/ere-position")
+
+type FetchLine = tuple[datetime, str, str]
+"""(simulated time, coordinator, "down" or "back"): a log line that fetching failed or recovered."""
+
+
+@dataclass(frozen=True)
+class SoakRun:
+    """What the soak did and saw in the simulated window [start, end]."""
+
+    start: datetime
+    end: datetime
+    requests: tuple[RecordedRequest, ...]
+    """Every request the simulator received, in order."""
+    sessions: SessionLog
+    """Every announcement, on the event entities and on the bus."""
+    ended: frozenset[str]
+    """The sessions that ended in the window, as the simulator knows them."""
+    started: frozenset[str]
+    """The sessions that started in the window."""
+    faults: RandomFaults
+    """The random faults, with how many of each kind the simulator served."""
+    outage: Outage
+    restarts: tuple[datetime, ...]
+    """When Home Assistant stopped, for each restart."""
+    setups: int
+    """How many times the entry was set up: the first time, after each restart, on each retry."""
+    held_back: int
+    """Requests the integration did not send because the rate-limit gate was closed."""
+    timed_out: int
+    """Requests the integration's client gave up on after its timeout."""
+    fetch_log: tuple[FetchLine, ...]
+    """The coordinators' log lines that fetching failed or recovered, in order."""
+    errors: int
+    """ERROR (or worse) log records."""
+    tracebacks: tuple[str, ...]
+    """The messages of the ERROR (or worse) log records with a traceback, or of unexpected errors."""
+
+    @property
+    def duration(self) -> timedelta:
+        """The length of the window."""
+        return self.end - self.start
+
+    @property
+    def per_endpoint(self) -> Counter[str]:
+        """Requests per endpoint (the newest page and charger look-ups both count as `/sessions`)."""
+        return Counter(request.endpoint for request in self.requests)
+
+    @property
+    def budget(self) -> dict[str, int]:
+        """The most requests per endpoint that the cadences of SPEC's "Data flow" allow.
+
+        Each setup runs the first refreshes once more. Chargers every minute. Sessions every ten
+        minutes, at once when a session starts, and while a finished session is not listed yet on
+        every chargers poll (the newest page, and the session's charger), for at most
+        `FINISHED_SESSION_WATCH`. Energy every hour and after each finished session; `/me` and
+        `/ere-position` ride on the hourly energy cadence.
+        """
+        hourly = self.duration // ENERGY_INTERVAL + self.setups
+        watched = 2 * (FINISHED_SESSION_WATCH // CHARGERS_INTERVAL)
+        return {
+            "/chargers": self.duration // CHARGERS_INTERVAL + self.setups,
+            "/sessions": self.duration // SESSIONS_INTERVAL
+            + self.setups
+            + len(self.started)
+            + len(self.ended) * watched,
+            "/energy": hourly + len(self.ended),
+            "/me": hourly,
+            "/ere-position": hourly,
+        }
+
+    @property
+    def served(self) -> Counter[int]:
+        """The simulator's answers by HTTP status."""
+        return Counter(request.status for request in self.requests)
+
+    @property
+    def outage_errors(self) -> int:
+        """The requests the outage answered (with 503)."""
+        return sum(1 for r in self.requests if self.outage.start <= r.at < self.outage.end)
+
+    @property
+    def sent_while_gated(self) -> list[RecordedRequest]:
+        """Requests the simulator received after a 429 and before its `Retry-After` had passed.
+
+        Requests at the 429's own moment may have been on their way before it was answered.
+        """
+        gated: list[RecordedRequest] = []
+        for index, refused in enumerate(self.requests):
+            if refused.status == HTTPStatus.TOO_MANY_REQUESTS:
+                reopens = refused.at + RETRY_AFTER
+                gated.extend(
+                    request
+                    for request in self.requests[index + 1 :]
+                    if refused.at < request.at < reopens
+                )
+        return gated
+
+    @property
+    def fetch_failures(self) -> int:
+        """The coordinators' log lines that fetching failed (ERROR records without a traceback)."""
+        return sum(1 for _, _, state in self.fetch_log if state == "down")
+
+    @property
+    def ended_announced_once(self) -> bool:
+        """Whether each session that ended was announced as ended once, on the bus, and no other."""
+        return sorted(self.sessions.ended_ids()) == sorted(self.ended)
+
+    @property
+    def outage_logged_once(self) -> bool:
+        """Whether each coordinator said once that Joulo was down in the outage, and once it was back.
+
+        The chargers and sessions coordinators poll within half an hour; energy may not.
+        """
+        lines = {name: self.outage_lines(name) for name in COORDINATORS}
+        return (
+            all(said in ([], ["down", "back"], ["back"]) for said in lines.values())
+            and bool(lines["chargers"])
+            and bool(lines["sessions"])
+        )
+
+    def fetch_states(self, coordinator: str) -> list[list[str]]:
+        """A coordinator's lines ("down" or "back") in order, a list per setup (split at restarts).
+
+        A restart makes new coordinators, which start up whatever the old ones said last.
+        """
+        periods: list[list[str]] = [[] for _ in range(len(self.restarts) + 1)]
+        for at, name, state in self.fetch_log:
+            if name == coordinator:
+                periods[sum(1 for stopped in self.restarts if stopped <= at)].append(state)
+        return periods
+
+    def outage_lines(self, coordinator: str) -> list[str]:
+        """A coordinator's lines in the outage, and (when it was down at its end) its next one.
+
+        `["down", "back"]` says once that Joulo is down and once that it is back; `["back"]` when a
+        random fault had it down already; `[]` when it did not poll during the outage.
+        """
+        lines = [(at, state) for at, name, state in self.fetch_log if name == coordinator]
+        during = [state for at, state in lines if self.outage.start <= at < self.outage.end]
+        before_end = [state for at, state in lines if at < self.outage.end]
+        after_end = [state for at, state in lines if at >= self.outage.end]
+        if before_end and before_end[-1] == "down":
+            return during + after_end[:1]
+        return during
+
+
+async def run_soak(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> SoakRun:
+    """Run the soak on `entry`, not set up yet, against `simulator` (autopilot and sync on)."""
+    caplog.set_level(logging.INFO, logger="custom_components.joulo")
+    with _reproducible():
+        faults = simulator.faults.add_random(
+            FAULT_RATES,
+            seed=SEED,
+            retry_after=str(int(RETRY_AFTER.total_seconds())),
+            delay=HANG.total_seconds(),
+        )
+        sessions = log_sessions(hass)
+        start = dt_util.utcnow()
+        outage = simulator.faults.add_outage(start + OUTAGE_AT, start + OUTAGE_AT + OUTAGE)
+        restarts: list[datetime] = []
+        with SoakTraffic.watching(hass, freezer, simulator, faults) as traffic:
+            entry.add_to_hass(hass)
+            await traffic.run(hass.config_entries.async_setup(entry.entry_id))
+            for restart_at in RESTARTS_AT:
+                await traffic.advance(start + restart_at - dt_util.utcnow())
+                restarts.append(await traffic.restart(entry))
+            await traffic.advance(start + SOAK - dt_util.utcnow())
+            while not _quiet(simulator):
+                await traffic.advance(ONE_POLL)
+            await traffic.until_idle()
+    assert entry_state(entry) is ConfigEntryState.LOADED
+    account_sessions = simulator.account().sessions
+    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    return SoakRun(
+        start=start,
+        end=dt_util.utcnow(),
+        requests=tuple(simulator.requests),
+        sessions=sessions,
+        ended=frozenset(
+            s.id for s in account_sessions if s.ended_at is not None and start <= s.ended_at
+        ),
+        started=frozenset(s.id for s in account_sessions if start <= s.started_at),
+        faults=faults,
+        outage=outage,
+        restarts=tuple(restarts),
+        setups=traffic.setups,
+        held_back=traffic.held_back,
+        timed_out=traffic.timed_out,
+        fetch_log=tuple(_fetch_log(caplog.records)),
+        errors=len(errors),
+        tracebacks=tuple(
+            record.getMessage()
+            for record in caplog.records
+            if (record.levelno >= logging.ERROR and record.exc_info)
+            or record.getMessage().startswith("Unexpected error")
+        ),
+    )
+
+
+@contextmanager
+def _reproducible() -> Iterator[None]:
+    """Seed Python's random numbers, and switch the event loop's debug mode off, meanwhile.
+
+    Home Assistant draws each coordinator's sub-second polling offset at random; seeded, the polls
+    of a minute reach the simulator in the same order on every run, so each draws the same fault.
+    The newest test plugin turns asyncio's debug mode on, which keeps a traceback of every callback
+    and task: over a week of polls that makes the soak four times slower, for nothing it checks.
+    """
+    loop = asyncio.get_running_loop()
+    debug, state = loop.get_debug(), random.getstate()
+    random.seed(SEED)
+    loop.set_debug(False)
+    try:
+        yield
+    finally:
+        loop.set_debug(debug)
+        random.setstate(state)
+
+
+def _quiet(simulator: JouloSimulator) -> bool:
+    """No session runs, and the last one ended at least `QUIET` ago."""
+    now = simulator.now()
+    return all(
+        session.ended_at is not None and now - session.ended_at >= QUIET
+        for session in simulator.account().sessions
+    )
+
+
+def _fetch_log(records: list[logging.LogRecord]) -> Iterator[FetchLine]:
+    """The coordinators' "Error fetching" and "recovered" lines, at their simulated time."""
+    for record in records:
+        message = record.getMessage()
+        # The clock is frozen, so a record's creation time is the simulated time.
+        at = dt_util.utc_from_timestamp(record.created)
+        for name in COORDINATORS:
+            if message.startswith(f"Error fetching joulo {name} data"):
+                yield at, name, "down"
+            elif message == f"Fetching joulo {name} data recovered":
+                yield at, name, "back"
+
+
+class SoakTraffic:
+    """Moves time for the soak: on once Home Assistant waits for nothing but hanging requests.
+
+    It counts the requests the integration's clients have open and the ones the simulator holds (a
+    hang, until the next step times it out). Time moves on when the two are equal and every task
+    Home Assistant tracks has finished or waits, itself or through what it awaits, for a hang.
+    """
+
+    def __init__(
+        self, hass: HomeAssistant, freezer: FrozenDateTimeFactory, faults: RandomFaults
+    ) -> None:
+        """Move `hass`'s clock with `freezer`; `faults` are the simulator's random faults."""
+        self.hass = hass
+        self.freezer = freezer
+        self.faults = faults
+        self.open_requests: Counter[asyncio.Task[Any]] = Counter()
+        """The tasks inside a client request."""
+        self.held = 0
+        """Requests the simulator holds: the hangs it served since the last step."""
+        self.held_back = 0
+        """Requests the rate-limit gate did not let out."""
+        self.timed_out = 0
+        """Requests the client gave up on after its timeout."""
+        self._clients: weakref.WeakSet[JouloClient] = weakref.WeakSet()
+        self.setups = 0
+        self._hangs_served = 0
+        self._changed = asyncio.Event()
+
+    @classmethod
+    @contextmanager
+    def watching(
+        cls,
+        hass: HomeAssistant,
+        freezer: FrozenDateTimeFactory,
+        simulator: JouloSimulator,
+        faults: RandomFaults,
+    ) -> Iterator[SoakTraffic]:
+        """Meanwhile, count the requests of every Joulo client and every hang `simulator` serves."""
+        traffic = cls(hass, freezer, faults)
+        original_request = JouloClient._request
+        original_record = simulator.record
+
+        async def counted_request(client: JouloClient, *args: Any, **kwargs: Any) -> Any:
+            traffic.opened(client)
+            try:
+                return await original_request(client, *args, **kwargs)
+            except JouloConnectionError as err:
+                if isinstance(err.__cause__, TimeoutError):
+                    traffic.timed_out += 1
+                raise
+            finally:
+                traffic.closed()
+
+        def noted_record(request: RecordedRequest) -> None:
+            original_record(request)
+            traffic.received()
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(JouloClient, "_request", counted_request)
+            patch.setattr(simulator, "record", noted_record)
+            yield traffic
+
+    def opened(self, client: JouloClient) -> None:
+        """A client starts a request; a client not seen before means the entry was set up again."""
+        if client not in self._clients:
+            self._clients.add(client)
+            self.setups += 1
+        if client.gate.closed_until is not None:
+            self.held_back += 1
+        task = asyncio.current_task()
+        assert task is not None
+        self.open_requests[task] += 1
+        self._changed.set()
+
+    def closed(self) -> None:
+        """A client's request ended: answered, held back by the gate, timed out or cancelled."""
+        task = asyncio.current_task()
+        assert task is not None
+        self.open_requests[task] -= 1
+        if not self.open_requests[task]:
+            del self.open_requests[task]
+        self._changed.set()
+
+    def received(self) -> None:
+        """The simulator logged a request; when it drew a hang for it, it holds it."""
+        hangs = self.faults.hits[FaultKind.HANG]
+        self.held += hangs - self._hangs_served
+        self._hangs_served = hangs
+        self._changed.set()
+
+    async def advance(self, duration: timedelta) -> None:
+        """Move the clock `duration` (whole polls) forward, a chargers poll at a time."""
+        assert duration % ONE_POLL == timedelta(0), "the soak moves in whole polls"
+        for _ in range(duration // ONE_POLL):
+            self.freezer.tick(ONE_POLL)
+            self.held = 0  # a step is longer than the client's timeout: it ends every hang
+            async_fire_time_changed(self.hass)
+            await self.settle()
+
+    async def until_idle(self) -> None:
+        """Move on a poll at a time until no request is open (a hanging one ends in one step)."""
+        await self.settle()
+        while self.open_requests:
+            await self.advance(ONE_POLL)
+
+    async def run[T](self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run `coroutine` as a task Home Assistant tracks, moving time while it waits for a hang."""
+        task = self.hass.async_create_task(coroutine)
+        await self.settle()
+        while not task.done():
+            await self.advance(ONE_POLL)
+        return task.result()
+
+    async def restart(self, entry: MockConfigEntry) -> datetime:
+        """Restart Home Assistant: stop, `DOWNTIME` passes, set up, `STARTUP` passes, started.
+
+        It stops once no request is open (unloading does not cancel every refresh), and returns
+        when. The setup may fail on a fault: Home Assistant then retries it by itself.
+        """
+        await self.until_idle()
+        stopped = dt_util.utcnow()
+        await async_stop_entry(self.hass, entry)
+        await self.advance(DOWNTIME)
+        self.hass.set_state(CoreState.not_running)
+        await self.run(self.hass.config_entries.async_setup(entry.entry_id))
+        await self.advance(STARTUP)
+        await self.until_idle()
+        await self.hass.async_start()
+        await self.settle()
+        return stopped
+
+    async def settle(self) -> None:
+        """Wait until Home Assistant waits for nothing but requests the simulator holds."""
+        while True:
+            working = self._working()
+            if not working and self.open_requests.total() == self.held:
+                return
+            self._changed.clear()
+            changed = asyncio.ensure_future(self._changed.wait())
+            await asyncio.wait([*working, changed], return_when=asyncio.FIRST_COMPLETED)
+            changed.cancel()
+
+    def _working(self) -> list[asyncio.Future[Any]]:
+        """The tasks Home Assistant tracks that are neither done nor waiting for a hang."""
+        current = asyncio.current_task()
+        return [
+            task
+            for task in self.hass._tasks | self.hass._background_tasks
+            if task is not current
+            and not task.done()
+            and not (isinstance(task, asyncio.Task) and task.cancelling())
+            and not self._waits_for_hang(task)
+        ]
+
+    def _waits_for_hang(self, awaited: object) -> bool:
+        """Whether `awaited` (a task, or what a task awaits) can only finish once time moves on.
+
+        A task inside a request waits for a hang when every open request is held; so does a task
+        awaiting such a task (a debounced refresh), or `asyncio.gather` of them (the first
+        refreshes of a setup).
+        """
+        if self.open_requests.total() != self.held:
+            return False
+        if isinstance(awaited, asyncio.Task):
+            # What a task awaits now: CPython keeps it in `_fut_waiter` (None while it runs).
+            return awaited in self.open_requests or self._waits_for_hang(
+                getattr(awaited, "_fut_waiter", None)
+            )
+        children: list[asyncio.Future[Any]] = getattr(awaited, "_children", [])
+        pending = [child for child in children if not child.done()]
+        return bool(pending) and all(self._waits_for_hang(child) for child in pending)
