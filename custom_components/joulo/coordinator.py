@@ -10,7 +10,8 @@ the coordinators here say what changed, from the pure functions of `changes.py`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import asyncio
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -123,11 +124,16 @@ class JouloEnergyCoordinator(JouloCoordinator[EnergyData]):
     async def _async_update_data(self) -> EnergyData:
         with translate_errors():
             energy = await self.client.get_energy()
-        data = EnergyData(
-            energy=energy,
-            account=await self._async_account(),
-            ere_position=await self._async_ere_position(),
+        # The optional two together, once `/energy` answered: one after the other, they made the
+        # longest part of a setup. Each ends by itself, so neither is left half done.
+        account, position = await asyncio.gather(
+            self._async_account(), self._async_ere_position(), return_exceptions=True
         )
+        if isinstance(account, BaseException):
+            raise account
+        if isinstance(position, BaseException):
+            raise position
+        data = EnergyData(energy=energy, account=account, ere_position=position)
         previous: EnergyData | None = self.data  # None before the first refresh
         self.set_changed_contexts(
             None
@@ -135,7 +141,7 @@ class JouloEnergyCoordinator(JouloCoordinator[EnergyData]):
             else frozenset(
                 context
                 for context, changed in (
-                    (TOTALS, (previous.energy, previous.account) != (energy, data.account)),
+                    (TOTALS, (previous.energy, previous.account) != (energy, account)),
                     (ERE_POSITION, previous.ere_position != data.ere_position),
                 )
                 if changed
@@ -201,6 +207,10 @@ class _FinishedSession:
     since: datetime
 
 
+READ_COALESCE = timedelta(seconds=5)
+"""How long the read that news asked for stays current for the refreshes that follow it."""
+
+
 class JouloSessionsCoordinator(JouloCoordinator[SessionsData]):
     """Polls the newest page of `/sessions` every ten minutes, or at once when asked.
 
@@ -229,6 +239,12 @@ class JouloSessionsCoordinator(JouloCoordinator[SessionsData]):
         )
         self._energy = energy
         self._finished: dict[str, _FinishedSession] = {}
+        self._read_began: datetime | None = None
+        """When the latest read of `/sessions` (under way or done) began."""
+        self._news_pending = False
+        """Whether the chargers poll saw a session start or end that no read began after."""
+        self._news_read: datetime | None = None
+        """When the latest read that news asked for began."""
 
     @property
     def awaiting_finished(self) -> bool:
@@ -243,11 +259,58 @@ class JouloSessionsCoordinator(JouloCoordinator[SessionsData]):
 
     def watch_finished(self, session_id: str, running: RunningSession) -> None:
         """Look for this session on every refresh until it is listed as completed."""
+        if self.data is not None and any(
+            session.id == session_id and session.is_completed for session in self.data.recent
+        ):
+            return  # the sessions poll of the same moment read it already
         self._finished[session_id] = _FinishedSession(running, dt_util.utcnow())
 
+    def lists(self, session_ids: Iterable[str]) -> bool:
+        """Whether the latest read listed every one of these sessions."""
+        listed = {session.id for session in self.data.recent} if self.data is not None else set()
+        return all(session_id in listed for session_id in session_ids)
+
+    def refresh_for_news(self, seen_at: datetime) -> None:
+        """Refresh soon: a chargers poll asked at `seen_at` saw a session start or end.
+
+        A read that began at or after `seen_at` holds the news already, or will when it answers.
+        """
+        if self._read_began is not None and self._read_began >= seen_at:
+            return
+        self._news_pending = True
+        self.request_refresh_soon()
+
+    def _news_read_is_current(self, now: datetime) -> bool:
+        """Whether the read news asked for began within `READ_COALESCE`, with no news since.
+
+        The chargers poll and the ten-minute sessions poll fall in the same second whenever a
+        session starts or ends on a cloud charger's sync that is due then: the scheduled read
+        right after the one the news asked for would bring nothing new.
+        """
+        return (
+            self.data is not None
+            and not self._news_pending
+            and self._news_read is not None
+            and now - self._news_read < READ_COALESCE
+        )
+
     async def _async_update_data(self) -> SessionsData:
-        with translate_errors():
-            sessions = await self._async_read()
+        now = dt_util.utcnow()
+        if self._news_read_is_current(now):
+            self.set_changed_contexts(frozenset())
+            return self.data
+        self._read_began = now
+        news, self._news_pending = self._news_pending, False
+        try:
+            with translate_errors():
+                sessions = await self._async_read()
+        except UpdateFailed:
+            # It holds no news after all: the next chargers poll's news asks again.
+            self._read_began = None
+            self._news_pending = self._news_pending or news
+            raise
+        if news:
+            self._news_read = now
         for session_id in [sid for sid in self._finished if _completed(sessions.get(sid))]:
             del self._finished[session_id]
         previous: SessionsData | None = self.data  # None before the first refresh
@@ -318,6 +381,7 @@ class JouloChargersCoordinator(JouloCoordinator[ChargersData]):
             self.request_refresh_soon()
 
     async def _async_update_data(self) -> ChargersData:
+        asked = dt_util.utcnow()
         with translate_errors():
             listed = await self.client.get_chargers()
         now = dt_util.utcnow()
@@ -340,20 +404,26 @@ class JouloChargersCoordinator(JouloCoordinator[ChargersData]):
         )
         self.set_changed_contexts(_changed_chargers(previous, data))
         if previous is not None:
-            self._follow_sessions(before, chargers)
+            self._follow_sessions(before, chargers, asked)
         self.update_interval = chargers_interval(
             chargers, self._live, awaiting_finished=self._sessions.awaiting_finished
         )
         return data
 
-    def _follow_sessions(self, before: Mapping[str, Charger], after: Mapping[str, Charger]) -> None:
-        """Ask for a sessions refresh when a session started, or one that ended is not listed yet."""
+    def _follow_sessions(
+        self, before: Mapping[str, Charger], after: Mapping[str, Charger], asked: datetime
+    ) -> None:
+        """Ask for a sessions refresh when a session started, or one that ended is not listed yet.
+
+        `asked` is when the chargers were asked for: the news is as of then.
+        """
         was_running = running_sessions(before)
         now_running = running_sessions(after)
         for session_id, running in sessions_ended(was_running, now_running).items():
             self._sessions.watch_finished(session_id, running)
-        if self._sessions.awaiting_finished or sessions_started(was_running, now_running):
-            self._sessions.request_refresh_soon()
+        started = sessions_started(was_running, now_running)
+        if self._sessions.awaiting_finished or not self._sessions.lists(started):
+            self._sessions.refresh_for_news(asked)
 
 
 def _changed_chargers(previous: ChargersData | None, data: ChargersData) -> frozenset[str] | None:
