@@ -53,6 +53,7 @@ from tests.integration.common import (
     async_start_entry,
     async_stop_entry,
     listed_at,
+    real_time,
     set_up_entry,
 )
 from tests.integration.side_by_side import (
@@ -63,7 +64,6 @@ from tests.integration.side_by_side import (
 )
 
 from .table import BenchTable
-from .test_request_budget import real_time
 
 pytestmark = pytest.mark.upstream_sync
 

@@ -66,10 +66,10 @@ from joulo_simulator import (
     SimCharger,
     SimulatorServer,
 )
-from tests.integration.common import ONE_POLL, advance_time, device_id_of, set_up_entry
+from tests.integration.common import ONE_POLL, advance_time, device_id_of, set_up_entry, simulate
 
 from .table import BenchTable
-from .test_request_budget import BUSINESS_CONNECTION_TYPES, simulate
+from .test_request_budget import BUSINESS_CONNECTION_TYPES
 
 pytestmark = pytest.mark.usefixtures("frozen_time")
 

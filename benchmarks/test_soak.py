@@ -16,10 +16,10 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from joulo_simulator import FaultKind, JouloSimulator
+from tests.integration.common import real_time
 from tests.integration.soak import COORDINATORS, DOWNTIME, OUTAGE, SoakRun, run_soak
 
 from .table import BenchTable
-from .test_request_budget import real_time
 
 pytestmark = [
     pytest.mark.usefixtures("frozen_time"),

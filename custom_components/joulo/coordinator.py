@@ -207,10 +207,6 @@ class _FinishedSession:
     since: datetime
 
 
-READ_COALESCE = timedelta(seconds=5)
-"""How long the read that news asked for stays current for the refreshes that follow it."""
-
-
 class JouloSessionsCoordinator(JouloCoordinator[SessionsData]):
     """Polls the newest page of `/sessions` every ten minutes, or at once when asked.
 
@@ -240,11 +236,7 @@ class JouloSessionsCoordinator(JouloCoordinator[SessionsData]):
         self._energy = energy
         self._finished: dict[str, _FinishedSession] = {}
         self._read_began: datetime | None = None
-        """When the latest read of `/sessions` (under way or done) began."""
-        self._news_pending = False
-        """Whether the chargers poll saw a session start or end that no read began after."""
-        self._news_read: datetime | None = None
-        """When the latest read that news asked for began."""
+        """When the latest read of `/sessions` (under way, or done and answered) began."""
 
     @property
     def awaiting_finished(self) -> bool:
@@ -277,40 +269,16 @@ class JouloSessionsCoordinator(JouloCoordinator[SessionsData]):
         """
         if self._read_began is not None and self._read_began >= seen_at:
             return
-        self._news_pending = True
         self.request_refresh_soon()
 
-    def _news_read_is_current(self, now: datetime) -> bool:
-        """Whether the read news asked for began within `READ_COALESCE`, with no news since.
-
-        The chargers poll and the ten-minute sessions poll fall in the same second whenever a
-        session starts or ends on a cloud charger's sync that is due then: the scheduled read
-        right after the one the news asked for would bring nothing new.
-        """
-        return (
-            self.data is not None
-            and not self._news_pending
-            and self._news_read is not None
-            and now - self._news_read < READ_COALESCE
-        )
-
     async def _async_update_data(self) -> SessionsData:
-        now = dt_util.utcnow()
-        if self._news_read_is_current(now):
-            self.set_changed_contexts(frozenset())
-            return self.data
-        self._read_began = now
-        news, self._news_pending = self._news_pending, False
+        self._read_began = dt_util.utcnow()
         try:
             with translate_errors():
                 sessions = await self._async_read()
         except UpdateFailed:
-            # It holds no news after all: the next chargers poll's news asks again.
-            self._read_began = None
-            self._news_pending = self._news_pending or news
+            self._read_began = None  # it holds no news after all
             raise
-        if news:
-            self._news_read = now
         for session_id in [sid for sid in self._finished if _completed(sessions.get(sid))]:
             del self._finished[session_id]
         previous: SessionsData | None = self.data  # None before the first refresh

@@ -105,12 +105,32 @@ class JouloCoordinator[DataT](DataUpdateCoordinator[DataT]):
         """Run after each refresh that changed the data, before any entity hears of it."""
         self._changed_contexts: frozenset[Any] | None = None
         self._notified_success = True
+        self._refreshes_running = 0
+        self._refresh_asked_meanwhile = False
 
     def request_refresh_soon(self) -> None:
-        """Refresh now (debounced), without making the caller wait for it."""
+        """Refresh now (debounced), or right after the refresh under way, without waiting for it.
+
+        One refresh at a time: two at once (a scheduled one that waits for a slow API, and one
+        asked for) would each log the same failure or recovery, and race to set the data.
+        """
+        if self._refreshes_running:
+            self._refresh_asked_meanwhile = True
+            return
         self.config_entry.async_create_background_task(
             self.hass, self.async_request_refresh(), f"{self.name} refresh"
         )
+
+    async def _async_refresh(self, *args: Any, **kwargs: Any) -> None:
+        """Refresh as Home Assistant does, counting the refreshes under way; then one asked for."""
+        self._refreshes_running += 1
+        try:
+            await super()._async_refresh(*args, **kwargs)
+        finally:
+            self._refreshes_running -= 1
+        if self._refresh_asked_meanwhile and not self._refreshes_running:
+            self._refresh_asked_meanwhile = False
+            self.request_refresh_soon()
 
     def set_changed_contexts(self, contexts: frozenset[Any] | None) -> None:
         """Say whose data the refresh under way changed (None: everyone's), with its new data."""

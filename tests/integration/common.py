@@ -6,11 +6,13 @@ only way the tests move time), the session helpers watch what the event entities
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 import json
 from typing import Any
 
+import freezegun.api
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.event import ATTR_EVENT_TYPE
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState, ConfigFlowResult
@@ -18,11 +20,16 @@ from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE, STATE_UN
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, State, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.json import json_dumps
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+)
 
 from custom_components.joulo.announcer import EVENT_SESSION_ENDED, EVENT_SESSION_STARTED
 from custom_components.joulo.const import DOMAIN
-from joulo_simulator import JouloSimulator, SimSession
+from custom_components.joulo.data import JouloRuntimeData
+from joulo_simulator import JouloSimulator, RecordedRequest, SimSession
 from joulo_simulator.sync import SYNC_INTERVAL, last_sync
 
 NOW = datetime(2026, 4, 15, 12, 0, tzinfo=UTC)
@@ -298,3 +305,128 @@ async def until_listed(
     """
     until = listed_at(simulator, session) + then
     await advance_time(hass, freezer, until - simulator.now(), step=HALF_MINUTE)
+
+
+# Simulated days: the integration polling the simulator one chargers poll at a time
+
+SESSIONS_BY_CHARGER = "/sessions by charger"
+"""A `/sessions` look-up of one charger's sessions (`charger_id` and `from`), not the newest page."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """What one benchmark saw in the simulated window [start, end)."""
+
+    name: str
+    chargers: int
+    start: datetime
+    end: datetime
+    requests: tuple[RecordedRequest, ...]
+    """The API requests received in the window."""
+    completed: frozenset[str]
+    """The sessions that ended in [start, end], as the simulator knows them."""
+    listed: frozenset[str]
+    """Of those, the ones Joulo listed as ended at least one chargers poll before the end."""
+    ended_events: tuple[str, ...]
+    """The session id of each `joulo_session_ended` event fired, in order."""
+    seen: frozenset[str]
+    """Completed sessions the integration saw: in an `ended` event or in the sessions coordinator."""
+    entities: int
+    """The entry's entities."""
+    setup_seconds: float
+    minute_seconds: tuple[float, ...]
+    """Real seconds Home Assistant took for each simulated minute (its polls and what they updated)."""
+    chargers_only_seconds: tuple[float, ...]
+    """The same, for the minutes in which `/chargers` was the only request."""
+
+    @property
+    def hours(self) -> float:
+        """The length of the window in hours."""
+        return (self.end - self.start) / timedelta(hours=1)
+
+    @property
+    def per_endpoint(self) -> Counter[str]:
+        """Requests per row of the table."""
+        return Counter(row_of(request) for request in self.requests)
+
+    @property
+    def refused(self) -> int:
+        """Requests the simulator did not answer with 200 (e.g. 429 for the rate limit)."""
+        return sum(1 for request in self.requests if request.status != 200)
+
+    @property
+    def never_seen(self) -> frozenset[str]:
+        """Sessions Joulo listed as completed in time that never reached the integration."""
+        return self.listed - self.seen
+
+
+def real_time() -> float:
+    """Real seconds, for intervals: `time.perf_counter` stands still while the test's clock is frozen."""
+    seconds: float = freezegun.api.real_perf_counter()
+    return seconds
+
+
+def row_of(request: RecordedRequest) -> str:
+    """The table row of a request: its endpoint, or `SESSIONS_BY_CHARGER` for a charger's look-up."""
+    if request.endpoint == "/sessions" and "charger_id" in request.query:
+        return SESSIONS_BY_CHARGER
+    return request.endpoint
+
+
+async def simulate(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    entry: MockConfigEntry,
+    *,
+    name: str,
+    duration: timedelta,
+) -> Run:
+    """Set up `entry`, let `duration` pass one chargers poll at a time, and gather what happened."""
+    ended = async_capture_events(hass, EVENT_SESSION_ENDED)
+    started = real_time()
+    await set_up_entry(hass, entry)
+    setup_seconds = real_time() - started
+    start = simulator.requests[0].at
+    runtime: JouloRuntimeData = entry.runtime_data
+    seen: set[str] = set()
+
+    @callback
+    def see_completed() -> None:
+        seen.update(s.id for s in runtime.sessions.data.recent if s.is_completed)
+
+    see_completed()
+    stop_seeing = runtime.sessions.async_add_listener(see_completed)
+    minute_seconds: list[float] = []
+    chargers_only: list[float] = []
+    for _ in range(round(duration / ONE_POLL)):
+        logged = len(simulator.requests)
+        started = real_time()
+        await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
+        seconds = real_time() - started
+        minute_seconds.append(seconds)
+        if [r.endpoint for r in simulator.requests[logged:]] == ["/chargers"]:
+            chargers_only.append(seconds)
+    stop_seeing()
+    end = start + duration
+    ended_ids = tuple(event.data["session_id"] for event in ended)
+    completed = [
+        s
+        for s in simulator.account().sessions
+        if s.ended_at is not None and start <= s.ended_at <= end
+    ]
+    return Run(
+        name=name,
+        chargers=len(simulator.account().chargers),
+        start=start,
+        end=end,
+        requests=tuple(r for r in simulator.requests if start <= r.at < end),
+        completed=frozenset(s.id for s in completed),
+        listed=frozenset(s.id for s in completed if listed_at(simulator, s) <= end - ONE_POLL),
+        ended_events=ended_ids,
+        seen=frozenset(seen) | frozenset(ended_ids),
+        entities=len(er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)),
+        setup_seconds=setup_seconds,
+        minute_seconds=tuple(minute_seconds),
+        chargers_only_seconds=tuple(chargers_only),
+    )

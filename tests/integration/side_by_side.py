@@ -35,9 +35,9 @@ from homeassistant.util import slugify
 from homeassistant.util.yaml import parse_yaml
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
-from benchmarks.test_request_budget import Run, simulate
 from custom_components.joulo.announcer import EVENT_SESSION_ENDED
 from joulo_simulator import JouloSimulator, RecordedRequest, SimulatorServer
+from tests.integration.common import Run, simulate
 
 GUIDE_YAML = """
 - resource: https://api.joulo.nl/functions/v1/api/chargers

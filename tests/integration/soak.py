@@ -195,12 +195,13 @@ class SoakRun:
     def fetch_states(self, coordinator: str) -> list[list[str]]:
         """A coordinator's lines ("down" or "back") in order, a list per setup (split at restarts).
 
-        A restart makes new coordinators, which start up whatever the old ones said last.
+        A restart makes new coordinators, which start up whatever the old ones said last. A line
+        logged at the moment of a stop is the old setup's: its last poll ran just before the stop.
         """
         periods: list[list[str]] = [[] for _ in range(len(self.restarts) + 1)]
         for at, name, state in self.fetch_log:
             if name == coordinator:
-                periods[sum(1 for stopped in self.restarts if stopped <= at)].append(state)
+                periods[sum(1 for stopped in self.restarts if stopped < at)].append(state)
         return periods
 
     def outage_lines(self, coordinator: str) -> list[str]:

@@ -447,6 +447,7 @@ async def test_account_refusing_the_token_starts_reauth(
         # A refused token wins over the other failures: ask for a new token, do not retry.
         ([("/chargers", 503), ("/energy", 401)], ConfigEntryState.SETUP_ERROR, True),
         ([("/me", 401)], ConfigEntryState.SETUP_ERROR, True),
+        ([("/ere-position", 401)], ConfigEntryState.SETUP_ERROR, True),
         ([("/me", 503)], ConfigEntryState.LOADED, False),
     ],
 )
