@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from homeassistant.components.calendar import (
@@ -49,6 +50,13 @@ CURRENT_EVENT_HORIZON = LISTING_DELAY + timedelta(minutes=5)
 """How long the running session lasts as the current event past the latest data about it.
 
 A cloud charger's next sync is due within 15 minutes, and the chargers poll sees it within one poll.
+"""
+CURRENT_EVENT_REFRESH = timedelta(minutes=5)
+"""How often, at most, the current event takes in a running session's growing energy.
+
+Every chargers poll brings a live charger's session new energy, and each write of a calendar's state
+also schedules its timers: a charger's energy sensor follows each poll, the calendar's summary every
+five minutes (its range queries, what the calendar view shows, always have the latest).
 """
 
 CHARGING_SESSIONS = CalendarEntityDescription(
@@ -198,8 +206,7 @@ class JouloSessionsCalendar(JouloLiveChargerEntity, CalendarEntity):
         super().__init__(entry.runtime_data.chargers, charger, description)
         self._sessions_coordinator = entry.runtime_data.sessions
         self._history = SessionHistory(entry.runtime_data.client, charger.id)
-        self._current: tuple[CurrentSession, CalendarEvent] | None = None
-        """The running session as last seen, and its event."""
+        self._current: _CurrentEvent | None = None
 
     async def async_added_to_hass(self) -> None:
         """Follow the sessions poll, so that new and finished sessions need no request."""
@@ -227,18 +234,19 @@ class JouloSessionsCalendar(JouloLiveChargerEntity, CalendarEntity):
         """The session running now, from the chargers poll; None while the charger is idle.
 
         Its end is not known yet. The event lasts until a while after the latest data about it, so
-        that the calendar's own timer (a write at the event's end) does not fire while data comes:
-        each change the poll brings writes the state and moves the end on.
+        that the calendar's own timer (a write at the event's end) does not fire while data comes.
+        It is made again when another session runs, when its start or TAG changed, when its energy
+        changed and `CURRENT_EVENT_REFRESH` has passed, or when it ran out; that moves its end on.
         """
         live = self._live_session
         if live is None or live.started_at is None:
             return None
         now = dt_util.utcnow()
-        # Made again only when the session's data changed or the event ran out: an event is
-        # asked for several times per state write, and each is a few time-zone conversions.
-        if self._current is None or self._current[0] != live or self._current[1].end <= now:
-            self._current = (live, _live_event(live, live.started_at, now + CURRENT_EVENT_HORIZON))
-        return self._current[1]
+        if self._current is None or _needs_new_event(self._current, live, now):
+            self._current = _CurrentEvent(
+                live, now, _live_event(live, live.started_at, now + CURRENT_EVENT_HORIZON)
+            )
+        return self._current.event
 
     async def async_get_events(
         self, hass: HomeAssistant, start_date: datetime, end_date: datetime
@@ -285,6 +293,29 @@ class JouloSessionsCalendar(JouloLiveChargerEntity, CalendarEntity):
             )
         key = "cannot_connect" if isinstance(err, JouloConnectionError) else "invalid_response"
         return HomeAssistantError(translation_domain=DOMAIN, translation_key=key)
+
+
+@dataclass(frozen=True, slots=True)
+class _CurrentEvent:
+    """The event of the running session, and the session as it was made from, when."""
+
+    session: CurrentSession
+    made_at: datetime
+    event: CalendarEvent
+
+
+def _needs_new_event(current: _CurrentEvent, live: CurrentSession, now: datetime) -> bool:
+    """Whether the current event no longer shows `live` well enough (see `event`)."""
+    made_from = current.session
+    if (made_from.id, made_from.started_at, made_from.id_tag) != (
+        live.id,
+        live.started_at,
+        live.id_tag,
+    ):
+        return True
+    if current.event.end <= now:
+        return True
+    return made_from != live and now - current.made_at >= CURRENT_EVENT_REFRESH
 
 
 class _SessionEvent(CalendarEvent):

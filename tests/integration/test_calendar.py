@@ -510,3 +510,35 @@ async def test_running_session_writes_only_with_new_data(
     later = hass.states.get(GARAGE_CALENDAR)
     assert later is not None
     assert (later.state, later.last_updated) == (STATE_ON, seen.last_updated)
+
+
+async def test_live_session_energy_reaches_the_state_every_five_minutes(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """An OCPP session's energy grows at every poll: the calendar's summary follows it each 5 minutes.
+
+    The session energy sensor has every poll's energy; the calendar's state is written again only
+    when its summary is at least five minutes old (its range queries always have the latest).
+    """
+    simulator.start_session(DRIVEWAY_ID, power_kw=11.0)
+    await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
+    first = hass.states.get(OPRIT_CALENDAR)
+    assert first is not None
+    assert first.state == STATE_ON
+
+    await advance_time(hass, freezer, 2 * ONE_POLL, step=ONE_POLL)
+    unchanged = hass.states.get(OPRIT_CALENDAR)
+    assert unchanged is not None
+    assert unchanged.attributes["message"] == first.attributes["message"]
+    assert unchanged.last_updated == first.last_updated
+
+    await advance_time(hass, freezer, 3 * ONE_POLL, step=ONE_POLL)
+    refreshed = hass.states.get(OPRIT_CALENDAR)
+    energy = hass.states.get("sensor.oprit_session_energy")
+    assert refreshed is not None
+    assert energy is not None
+    assert refreshed.attributes["message"] != first.attributes["message"]
+    assert refreshed.attributes["message"].startswith(f"{float(energy.state):g} kWh")
