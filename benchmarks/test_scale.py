@@ -45,12 +45,8 @@ import time
 
 import freezegun.api
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import CONF_URL, EVENT_STATE_CHANGED, EVENT_STATE_REPORTED
+from homeassistant.const import CONF_URL, EVENT_STATE_CHANGED
 from homeassistant.core import (
-    Event,
-    EventStateChangedData,
-    EventStateEventData,
-    EventStateReportedData,
     HomeAssistant,
     callback,
 )
@@ -66,7 +62,15 @@ from joulo_simulator import (
     SimCharger,
     SimulatorServer,
 )
-from tests.integration.common import ONE_POLL, advance_time, device_id_of, set_up_entry, simulate
+from tests.integration.common import (
+    ONE_POLL,
+    StateWriteEvent,
+    advance_time,
+    async_listen_to_state_writes,
+    device_id_of,
+    set_up_entry,
+    simulate,
+)
 
 from .table import BenchTable
 from .test_request_budget import BUSINESS_CONNECTION_TYPES
@@ -300,23 +304,16 @@ async def measure_polls(
     changed_states = reported_states = 0
 
     @callback
-    def is_ours(data: EventStateEventData) -> bool:
-        return data["entity_id"] in entity_ids
+    def count(event: StateWriteEvent) -> None:
+        nonlocal changed_states, reported_states
+        if event.data["entity_id"] not in entity_ids:
+            return
+        if event.event_type == EVENT_STATE_CHANGED:
+            changed_states += 1
+        else:
+            reported_states += 1
 
-    @callback
-    def count_changed(_: Event[EventStateChangedData]) -> None:
-        nonlocal changed_states
-        changed_states += 1
-
-    @callback
-    def count_reported(_: Event[EventStateReportedData]) -> None:
-        nonlocal reported_states
-        reported_states += 1
-
-    stop_listening = (
-        hass.bus.async_listen(EVENT_STATE_CHANGED, count_changed, event_filter=is_ours),
-        hass.bus.async_listen(EVENT_STATE_REPORTED, count_reported, event_filter=is_ours),
-    )
+    stop_listening = async_listen_to_state_writes(hass, count)
     requests = server.server.sim.requests
     polls: list[Poll] = []
     for _ in range(MAX_MINUTES):
@@ -334,8 +331,7 @@ async def measure_polls(
             polls.append(poll)
         if len(polls) == POLLS:
             break
-    for stop in stop_listening:
-        stop()
+    stop_listening()
     assert len(polls) == POLLS, f"only {len(polls)} minutes with the chargers poll alone"
     return tuple(polls)
 

@@ -7,6 +7,7 @@ only way the tests move time), the session helpers watch what the event entities
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 import json
@@ -16,8 +17,21 @@ import freezegun.api
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.event import ATTR_EVENT_TYPE
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState, ConfigFlowResult
-from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE, STATE_UNKNOWN
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant, State, callback
+from homeassistant.const import (
+    EVENT_STATE_CHANGED,
+    EVENT_STATE_REPORTED,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+)
+from homeassistant.core import (
+    Event,
+    EventStateChangedData,
+    EventStateEventData,
+    EventStateReportedData,
+    HomeAssistant,
+    State,
+    callback,
+)
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.json import json_dumps
 from pytest_homeassistant_custom_component.common import (
@@ -305,6 +319,33 @@ async def until_listed(
     """
     until = listed_at(simulator, session) + then
     await advance_time(hass, freezer, until - simulator.now(), step=HALF_MINUTE)
+
+
+type StateWriteEvent = Event[EventStateChangedData] | Event[EventStateReportedData]
+"""A state written: changed (`state_changed`), or written again unchanged (`state_reported`)."""
+
+
+@callback
+def _every_state(event_data: EventStateEventData) -> bool:
+    """Hear every entity's writes (Home Assistant wants a filter for `state_reported`)."""
+    return True
+
+
+@callback
+def async_listen_to_state_writes(
+    hass: HomeAssistant, listener: Callable[[StateWriteEvent], None]
+) -> Callable[[], None]:
+    """Call `listener` for every state written, changed or not, until the returned call stops it."""
+    stops = (
+        hass.bus.async_listen(EVENT_STATE_CHANGED, listener, event_filter=_every_state),
+        hass.bus.async_listen(EVENT_STATE_REPORTED, listener, event_filter=_every_state),
+    )
+
+    def stop() -> None:
+        for stop_listening in stops:
+            stop_listening()
+
+    return stop
 
 
 # Simulated days: the integration polling the simulator one chargers poll at a time

@@ -20,12 +20,8 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import CONF_API_TOKEN, EVENT_STATE_CHANGED, EVENT_STATE_REPORTED
+from homeassistant.const import CONF_API_TOKEN, EVENT_STATE_CHANGED
 from homeassistant.core import (
-    Event,
-    EventStateChangedData,
-    EventStateEventData,
-    EventStateReportedData,
     HomeAssistant,
     callback,
 )
@@ -37,7 +33,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.joulo.announcer import EVENT_SESSION_ENDED
 from joulo_simulator import JouloSimulator, RecordedRequest, SimulatorServer
-from tests.integration.common import Run, simulate
+from tests.integration.common import (
+    Run,
+    StateWriteEvent,
+    async_listen_to_state_writes,
+    simulate,
+)
 
 GUIDE_YAML = """
 - resource: https://api.joulo.nl/functions/v1/api/chargers
@@ -183,12 +184,6 @@ class SideBySide:
         ]
 
 
-@callback
-def _every_state(event_data: EventStateEventData) -> bool:
-    """Listen to every entity's writes (Home Assistant wants a filter for `state_reported`)."""
-    return True
-
-
 async def simulate_side_by_side(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -203,7 +198,7 @@ async def simulate_side_by_side(
     writes: list[StateWrite] = []
 
     @callback
-    def written(event: Event[EventStateChangedData] | Event[EventStateReportedData]) -> None:
+    def written(event: StateWriteEvent) -> None:
         new_state = event.data["new_state"]
         writes.append(
             StateWrite(
@@ -221,8 +216,7 @@ async def simulate_side_by_side(
         await hass.async_block_till_done()
         guide_entities = guide_entity_ids()
         assert all(hass.states.get(entity_id) for entity_id in guide_entities)
-        hass.bus.async_listen(EVENT_STATE_CHANGED, written, event_filter=_every_state)
-        hass.bus.async_listen(EVENT_STATE_REPORTED, written, event_filter=_every_state)
+        async_listen_to_state_writes(hass, written)
         ended = async_capture_events(hass, EVENT_SESSION_ENDED)
         run = await simulate(hass, freezer, simulator, entry, name=name, duration=duration)
     assert [s.id for s in twin.account().sessions] == [s.id for s in simulator.account().sessions]
