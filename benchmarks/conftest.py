@@ -4,9 +4,9 @@ pytest reads `pytest_plugins` only in the root conftest (there is none: `tests/c
 down), and the benchmarks must not change what `scripts/test` collects. A fixture imported into a
 conftest is registered there like one defined in it, so these are the suite's own fixtures, visible to
 every module in `benchmarks/`: the simulator on Home Assistant's clock and its server, the frozen start,
-the default account's config entry, and the autouse fixture that lets Home Assistant load the
-integration. Importing `tests.conftest` first also puts our `custom_components` ahead of the test
-plugin's, as in the suite.
+the default account's config entry, and the autouse fixtures that let Home Assistant load the
+integration and retry a failed read without waiting. Importing `tests.conftest` first also puts our
+`custom_components` ahead of the test plugin's, as in the suite.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from tests.integration.conftest import (  # noqa: F401
     autopilot,
     frozen_time,
     mock_config_entry,
+    retry_without_pause,
     simulator,
     upstream_sync,
 )

@@ -13,6 +13,10 @@ CHARGERS_INTERVAL: Final = timedelta(seconds=60)
 SESSIONS_INTERVAL: Final = timedelta(seconds=600)
 ENERGY_INTERVAL: Final = timedelta(seconds=3600)
 
+# Charger entities keep their last state while `/chargers` fails, until its last good answer is this
+# old (the sessions and energy entities, until their coordinator's second failed refresh in a row).
+CHARGERS_RIDE_OUT: Final = timedelta(minutes=5)
+
 # Sessions ending one after another on a large account refresh the totals at most this often.
 ENERGY_REFRESH_COOLDOWN: Final = timedelta(minutes=5)
 

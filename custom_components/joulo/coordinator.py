@@ -4,8 +4,9 @@ Chargers are polled every minute while anything can change (every five minutes w
 idle cloud charger); when a session leaves a charger or a new one starts, the sessions poll runs at once
 (and on every chargers poll until Joulo lists the finished session), and a newly completed session
 brings the energy totals forward. All three share one client, so one rate-limit gate.
-The base class in `data.py` runs the refresh pipeline and tells only the entities whose data changed;
-the coordinators here say what changed, from the pure functions of `changes.py`.
+The base class in `data.py` runs the refresh pipeline, tells only the entities whose data changed and
+rides out short failures (the chargers coordinator for five minutes, the others for one refresh); the
+coordinators here say what changed, from the pure functions of `changes.py`.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from .changes import (
     track_power,
 )
 from .const import (
+    CHARGERS_RIDE_OUT,
     DOMAIN,
     ENERGY_INTERVAL,
     ENERGY_REFRESH_COOLDOWN,
@@ -121,7 +123,7 @@ class JouloEnergyCoordinator(JouloCoordinator[EnergyData]):
         self._position_checked_at: datetime | None = None
         self._position_missing = False
 
-    async def _async_update_data(self) -> EnergyData:
+    async def _async_fetch(self) -> EnergyData:
         with translate_errors():
             energy = await self.client.get_energy()
         # The optional two together, once `/energy` answered: one after the other, they made the
@@ -271,7 +273,7 @@ class JouloSessionsCoordinator(JouloCoordinator[SessionsData]):
             return
         self.request_refresh_soon()
 
-    async def _async_update_data(self) -> SessionsData:
+    async def _async_fetch(self) -> SessionsData:
         self._read_began = dt_util.utcnow()
         try:
             with translate_errors():
@@ -336,6 +338,7 @@ class JouloChargersCoordinator(JouloCoordinator[ChargersData]):
             name=f"{DOMAIN} chargers",
             update_interval=FAST_INTERVAL,
             refresh_cooldown=DEFAULT_COOLDOWN,
+            ride_out=CHARGERS_RIDE_OUT,
         )
         self._sessions = sessions
         self._live: frozenset[str] = frozenset()
@@ -348,7 +351,7 @@ class JouloChargersCoordinator(JouloCoordinator[ChargersData]):
             self.update_interval = FAST_INTERVAL
             self.request_refresh_soon()
 
-    async def _async_update_data(self) -> ChargersData:
+    async def _async_fetch(self) -> ChargersData:
         asked = dt_util.utcnow()
         with translate_errors():
             listed = await self.client.get_chargers()

@@ -7,16 +7,18 @@ coordinators through `JouloCoordinator` and the data types below; `coordinator.p
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 import logging
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.debounce import Debouncer
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
 
 from .api import Account, Charger, Energy, ErePosition, JouloClient, Session
 
@@ -64,12 +66,49 @@ ERE_POSITION = "ere_position"
 """The context of the account's entities of `/ere-position`."""
 
 
+@dataclass(frozen=True, slots=True)
+class PollHealth:
+    """A coordinator's failed refreshes in a row, and when its last good answer came.
+
+    Joulo's API fails a request now and then; one failure should not blank a dashboard, a real
+    outage should show. A coordinator keeps its last data through a failure that `tolerates` allows.
+    """
+
+    failures_in_a_row: int = 0
+    last_success: datetime | None = None
+    """When the latest refresh that succeeded ended; None before the first one."""
+
+    def failed(self) -> PollHealth:
+        """The health after one more failed refresh."""
+        return PollHealth(self.failures_in_a_row + 1, self.last_success)
+
+    @staticmethod
+    def succeeded(now: datetime) -> PollHealth:
+        """The health after a refresh that succeeded at `now`."""
+        return PollHealth(0, now)
+
+    def tolerates(self, now: datetime, ride_out: timedelta) -> bool:
+        """Whether the data read before may still be shown at `now`, the failures counted so far.
+
+        Always through the first failure after a good answer, and through more while the last good
+        answer is younger than `ride_out`; never before any good answer (there is nothing to show).
+        """
+        if self.last_success is None:
+            return False
+        return self.failures_in_a_row < 2 or now - self.last_success < ride_out  # noqa: PLR2004
+
+
 class JouloCoordinator[DataT](DataUpdateCoordinator[DataT]):
     """A coordinator of one Joulo endpoint (or more) on its own cadence.
 
     After a refresh that changed something it first runs its `refresh_step` (the pipeline), then
     tells only the listeners whose data changed: an entity that listens with a context (its
     charger's id) hears of a refresh only when the refresh said that context changed.
+
+    A refresh that fails while its `PollHealth` tolerates it keeps the data read before, as if
+    nothing had changed: no entity goes unavailable, nothing is logged above DEBUG, and the
+    pipeline does not run again. Past that, it fails as Home Assistant's coordinators do: the
+    entities go unavailable, the log says once that fetching failed and once that it recovered.
     """
 
     config_entry: JouloConfigEntry
@@ -84,10 +123,13 @@ class JouloCoordinator[DataT](DataUpdateCoordinator[DataT]):
         name: str,
         update_interval: timedelta,
         refresh_cooldown: timedelta,
+        ride_out: timedelta = timedelta(0),
     ) -> None:
         """Poll with `client` every `update_interval`; unchanged data writes no state.
 
         Refreshes asked for between polls run at once, then at most once per `refresh_cooldown`.
+        Failures are ridden out (see `PollHealth.tolerates`) for `ride_out` after the last good
+        answer, and always for one refresh.
         """
         super().__init__(
             hass,
@@ -107,6 +149,34 @@ class JouloCoordinator[DataT](DataUpdateCoordinator[DataT]):
         self._notified_success = True
         self._refreshes_running = 0
         self._refresh_asked_meanwhile = False
+        self._ride_out = ride_out
+        self.health = PollHealth()
+
+    @abstractmethod
+    async def _async_fetch(self) -> DataT:
+        """Read the data from the API; raise `UpdateFailed` (or `ConfigEntryAuthFailed`) if it fails."""
+
+    async def _async_update_data(self) -> DataT:
+        """Read the data; through a failure that is tolerated, keep the data read before."""
+        try:
+            data = await self._async_fetch()
+        except UpdateFailed as err:
+            self.health = self.health.failed()
+            if not self.health.tolerates(dt_util.utcnow(), self._ride_out):
+                raise
+            self.logger.debug(
+                "Keeping the last %s data through failure %d in a row: %s",
+                self.name,
+                self.health.failures_in_a_row,
+                err,
+            )
+            if err.retry_after is not None:
+                # What Home Assistant does with a failed refresh's `retry_after`: the next
+                # scheduled refresh waits for it, so none runs into the closed rate-limit gate.
+                self._retry_after = err.retry_after
+            return self.data
+        self.health = PollHealth.succeeded(dt_util.utcnow())
+        return data
 
     def request_refresh_soon(self) -> None:
         """Refresh now (debounced), or right after the refresh under way, without waiting for it.

@@ -9,7 +9,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_API_TOKEN
 from homeassistant.core import HomeAssistant
 
-from .data import JouloConfigEntry
+from .data import JouloConfigEntry, JouloCoordinator
 
 TO_REDACT = {CONF_API_TOKEN, "email", "name", "id_tag"}
 
@@ -17,7 +17,7 @@ TO_REDACT = {CONF_API_TOKEN, "email", "name", "id_tag"}
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: JouloConfigEntry
 ) -> dict[str, Any]:
-    """Return the entry and what each coordinator last read."""
+    """Return the entry, what each coordinator last read, and how its polls have been going."""
     runtime = entry.runtime_data
     return async_redact_data(
         {
@@ -33,6 +33,24 @@ async def async_get_config_entry_diagnostics(
             },
             "energy": asdict(runtime.energy.data),
             "rate_limited_until": runtime.client.gate.closed_until,
+            "polling": {
+                name: _polling(coordinator)
+                for name, coordinator in (
+                    ("chargers", runtime.chargers),
+                    ("sessions", runtime.sessions),
+                    ("energy", runtime.energy),
+                )
+            },
+            "reads_retried": runtime.client.retries,
         },
         TO_REDACT,
     )
+
+
+def _polling(coordinator: JouloCoordinator[Any]) -> dict[str, Any]:
+    """A coordinator's failed refreshes in a row, its last good answer, and whether it is up."""
+    return {
+        "failures_in_a_row": coordinator.health.failures_in_a_row,
+        "last_success": coordinator.health.last_success,
+        "last_update_success": coordinator.last_update_success,
+    }

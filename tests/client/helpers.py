@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 
 import aiohttp
@@ -16,15 +16,33 @@ REQUEST_TIMEOUT = 0.5
 """The clients' request timeout in seconds, short so that the hang fault costs little time."""
 
 
+class Pauses(list[float]):
+    """A client's `sleep`: it notes each pause before a retry (in seconds) and returns at once."""
+
+    async def __call__(self, seconds: float) -> None:
+        """Note the pause."""
+        self.append(seconds)
+
+
 def make_client(
     http_session: aiohttp.ClientSession,
     server: SimulatorServer,
     gate: RateLimitGate,
     token: str = DEMO_TOKEN,
+    *,
+    sleep: Callable[[float], Awaitable[object]] | None = None,
 ) -> JouloClient:
-    """Return a client of `token` against `server`, with the short test timeout."""
+    """Return a client of `token` against `server`, with the short test timeout.
+
+    It pauses before a retry with `sleep`; by default, not at all.
+    """
     return JouloClient(
-        http_session, token, base_url=server.base_url, request_timeout=REQUEST_TIMEOUT, gate=gate
+        http_session,
+        token,
+        base_url=server.base_url,
+        request_timeout=REQUEST_TIMEOUT,
+        gate=gate,
+        sleep=Pauses() if sleep is None else sleep,
     )
 
 

@@ -21,7 +21,7 @@ from joulo_simulator import (
     ManualClock,
     SimulatorServer,
 )
-from tests.client.helpers import exception_chain, make_client
+from tests.client.helpers import Pauses, exception_chain, make_client
 
 type Call = Callable[[JouloClient], Awaitable[Any]]
 
@@ -147,14 +147,18 @@ async def test_token_hidden_when_refused_unreachable_or_timed_out(
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     unreachable = JouloClient(
-        http_session, token, base_url=f"http://127.0.0.1:{port}/api", request_timeout=0.5
+        http_session,
+        token,
+        base_url=f"http://127.0.0.1:{port}/api",
+        request_timeout=0.5,
+        sleep=Pauses(),
     )
     await _run(unreachable, errors)
 
     account = simulator.add_account(token)
     slow = make_client(http_session, simulator_server, RateLimitGate(simulator.clock), token)
-    simulator.faults.inject(FaultKind.HANG, delay=2.0)
-    # Only the first call hangs; the others are answered, the reboot with a 404 (the charger is
+    simulator.faults.inject(FaultKind.HANG, delay=2.0, times=2)
+    # Only the first call hangs (and its retry); the others are answered, the reboot with a 404 (the charger is
     # not one of this account's).
     await _run(slow, errors)
 

@@ -11,6 +11,7 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
 )
 
+from custom_components.joulo.api import client as api_client
 from custom_components.joulo.const import DOMAIN
 from joulo_simulator import DEMO_TOKEN, JouloSimulator, SimulatorServer
 from tests.integration.common import NOW, set_up_entry
@@ -19,6 +20,16 @@ from tests.integration.common import NOW, set_up_entry
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load our integration in every test."""
+
+
+@pytest.fixture(autouse=True)
+def retry_without_pause(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retry a failed read at once: the test's clock stands still, so a real pause would never end.
+
+    The event loop's clock is frozen with the rest; only moving time ends a sleep, and the tests
+    move time only once every refresh is done. The pause itself is the client tests' business.
+    """
+    monkeypatch.setattr(api_client, "RETRY_PAUSE", (0.0, 0.0))
 
 
 @pytest.fixture

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from http import HTTPStatus
 import json
 import logging
+import random
 from typing import Any
 
 import aiohttp
@@ -35,6 +38,8 @@ from .models import (
 DEFAULT_BASE_URL = "https://api.joulo.nl/functions/v1/api"
 DEFAULT_TIMEOUT = 20.0
 MAX_SESSIONS_LIMIT = 100
+RETRY_PAUSE = (1.0, 3.0)
+"""A failed read is tried once more after a pause of this many seconds (drawn at random between)."""
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -45,6 +50,10 @@ class JouloClient:
     Every method raises only the errors of `errors.py`. Requests go through a `RateLimitGate`: after a
     429 nothing is sent until the API's `Retry-After` has passed. Once the API has refused the token
     (401), the client sends nothing more with it: a rotated token never becomes valid again.
+
+    The API answers a few requests with a server error, a timeout or a broken body: a read (GET) that
+    fails that way is tried once more after a short pause of random length, through the gate again.
+    A refused token, a 429, any other 4xx and a command (POST) are never tried again.
     """
 
     def __init__(
@@ -55,14 +64,21 @@ class JouloClient:
         base_url: str = DEFAULT_BASE_URL,
         request_timeout: float = DEFAULT_TIMEOUT,
         gate: RateLimitGate | None = None,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
-        """Use `session` for requests, authenticated with `token`."""
+        """Use `session` for requests, authenticated with `token`.
+
+        `sleep` waits the pause before a retry, in seconds (injectable for tests).
+        """
         self._session = session
         self._token = token
         self._base_url = base_url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=request_timeout)
         self.gate = gate or RateLimitGate()
+        self._sleep = sleep
         self._token_refused = False
+        self.retries = 0
+        """How many failed reads this client has tried again."""
 
     def __repr__(self) -> str:
         """Describe the client without its token."""
@@ -75,7 +91,7 @@ class JouloClient:
 
     async def get_chargers(self) -> tuple[Charger, ...]:
         """Return every charger linked to the account (`GET /chargers`)."""
-        return parse_chargers(await self._get("/chargers"))
+        return await self._get("/chargers", parse_chargers)
 
     async def get_sessions(
         self,
@@ -107,7 +123,7 @@ class JouloClient:
             params["limit"] = str(limit)
         if offset is not None:
             params["offset"] = str(offset)
-        return parse_sessions(await self._get("/sessions", params))
+        return await self._get("/sessions", parse_sessions, params)
 
     async def get_all_sessions(
         self,
@@ -142,18 +158,18 @@ class JouloClient:
 
     async def get_energy(self) -> Energy:
         """Return the account's lifetime and monthly totals (`GET /energy`)."""
-        return parse_energy(await self._get("/energy"))
+        return await self._get("/energy", parse_energy)
 
     async def get_account(self) -> Account:
         """Return the account behind the token (`GET /me`)."""
-        return parse_account(await self._get("/me"))
+        return await self._get("/me", parse_account)
 
     async def get_ere_position(self) -> ErePosition:
         """Return the money side of the account's ERE this compliance year (`GET /ere-position`).
 
         Not every account (or API version) has it: a 404 raises `JouloResponseError` with status 404.
         """
-        return parse_ere_position(await self._get("/ere-position"))
+        return await self._get("/ere-position", parse_ere_position)
 
     async def reboot_charger(self, charger_id: str, *, hard: bool = False) -> RebootResult:
         """Restart a charger, softly or (`hard`) by cutting its power (`POST /chargers/reboot`).
@@ -173,9 +189,19 @@ class JouloClient:
         )
         return parse_reboot(data, queued=status == HTTPStatus.ACCEPTED)
 
-    async def _get(self, endpoint: str, params: dict[str, str] | None = None) -> Any:
-        """Send one GET and return its decoded JSON body."""
-        return (await self._request("GET", endpoint, params=params))[1]
+    async def _get[T](
+        self, endpoint: str, parse: Callable[[Any], T], params: dict[str, str] | None = None
+    ) -> T:
+        """Read `endpoint` and `parse` its JSON body; a failure worth it is tried once more."""
+        try:
+            return parse((await self._request("GET", endpoint, params=params))[1])
+        except (JouloConnectionError, JouloResponseError) as err:
+            if not _worth_retrying(err):
+                raise
+            _LOGGER.debug("Reading %s once more after: %s", endpoint, err)
+        self.retries += 1
+        await self._sleep(random.uniform(*RETRY_PAUSE))  # noqa: S311 - jitter, not a secret
+        return parse((await self._request("GET", endpoint, params=params))[1])
 
     async def _request(
         self,
@@ -226,6 +252,14 @@ class JouloClient:
         except (ValueError, RecursionError) as err:
             msg = f"The Joulo API answered {endpoint} with malformed JSON"
             raise JouloResponseError(msg, status=status) from err
+
+
+def _worth_retrying(err: JouloConnectionError | JouloResponseError) -> bool:
+    """Whether a failed read may go better a moment later: no answer, a 5xx, or a broken 2xx body.
+
+    A 4xx (a missing endpoint, a bad request) would only be refused again.
+    """
+    return isinstance(err, JouloConnectionError) or err.status is None or err.status < 400  # noqa: PLR2004
 
 
 def format_timestamp(moment: datetime) -> str:
