@@ -296,9 +296,7 @@ async def test_missing_current_session_id_raises_response_error(
 ) -> None:
     """A running session without its id gives `JouloResponseError`."""
     simulator.start_session(GARAGE_ID)
-    simulator.faults.inject(
-        FaultKind.MISSING_FIELDS, endpoint="/chargers", fields=("id",), times=2
-    )
+    simulator.faults.inject(FaultKind.MISSING_FIELDS, endpoint="/chargers", fields=("id",), times=2)
 
     with pytest.raises(JouloResponseError, match="'id'"):
         await client.get_chargers()

@@ -102,6 +102,7 @@ async def test_a_second_failure_is_not_tried_again(
 )
 @reads
 async def test_refusals_are_not_tried_again(
+    *,
     client: JouloClient,
     simulator: JouloSimulator,
     pauses: Pauses,
