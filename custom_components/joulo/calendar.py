@@ -217,7 +217,7 @@ class JouloSessionsCalendar(JouloLiveChargerEntity, CalendarEntity):
     @callback
     def _follow_sessions(self) -> None:
         """Take in the sessions poll's sessions, or stop relying on it while it fails."""
-        if not self._sessions_coordinator.last_update_success:
+        if not self._sessions_coordinator.last_read_success:
             self._history.stop_following()
             return
         data = self._sessions_coordinator.data
@@ -253,10 +253,12 @@ class JouloSessionsCalendar(JouloLiveChargerEntity, CalendarEntity):
     ) -> list[CalendarEvent]:
         """Return the charger's sessions from `start_date` to `end_date` as events."""
         start, end = dt_util.as_utc(start_date), dt_util.as_utc(end_date)
+        follow = self._sessions_coordinator.last_read_success
+        if not follow:
+            # A failed poll that is ridden out tells no listener: its data is as old as before.
+            self._history.stop_following()
         try:
-            sessions = await self._history.async_sessions(
-                start, end, follow=self._sessions_coordinator.last_update_success
-            )
+            sessions = await self._history.async_sessions(start, end, follow=follow)
         except JouloError as err:
             raise self._read_error(err) from err
         now = dt_util.utcnow()

@@ -152,6 +152,11 @@ class JouloCoordinator[DataT](DataUpdateCoordinator[DataT]):
         self._ride_out = ride_out
         self.health = PollHealth()
 
+    @property
+    def last_read_success(self) -> bool:
+        """Whether the latest refresh read the API (not so through a failure that is ridden out)."""
+        return self.last_update_success and not self.health.failures_in_a_row
+
     @abstractmethod
     async def _async_fetch(self) -> DataT:
         """Read the data from the API; raise `UpdateFailed` (or `ConfigEntryAuthFailed`) if it fails."""

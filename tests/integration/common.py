@@ -34,6 +34,7 @@ from homeassistant.core import (
 )
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.json import json_dumps
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
@@ -41,9 +42,9 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.joulo.announcer import EVENT_SESSION_ENDED, EVENT_SESSION_STARTED
-from custom_components.joulo.const import DOMAIN
+from custom_components.joulo.const import CHARGERS_RIDE_OUT, DOMAIN
 from custom_components.joulo.data import JouloRuntimeData
-from joulo_simulator import JouloSimulator, RecordedRequest, SimSession
+from joulo_simulator import Fault, FaultKind, JouloSimulator, RecordedRequest, SimSession
 from joulo_simulator.sync import SYNC_INTERVAL, last_sync
 
 NOW = datetime(2026, 4, 15, 12, 0, tzinfo=UTC)
@@ -161,6 +162,40 @@ async def advance_time(
         # or the next tick would run the client's timeout out under them.
         await hass.async_block_till_done(wait_background_tasks=True)
         remaining -= tick
+
+
+_RETRIED_KINDS = frozenset(
+    {FaultKind.HANG, FaultKind.MALFORMED_JSON, FaultKind.WRONG_SHAPE, FaultKind.MISSING_FIELDS}
+)
+
+
+def inject_failed_read(
+    simulator: JouloSimulator, kind: FaultKind | str, *, endpoint: str, **fault: Any
+) -> Fault:
+    """Make the next read of `endpoint` fail: a fault the client tries again is injected twice.
+
+    The client tries a read once more after no answer, a 5xx or a broken body, so one such fault
+    alone is never seen; a refusal (4xx) is not tried again, so it is injected once.
+    """
+    kind = FaultKind(kind)
+    retried = kind in _RETRIED_KINDS or fault.get("status", 0) >= 500
+    return simulator.faults.inject(kind, endpoint=endpoint, times=2 if retried else 1, **fault)
+
+
+async def fail_chargers_past_the_ride_out(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, entity_ids: tuple[str, ...]
+) -> None:
+    """Poll while `/chargers` fails, from just after a good chargers poll, until it shows.
+
+    The charger entities keep their states through the failed polls of the first five minutes,
+    and are unavailable at the poll five minutes after the last good one.
+    """
+    before = {entity_id: state_of(hass, entity_id) for entity_id in entity_ids}
+    assert STATE_UNAVAILABLE not in before.values()
+    await advance_time(hass, freezer, CHARGERS_RIDE_OUT - ONE_POLL, step=ONE_POLL)
+    assert {entity_id: state_of(hass, entity_id) for entity_id in entity_ids} == before
+    await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
+    assert {state_of(hass, entity_id) for entity_id in entity_ids} == {STATE_UNAVAILABLE}
 
 
 GARAGE_EVENT = "event.garage_charging_session"
@@ -346,6 +381,21 @@ def async_listen_to_state_writes(
             stop_listening()
 
     return stop
+
+
+@callback
+def record_unavailable_writes(hass: HomeAssistant) -> list[tuple[datetime, str]]:
+    """Start recording every state written as unavailable: (when, entity id), in order."""
+    written: list[tuple[datetime, str]] = []
+
+    @callback
+    def heard(event: StateWriteEvent) -> None:
+        new_state = event.data["new_state"]
+        if new_state is not None and new_state.state == STATE_UNAVAILABLE:
+            written.append((dt_util.utcnow(), new_state.entity_id))
+
+    async_listen_to_state_writes(hass, heard)
+    return written
 
 
 # Simulated days: the integration polling the simulator one chargers poll at a time

@@ -5,14 +5,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
 from joulo_simulator import CARPORT_ID, DRIVEWAY_ID, GARAGE_ID, FaultKind, JouloSimulator
-from tests.integration.common import ONE_POLL, advance_time, registry_snapshot, state_of
+from tests.integration.common import (
+    ONE_POLL,
+    advance_time,
+    fail_chargers_past_the_ride_out,
+    registry_snapshot,
+    state_of,
+)
 
 # Every test starts at `NOW`, before the simulator builds its history.
 pytestmark = pytest.mark.usefixtures("frozen_time")
@@ -90,7 +96,7 @@ async def test_unavailable_while_chargers_fail(
     simulator: JouloSimulator,
     init_integration: MockConfigEntry,
 ) -> None:
-    """Every binary sensor is unavailable while `/chargers` fails, and has its value back after."""
+    """Every binary sensor is unavailable once `/chargers` failed for 5 minutes; its value comes back."""
     binary_sensors = sorted(
         entity_id
         for entity_id in hass.states.async_entity_ids("binary_sensor")
@@ -102,8 +108,7 @@ async def test_unavailable_while_chargers_fail(
     before = {entity_id: state_of(hass, entity_id) for entity_id in binary_sensors}
 
     simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/chargers", status=500, times=None)
-    await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
-    assert {state_of(hass, entity_id) for entity_id in binary_sensors} == {STATE_UNAVAILABLE}
+    await fail_chargers_past_the_ride_out(hass, freezer, tuple(binary_sensors))
 
     simulator.faults.clear()
     await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)

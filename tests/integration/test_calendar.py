@@ -31,7 +31,13 @@ from joulo_simulator import (
     JouloSimulator,
     SimSession,
 )
-from tests.integration.common import NOW, ONE_POLL, advance_time, registry_snapshot
+from tests.integration.common import (
+    NOW,
+    ONE_POLL,
+    advance_time,
+    inject_failed_read,
+    registry_snapshot,
+)
 
 pytestmark = pytest.mark.upstream_sync
 """As on Joulo: the cloud chargers' sessions show from their next sync on."""
@@ -330,7 +336,7 @@ async def test_failing_api_gives_a_clear_error(
 
     (`hass_client` comes after the clock is set: its access token must not be from the future.)
     """
-    simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/sessions", status=status)
+    inject_failed_read(simulator, FaultKind.HTTP_ERROR, endpoint="/sessions", status=status)
 
     assert await api_events(hass_client, GARAGE_CALENDAR, *MARCH) == (
         500,

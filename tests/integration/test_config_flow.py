@@ -36,7 +36,7 @@ from custom_components.joulo.const import DOMAIN
 from custom_components.joulo.validation import vol
 from joulo_simulator import DEMO_TOKEN, FaultKind, JouloSimulator, SimulatorServer
 
-from .common import advance_time, state_of, submit_form
+from .common import advance_time, inject_failed_read, state_of, submit_form
 
 UNKNOWN_TOKEN = "joulo_thistokenisnotknownbyjoulo000000"
 """A token of the right shape that no account has."""
@@ -319,8 +319,8 @@ async def test_user_error_then_recovery(
 ) -> None:
     """A refused or failed check shows the error on the form, and the same flow then succeeds."""
     if fault is not None:
-        simulator.faults.inject(
-            fault.pop("kind", FaultKind.HTTP_ERROR), endpoint="/chargers", **fault
+        inject_failed_read(
+            simulator, fault.pop("kind", FaultKind.HTTP_ERROR), endpoint="/chargers", **fault
         )
     result = await _start_user_flow(hass)
 
@@ -346,7 +346,7 @@ async def test_user_unknown_error_is_logged(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """An answer that cannot be read is logged with its cause, for the `unknown` error's "see the logs"."""
-    simulator.faults.inject(FaultKind.MALFORMED_JSON, endpoint="/chargers")
+    inject_failed_read(simulator, FaultKind.MALFORMED_JSON, endpoint="/chargers")
     result = await _start_user_flow(hass)
 
     result = await submit_form(
@@ -375,7 +375,7 @@ async def test_user_timeout_is_cannot_connect(
     monkeypatch.setattr(
         config_flow, "JouloClient", partial(JouloClient, request_timeout=SHORT_TIMEOUT)
     )
-    simulator.faults.inject(FaultKind.HANG, endpoint="/chargers", delay=30.0)
+    inject_failed_read(simulator, FaultKind.HANG, endpoint="/chargers", delay=30.0)
     result = await _start_user_flow(hass)
 
     result = await submit_form(
@@ -557,7 +557,7 @@ async def test_user_failing_me_does_not_block_setup(
     hass: HomeAssistant, simulator: JouloSimulator, simulator_server: SimulatorServer, status: int
 ) -> None:
     """A `/me` that fails while `/chargers` accepts the token still makes a working entry."""
-    simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/me", status=status)
+    inject_failed_read(simulator, FaultKind.HTTP_ERROR, endpoint="/me", status=status)
 
     result = await _start_user_flow(hass)
     result = await submit_form(
@@ -639,7 +639,7 @@ async def test_reauth_error_then_recovery(
     assert result["step_id"] == "reauth_confirm"
     assert result["errors"] == {"base": "invalid_auth"}
 
-    simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/chargers", status=503)
+    inject_failed_read(simulator, FaultKind.HTTP_ERROR, endpoint="/chargers", status=503)
     result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: new_token})
 
     assert result["errors"] == {"base": "cannot_connect"}
@@ -811,7 +811,9 @@ async def test_reconfigure_error_then_recovery(
 ) -> None:
     """A failed check shows the error on the reconfigure form; the same flow then succeeds."""
     entry = init_integration
-    simulator.faults.inject(fault.pop("kind", FaultKind.HTTP_ERROR), endpoint="/chargers", **fault)
+    inject_failed_read(
+        simulator, fault.pop("kind", FaultKind.HTTP_ERROR), endpoint="/chargers", **fault
+    )
 
     result = await entry.start_reconfigure_flow(hass)
     url = _shown_url(result)

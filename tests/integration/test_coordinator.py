@@ -1,8 +1,10 @@
 """The coordinators through bad times: outages, timeouts, broken answers and a missing account.
 
-Whatever the API does, no exception escapes a coordinator: entities go unavailable (or unknown, for
-values the API left out or did not know), the log says once that fetching failed and once that it
-recovered, and the values come back when the API does.
+Whatever the API does, no exception escapes a coordinator. A short failure is ridden out: the entities
+keep their states and nothing is logged as an error. A longer one shows: the entities go unavailable
+(charger entities once `/chargers` failed for five minutes, the others at their coordinator's second
+failed refresh in a row), the log says once that fetching failed and once that it recovered, and the
+values come back when the API does.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -29,9 +33,23 @@ from custom_components.joulo.const import (
     ENERGY_INTERVAL,
     SESSIONS_INTERVAL,
 )
-from joulo_simulator import GARAGE_ID, Fault, JouloSimulator, RecordedRequest, SimulatorServer
+from joulo_simulator import (
+    GARAGE_ID,
+    Fault,
+    FaultKind,
+    JouloSimulator,
+    RecordedRequest,
+    SimulatorServer,
+)
 
-from .common import advance_time, state_of, try_set_up_entry
+from .common import (
+    ONE_POLL,
+    advance_time,
+    inject_failed_read,
+    record_unavailable_writes,
+    state_of,
+    try_set_up_entry,
+)
 
 pytestmark = pytest.mark.freeze_time("2026-04-09T10:00:00+00:00")
 
@@ -52,6 +70,10 @@ SESSION_ENTITIES = (
 ENERGY_ENTITIES = ("sensor.joulo_total_energy", "sensor.joulo_total_sessions")
 ACCOUNT_ENTITIES = ("sensor.joulo_ere_value", "sensor.joulo_ere_price", "sensor.joulo_platform_fee")
 WATCHED = (*CHARGER_ENTITIES, *SESSION_ENTITIES, *ENERGY_ENTITIES, *ACCOUNT_ENTITIES)
+SHOWN_IN_THE_OUTAGE = (*CHARGER_ENTITIES, *SESSION_ENTITIES)
+"""What a half-hour outage makes unavailable: chargers (polled every minute), sessions (3 polls)."""
+RIDDEN_OUT = (*ENERGY_ENTITIES, *ACCOUNT_ENTITIES)
+"""What stays: the energy coordinator polls once in a half hour, and one failure is ridden out."""
 
 
 def states(hass: HomeAssistant, entity_ids: tuple[str, ...] = WATCHED) -> dict[str, str]:
@@ -99,7 +121,12 @@ async def check_outage(
     session = simulator.start_session(GARAGE_ID, power_kw=11.0, duration=timedelta(minutes=10))
     await during(timedelta(minutes=30))
 
-    assert set(states(hass).values()) == {STATE_UNAVAILABLE}
+    during_outage = states(hass)
+    assert {during_outage[entity_id] for entity_id in SHOWN_IN_THE_OUTAGE} == {STATE_UNAVAILABLE}
+    # The hourly energy poll failed once in the half hour: ridden out, its entities stand.
+    assert {entity_id: during_outage[entity_id] for entity_id in RIDDEN_OUT} == {
+        entity_id: before[entity_id] for entity_id in RIDDEN_OUT
+    }
 
     await end()
     await advance_time(hass, freezer, timedelta(minutes=15), step=MINUTE)
@@ -119,8 +146,9 @@ async def check_outage(
     # ... and everything else is as it was.
     assert after == {key: value for key, value in before.items() if key in after}
     for name in COORDINATORS:
-        assert len(messages(caplog, f"Error fetching joulo {name} data")) == 1, name
-        assert len(messages(caplog, f"Fetching joulo {name} data recovered")) == 1, name
+        said = 0 if name == "energy" else 1
+        assert len(messages(caplog, f"Error fetching joulo {name} data")) == said, name
+        assert len(messages(caplog, f"Fetching joulo {name} data recovered")) == said, name
     assert_no_tracebacks(caplog)
 
 
@@ -146,14 +174,14 @@ async def test_server_errors_for_half_an_hour(
 
 
 class HangingApi:
-    """Every request hangs in the simulator; time moves on only once each one has arrived there.
+    """Requests hang in the simulator; time moves on only once each open one hangs there.
 
     Under a frozen clock the event loop's timers run on Home Assistant's time, so the client's 20 s
     timeout fires only when a test moves time. `advance_time` waits for requests to finish, which a
     hanging one never does; moving on without waiting would time requests out before they even
-    reached the API. So before each tick this waits until every request the client has started has
-    arrived in the simulator (and hangs there); the tick then times them out, as 20 s of silence
-    would.
+    reached the API (or before their answer was read). So before each tick this waits until every
+    request the client has open is one the simulator holds; the tick then times them out, as 20 s
+    of silence would.
     """
 
     def __init__(
@@ -163,41 +191,56 @@ class HangingApi:
         self.hass = hass
         self.simulator = simulator
         self.client = entry.runtime_data.client
-        self.started = 0
-        self.received = 0
-        self.arrived = asyncio.Event()
-        self.fault: Fault | None = None
+        self.open = 0
+        self.hangs: list[Fault] = []
+        self.timed_out = 0
+        """The hangs that earlier ticks timed out."""
+        self.changed = asyncio.Event()
 
-    def begin(self, patch: pytest.MonkeyPatch) -> None:
-        """Let every request hang, and count what the client starts and the simulator receives."""
-        original_get = self.client._get
+    @property
+    def held(self) -> int:
+        """The requests the simulator holds now: hangs it served since the last tick."""
+        return sum(fault.hits for fault in self.hangs) - self.timed_out
+
+    def hang(self, *, endpoint: str | None = None, times: int | None = None) -> Fault:
+        """Let the next `times` requests for `endpoint` (None: all, until cleared) hang."""
+        fault = self.simulator.faults.inject("hang", endpoint=endpoint, times=times, delay=3600.0)
+        self.hangs.append(fault)
+        return fault
+
+    def watch(self, patch: pytest.MonkeyPatch) -> None:
+        """Count the requests the client has open (a retry too), and what the simulator receives."""
+        original_request = self.client._request
         original_record = self.simulator.record
 
-        async def counted_get(endpoint: str, params: dict[str, str] | None = None) -> Any:
-            self.started += 1
-            return await original_get(endpoint, params)
+        async def counted_request(*args: Any, **kwargs: Any) -> Any:
+            self.open += 1
+            self.changed.set()
+            try:
+                return await original_request(*args, **kwargs)
+            finally:
+                self.open -= 1
+                self.changed.set()
 
         def signalled_record(request: RecordedRequest) -> None:
             original_record(request)
-            self.received += 1
-            self.arrived.set()
+            self.changed.set()
 
-        patch.setattr(self.client, "_get", counted_get)
+        patch.setattr(self.client, "_request", counted_request)
         patch.setattr(self.simulator, "record", signalled_record)
-        self.fault = self.simulator.faults.inject("hang", times=None, delay=3600.0)
 
     async def advance(self, freezer: FrozenDateTimeFactory, duration: timedelta) -> None:
-        """Move time in 30 s ticks, each once every started request has reached the API."""
+        """Move time in 30 s ticks, each once every open request hangs in the simulator."""
         remaining = duration
         while remaining > timedelta(0):
             await self.hass.async_block_till_done()
-            # Nothing stops a request on its way here during this test (no 429, no 401).
-            while self.received < self.started:
-                self.arrived.clear()
-                await self.arrived.wait()
+            while self.open != self.held:
+                self.changed.clear()
+                await self.changed.wait()
             tick = min(timedelta(seconds=30), remaining)
             # Not `advance_time`: it waits for background tasks, and these requests hang on purpose.
             freezer.tick(tick)
+            self.timed_out += self.held
             async_fire_time_changed(self.hass)
             remaining -= tick
         await self.hass.async_block_till_done()
@@ -215,7 +258,8 @@ async def test_timeouts_for_half_an_hour(
     with pytest.MonkeyPatch.context() as patch:
 
         async def begin() -> None:
-            api.begin(patch)
+            api.watch(patch)
+            api.hang()
 
         async def during(duration: timedelta) -> None:
             await api.advance(freezer, duration)
@@ -228,10 +272,10 @@ async def test_timeouts_for_half_an_hour(
 
         await check_outage(hass, freezer, simulator, caplog, begin=begin, during=during, end=end)
 
-    assert api.fault is not None
-    # Each poll of the half hour reached the API and timed out: chargers every 90 s (60 s and the
-    # 20 s timeout, seen on the next 30 s tick), sessions 3 times, energy once.
-    assert api.fault.hits == 24
+    # Each poll of the half hour reached the API and timed out, and so did its retry: chargers
+    # every 150 s (60 s, then two 20 s timeouts, each seen on the next 30 s tick), sessions 3
+    # times, energy once.
+    assert api.hangs[0].hits == 2 * (12 + 3 + 1)
 
 
 async def test_network_down_for_half_an_hour(
@@ -271,10 +315,10 @@ def all_(entity_ids: tuple[str, ...], state: str) -> dict[str, str]:
     return dict.fromkeys(entity_ids, state)
 
 
-UNREADABLE_ENERGY = all_((*ENERGY_ENTITIES, *ACCOUNT_ENTITIES), STATE_UNAVAILABLE)
 BROKEN_ANSWERS = [
-    ("/chargers", "malformed_json", all_(CHARGER_ENTITIES, STATE_UNAVAILABLE)),
-    ("/chargers", "wrong_shape", all_(CHARGER_ENTITIES, STATE_UNAVAILABLE)),
+    # An answer that cannot be read fails the poll (after its retry): ridden out, nothing changes.
+    ("/chargers", "malformed_json", UNCHANGED),
+    ("/chargers", "wrong_shape", UNCHANGED),
     (
         "/chargers",
         "missing_fields",
@@ -292,13 +336,13 @@ BROKEN_ANSWERS = [
         # An undocumented status is not `offline`, so the offline carport reads online (SPEC).
         {"sensor.garage_status": STATE_UNKNOWN, "binary_sensor.carport_online": STATE_ON},
     ),
-    ("/sessions", "malformed_json", all_(SESSION_ENTITIES, STATE_UNAVAILABLE)),
-    ("/sessions", "wrong_shape", all_(SESSION_ENTITIES, STATE_UNAVAILABLE)),
-    ("/sessions", "missing_fields", all_(SESSION_ENTITIES, STATE_UNAVAILABLE)),
+    ("/sessions", "malformed_json", UNCHANGED),
+    ("/sessions", "wrong_shape", UNCHANGED),
+    ("/sessions", "missing_fields", UNCHANGED),
     ("/sessions", "unknown_enum", UNCHANGED),  # the last completed sessions are kept
-    ("/energy", "malformed_json", UNREADABLE_ENERGY),
-    ("/energy", "wrong_shape", UNREADABLE_ENERGY),
-    ("/energy", "missing_fields", UNREADABLE_ENERGY),
+    ("/energy", "malformed_json", UNCHANGED),
+    ("/energy", "wrong_shape", UNCHANGED),
+    ("/energy", "missing_fields", UNCHANGED),
     ("/energy", "unknown_enum", UNCHANGED),
     ("/me", "malformed_json", UNCHANGED),  # the account last read is kept
     ("/me", "wrong_shape", UNCHANGED),
@@ -339,6 +383,48 @@ async def test_broken_answer(
     await advance_time(hass, freezer, interval, step=interval)
 
     assert states(hass) == before
+    assert_no_tracebacks(caplog)
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+
+
+SHOWN_AFTER = [
+    pytest.param("/sessions", SESSIONS_INTERVAL, SESSION_ENTITIES, id="sessions"),
+    pytest.param("/energy", ENERGY_INTERVAL, (*ENERGY_ENTITIES, *ACCOUNT_ENTITIES), id="energy"),
+]
+
+
+@pytest.mark.parametrize(("endpoint", "interval", "entity_ids"), SHOWN_AFTER)
+async def test_second_failed_refresh_in_a_row_shows(
+    *,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+    endpoint: str,
+    interval: timedelta,
+    entity_ids: tuple[str, ...],
+) -> None:
+    """Sessions and energy entities ride out one failed refresh, and go unavailable at the second."""
+    caplog.set_level(logging.INFO, logger="custom_components.joulo")
+    name = endpoint.strip("/")
+    before = states(hass, entity_ids)
+    simulator.faults.inject("malformed_json", endpoint=endpoint, times=None)
+
+    await advance_time(hass, freezer, interval, step=MINUTE)
+    assert states(hass, entity_ids) == before
+    assert messages(caplog, f"Error fetching joulo {name} data") == []
+
+    await advance_time(hass, freezer, interval, step=MINUTE)
+    assert set(states(hass, entity_ids).values()) == {STATE_UNAVAILABLE}
+    [down] = [r for r in caplog.records if r.getMessage().startswith("Error fetching joulo")]
+    assert down.getMessage().startswith(f"Error fetching joulo {name} data")
+    assert down.exc_info is None
+
+    simulator.faults.clear()
+    await advance_time(hass, freezer, interval, step=MINUTE)
+    assert states(hass, entity_ids) == before
+    assert len(messages(caplog, f"Fetching joulo {name} data recovered")) == 1
     assert_no_tracebacks(caplog)
 
 
@@ -401,16 +487,16 @@ async def test_account_refused_or_failing_keeps_the_last_account(
     init_integration: MockConfigEntry,
     status: int,
 ) -> None:
-    """A 403 or 5xx on `/me` fails nothing: the energy poll succeeds and the euro values stay."""
+    """A 403 or 5xx (to its retry too) on `/me` fails nothing: the euro values stay."""
     before = states(hass)
-    simulator.faults.inject("http_error", endpoint="/me", status=status)
+    fault = inject_failed_read(simulator, "http_error", endpoint="/me", status=status)
     simulator.clear_requests()
 
     await advance_time(hass, freezer, ENERGY_INTERVAL, step=ENERGY_INTERVAL)
 
     assert [(r.endpoint, r.status) for r in simulator.requests if r.endpoint == "/me"] == [
         ("/me", status)
-    ]
+    ] * fault.hits
     assert states(hass) == before
     assert not hass.config_entries.flow.async_progress()
 
@@ -462,10 +548,132 @@ async def test_first_refresh_failures(
 ) -> None:
     """What setup makes of failures in its first refreshes."""
     for endpoint, status in faults:
-        simulator.faults.inject("http_error", endpoint=endpoint, status=status)
+        inject_failed_read(simulator, "http_error", endpoint=endpoint, status=status)
 
     await try_set_up_entry(hass, mock_config_entry)
 
     assert mock_config_entry.state is state
     flows = hass.config_entries.flow.async_progress()
     assert [flow["context"]["source"] for flow in flows] == ([SOURCE_REAUTH] if reauth else [])
+
+
+# Blips: one failed poll flaps nothing, a real outage shows
+
+
+BLIPS: dict[str, dict[str, Any]] = {
+    "502": {"kind": FaultKind.HTTP_ERROR, "status": 502},
+    "503": {"kind": FaultKind.HTTP_ERROR, "status": 503},
+    "broken JSON": {"kind": FaultKind.MALFORMED_JSON},
+    "timeout": {},  # a hang past the client's timeout, see `HangingApi`
+}
+"""A failed poll of each kind (the simulator answers a 5xx with an HTML error page)."""
+
+
+def entry_entity_ids(hass: HomeAssistant, entry: MockConfigEntry) -> tuple[str, ...]:
+    """Every entity of `entry` that has a state (the disabled ones have none)."""
+    return tuple(
+        entity.entity_id
+        for entity in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+        if hass.states.get(entity.entity_id) is not None
+    )
+
+
+def errors(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The ERROR (or worse) log messages."""
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize("blip", list(BLIPS))
+async def test_one_failed_poll_of_each_coordinator_flaps_nothing(
+    *,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+    blip: str,
+) -> None:
+    """A poll of each coordinator fails, its retry too: no entity reads unavailable, no ERROR."""
+    caplog.set_level(logging.INFO, logger="custom_components.joulo")
+    entity_ids = entry_entity_ids(hass, init_integration)
+    unavailable = record_unavailable_writes(hass)
+    api = HangingApi(hass, simulator, init_integration)
+    faults = [
+        api.hang(endpoint=endpoint, times=2)
+        if blip == "timeout"
+        else inject_failed_read(simulator, endpoint=endpoint, **BLIPS[blip])
+        for endpoint in ("/chargers", "/sessions", "/energy")
+    ]
+
+    with pytest.MonkeyPatch.context() as patch:
+        api.watch(patch)
+        await api.advance(freezer, ENERGY_INTERVAL + MINUTE)
+
+    # Each of the three polls failed twice (the request and its retry), and only once.
+    assert [fault.hits for fault in faults] == [2, 2, 2]
+    assert simulator.faults.active == []
+    assert init_integration.runtime_data.client.retries == 3
+    assert unavailable == []
+    assert STATE_UNAVAILABLE not in {state_of(hass, entity_id) for entity_id in entity_ids}
+    assert errors(caplog) == []
+    assert messages(caplog, "Fetching joulo") == []
+
+
+async def test_ten_minute_chargers_outage_shows_within_five_minutes(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """`/chargers` fails for 10 minutes: unavailable within 5, logged once down and once back."""
+    caplog.set_level(logging.INFO, logger="custom_components.joulo")
+    before = states(hass, CHARGER_ENTITIES)
+    start = dt_util.utcnow() + timedelta(seconds=90)
+    simulator.faults.add_outage(start, start + timedelta(minutes=10), endpoint="/chargers")
+    unavailable = record_unavailable_writes(hass)
+
+    await advance_time(hass, freezer, timedelta(minutes=15), step=timedelta(seconds=10))
+
+    shown = {entity_id: at for at, entity_id in reversed(unavailable)}
+    assert set(shown) >= set(CHARGER_ENTITIES)
+    assert not set(shown) & {*SESSION_ENTITIES, *ENERGY_ENTITIES, *ACCOUNT_ENTITIES}
+    assert all(start < at <= start + timedelta(minutes=5) for at in shown.values())
+    assert states(hass, CHARGER_ENTITIES) == before
+    [down] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert down.getMessage().startswith("Error fetching joulo chargers data")
+    assert down.exc_info is None
+    assert messages(caplog, "Fetching joulo chargers data recovered") == [
+        "Fetching joulo chargers data recovered"
+    ]
+    assert messages(caplog, "Fetching joulo") == ["Fetching joulo chargers data recovered"]
+
+
+async def test_a_day_of_random_server_errors_writes_no_unavailable_state(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """5% of requests answer a random 5xx for a day: no state unavailable, no ERROR, one retry each."""
+    caplog.set_level(logging.INFO, logger="custom_components.joulo")
+    faults = simulator.faults.add_random({FaultKind.HTTP_ERROR: 0.05}, seed=16)
+    simulator.clear_requests()
+    unavailable = record_unavailable_writes(hass)
+
+    await advance_time(hass, freezer, timedelta(days=1), step=ONE_POLL)
+
+    failed = faults.hits[FaultKind.HTTP_ERROR]
+    assert failed > 50
+    assert unavailable == []
+    assert errors(caplog) == []
+    # A read is tried once more after a failure, at once (the test's pause is 0 s), and only then.
+    attempts: dict[tuple[Any, ...], list[int]] = {}
+    for request in simulator.requests:
+        key = (request.at, request.endpoint, tuple(sorted(request.query.items())))
+        attempts.setdefault(key, []).append(request.status)
+    retried = [statuses for statuses in attempts.values() if len(statuses) > 1]
+    assert all(len(statuses) == 2 and statuses[0] >= 500 for statuses in retried)
+    assert len(retried) == init_integration.runtime_data.client.retries
+    assert failed / 2 < len(retried) <= failed

@@ -6,7 +6,6 @@ chargers that leave lose them; renamed ones are renamed. Every test starts at th
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -27,6 +26,7 @@ from tests.integration.common import (
     advance_time,
     device_id_of,
     device_of,
+    fail_chargers_past_the_ride_out,
     set_up_entry,
     state_of,
 )
@@ -322,7 +322,9 @@ async def test_devices_survive_an_outage(
 ) -> None:
     """While `/chargers` fails, no device is removed: its entities are only unavailable."""
     simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/chargers", status=502, times=None)
-    await advance_time(hass, freezer, timedelta(minutes=3), step=ONE_POLL)
+    await fail_chargers_past_the_ride_out(
+        hass, freezer, ("sensor.garage_status", "sensor.oprit_status", "sensor.carport_status")
+    )
 
     for charger_id, name in (
         (GARAGE_ID, "garage"),

@@ -9,6 +9,7 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_API_TOKEN, CONF_URL
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -27,7 +28,7 @@ from joulo_simulator import (
     SimAccount,
     SimulatorServer,
 )
-from tests.integration.common import advance_time, set_up_entry
+from tests.integration.common import advance_time, inject_failed_read, set_up_entry
 
 # The simulator builds its accounts relative to "now": a fixed now makes the diagnostics repeatable.
 pytestmark = pytest.mark.freeze_time("2026-04-09T10:30:00+00:00")
@@ -136,3 +137,38 @@ async def test_diagnostics_show_the_rate_limit(
 
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, mock_config_entry)
     assert diagnostics["rate_limited_until"] == "2026-04-09T10:33:00+00:00"
+
+
+async def test_diagnostics_show_failures_in_a_row(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A failed chargers poll that is ridden out: one failure in a row, the last good answer's time."""
+    await set_up_entry(hass, mock_config_entry)
+    set_up_at = dt_util.utcnow().isoformat()
+    inject_failed_read(simulator, FaultKind.HTTP_ERROR, endpoint="/chargers", status=502)
+
+    await advance_time(hass, freezer, timedelta(seconds=60), step=timedelta(seconds=60))
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, mock_config_entry)
+    assert diagnostics["polling"] == {
+        "chargers": {
+            "failures_in_a_row": 1,
+            "last_success": set_up_at,
+            "last_update_success": True,
+        },
+        "sessions": {
+            "failures_in_a_row": 0,
+            "last_success": set_up_at,
+            "last_update_success": True,
+        },
+        "energy": {
+            "failures_in_a_row": 0,
+            "last_success": set_up_at,
+            "last_update_success": True,
+        },
+    }
+    assert diagnostics["reads_retried"] == 1

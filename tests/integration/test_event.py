@@ -22,6 +22,7 @@ from tests.integration.common import (
     advance_time,
     async_restart_entry,
     device_id_of,
+    fail_chargers_past_the_ride_out,
     log_sessions,
     start_session_and_poll,
     until_listed,
@@ -169,8 +170,7 @@ async def test_event_entity_stays_available_while_the_api_fails(
     await until_listed(hass, freezer, simulator, running)
     log = log_sessions(hass)
     simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/chargers", status=503, times=None)
-    await advance_time(hass, freezer, MINUTE, step=MINUTE)
-    assert hass.states.is_state("sensor.garage_status", "unavailable")
+    await fail_chargers_past_the_ride_out(hass, freezer, ("sensor.garage_status",))
     started = hass.states.get(GARAGE_EVENT)
     assert started is not None
     assert started.attributes[ATTR_EVENT_TYPE] == "started"

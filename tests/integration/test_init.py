@@ -29,6 +29,8 @@ from tests.integration.common import (
     advance_time,
     device_of,
     entry_state,
+    fail_chargers_past_the_ride_out,
+    inject_failed_read,
     state_of,
     try_set_up_entry,
 )
@@ -171,7 +173,7 @@ async def test_timeout_at_setup_retries(
     monkeypatch.setattr(
         joulo_init, "JouloClient", partial(JouloClient, request_timeout=SHORT_TIMEOUT)
     )
-    simulator.faults.inject(FaultKind.HANG, endpoint="/chargers", delay=30.0)
+    inject_failed_read(simulator, FaultKind.HANG, endpoint="/chargers", delay=30.0)
 
     await try_set_up_entry(hass, mock_config_entry)
 
@@ -350,9 +352,8 @@ async def test_devices_stay_while_the_api_is_down(
     simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/chargers", status=503, times=None)
     simulator.charger(GARAGE_ID).nickname = "Schuur"
 
-    await advance_time(hass, freezer, timedelta(seconds=60), step=timedelta(seconds=60))
+    await fail_chargers_past_the_ride_out(hass, freezer, ("sensor.garage_status",))
 
-    assert state_of(hass, "sensor.garage_status") == STATE_UNAVAILABLE
     device = device_of(hass, init_integration, GARAGE_ID)
     assert device is not None
     assert device.name == "Garage"

@@ -34,6 +34,7 @@ from tests.integration.common import (
     NOW,
     ONE_POLL,
     advance_time,
+    fail_chargers_past_the_ride_out,
     registry_snapshot,
     set_up_entry,
     state_of,
@@ -446,7 +447,7 @@ async def test_unavailable_while_chargers_fail(
     simulator: JouloSimulator,
     init_integration: MockConfigEntry,
 ) -> None:
-    """Charger entities are unavailable while `/chargers` fails, and come back after it recovers."""
+    """Charger entities are unavailable once `/chargers` failed for 5 minutes, and come back with it."""
     live = (
         "sensor.garage_status",
         "sensor.garage_session_energy",
@@ -460,9 +461,7 @@ async def test_unavailable_while_chargers_fail(
     assert STATE_UNAVAILABLE not in before.values()
 
     simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/chargers", status=503, times=None)
-    await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
-    for entity_id in live:
-        assert state_of(hass, entity_id) == STATE_UNAVAILABLE, entity_id
+    await fail_chargers_past_the_ride_out(hass, freezer, live)
     # Sensors of other endpoints keep their values.
     assert state_of(hass, "sensor.garage_last_session_energy") != STATE_UNAVAILABLE
     assert state_of(hass, "sensor.joulo_total_energy") != STATE_UNAVAILABLE

@@ -37,7 +37,12 @@ from joulo_simulator import (
     SimulatorServer,
     ere_credits_for,
 )
-from tests.integration.common import advance_time, device_id_of, set_up_entry
+from tests.integration.common import (
+    advance_time,
+    device_id_of,
+    inject_failed_read,
+    set_up_entry,
+)
 
 API_FIELDS = {
     "id",
@@ -331,8 +336,8 @@ async def test_only_one_end_of_the_period(
 async def test_api_failure_is_an_error(
     hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
 ) -> None:
-    """When Joulo fails to answer, the action fails with a translated error."""
-    simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/sessions", status=503)
+    """When Joulo fails to answer (the retry too), the action fails with a translated error."""
+    inject_failed_read(simulator, FaultKind.HTTP_ERROR, endpoint="/sessions", status=503)
 
     with pytest.raises(HomeAssistantError) as caught:
         await get_sessions(hass, config_entry_id=init_integration.entry_id)
@@ -715,12 +720,13 @@ async def test_report_refuses_unknown_dimensions(
 async def test_report_api_failure_is_a_translated_error(
     hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
 ) -> None:
-    """A failing page (here the second) fails the report with a translated error, not a partial one."""
+    """A failing page (its retry too) fails the report with a translated error, not a partial one."""
     now = dt_util.utcnow()
-    simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/sessions", status=503)
-    simulator.faults.inject(FaultKind.MALFORMED_JSON, endpoint="/sessions")
-
-    for expected in ("HTTP 503", "malformed JSON"):
+    for fault, expected in (
+        ({"kind": FaultKind.HTTP_ERROR, "status": 503}, "HTTP 503"),
+        ({"kind": FaultKind.MALFORMED_JSON}, "malformed JSON"),
+    ):
+        inject_failed_read(simulator, endpoint="/sessions", **fault)
         with pytest.raises(HomeAssistantError) as caught:
             await get_energy_report(
                 hass,

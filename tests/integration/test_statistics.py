@@ -42,7 +42,7 @@ from joulo_simulator import (
     SimSession,
 )
 
-from .common import advance_time, set_up_entry
+from .common import advance_time, inject_failed_read, set_up_entry
 
 NOW = datetime(2026, 4, 9, 17, 30, tzinfo=UTC)
 """A half hour, so the test sessions start in the middle of an hour."""
@@ -383,18 +383,18 @@ async def test_server_error_pauses_the_history_until_the_next_sessions_poll(
     """
     keep_newest_sessions(simulator, TWO_PAGES)
     await set_up_entry(hass, mock_config_entry)
-    simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/sessions", status=503)
+    inject_failed_read(simulator, FaultKind.HTTP_ERROR, endpoint="/sessions", status=503)
     await advance_time(hass, freezer, timedelta(minutes=1), step=PAGE_STEP)
-    assert sessions_offsets(simulator) == [None, "100"]
+    assert sessions_offsets(simulator) == [None, "100", "100"]  # the page, and its retry
 
     simulator.start_session(GARAGE_ID, power_kw=11, duration=timedelta(minutes=5))
     await advance_time(hass, freezer, timedelta(minutes=8), step=POLL_STEP)
     # The sessions poll saw the session start and end; the history waits.
-    assert sessions_offsets(simulator) == [None, "100", None, None]
+    assert sessions_offsets(simulator) == [None, "100", "100", None, None]
     assert await rows_of(hass, GARAGE_ID) == []
 
     await advance_time(hass, freezer, timedelta(minutes=2), step=PAGE_STEP)
-    assert sessions_offsets(simulator) == [None, "100", None, None, "100"]
+    assert sessions_offsets(simulator) == [None, "100", "100", None, None, "100"]
     await assert_whole_history(hass, simulator)
 
 

@@ -26,7 +26,13 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.joulo.const import DOMAIN
 from joulo_simulator import DEMO_TOKEN, FaultKind, JouloSimulator, SimulatorServer
-from tests.integration.common import advance_time, entry_state, state_of, submit_form
+from tests.integration.common import (
+    advance_time,
+    entry_state,
+    inject_failed_read,
+    state_of,
+    submit_form,
+)
 
 UNKNOWN_TOKEN = "joulo_mistypedtokenmistypedtoken0000"
 """A token someone typed that no account has: it must not leak either."""
@@ -56,7 +62,9 @@ async def _poll_with_fault(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, simulator: JouloSimulator, **fault: Any
 ) -> None:
     """Let one chargers poll meet `fault`."""
-    simulator.faults.inject(fault.pop("kind", FaultKind.HTTP_ERROR), endpoint="/chargers", **fault)
+    inject_failed_read(
+        simulator, fault.pop("kind", FaultKind.HTTP_ERROR), endpoint="/chargers", **fault
+    )
     await advance_time(hass, freezer, timedelta(seconds=60), step=timedelta(seconds=60))
     assert simulator.faults.active == []
 
@@ -84,7 +92,7 @@ async def _add_entry_through_the_flow(
         ({"kind": FaultKind.MALFORMED_JSON}, "unknown"),
     ]
     for fault, error in faults:
-        simulator.faults.inject(endpoint="/chargers", **fault)
+        inject_failed_read(simulator, endpoint="/chargers", **fault)
         result = await submit_form(hass, flow_id, user_input)
         assert result["errors"] == {"base": error}
 
@@ -118,7 +126,7 @@ async def test_token_never_leaks(
     assert state_of(hass, "sensor.garage_status") == "online"
 
     # A setup that has to be retried.
-    simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/sessions", status=502)
+    inject_failed_read(simulator, FaultKind.HTTP_ERROR, endpoint="/sessions", status=502)
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert entry_state(entry) is ConfigEntryState.SETUP_RETRY
