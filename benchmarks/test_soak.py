@@ -2,8 +2,10 @@
 
 Runs the suite's soak (`tests/integration/soak.py`; `tests/integration/test_soak.py` asserts on it)
 once and adds its figures to the "Soak" section: sessions announced against sessions that ended,
-ERROR records with a traceback, requests against the budget of the cadences, the faults served, the
-restarts, and the real time it took. With `-s` they are printed too.
+ERROR records with a traceback, per simulated day the unavailable writes, ERROR records and retries,
+the longest time charger entities showed data older than a minute, requests against the budget of
+the cadences, the faults served, the restarts, and the real time it took. With `-s` they are printed
+too.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.joulo.const import CHARGERS_RIDE_OUT
 from joulo_simulator import FaultKind, JouloSimulator
 from tests.integration.common import real_time
 from tests.integration.soak import COORDINATORS, DOWNTIME, OUTAGE, SoakRun, run_soak
@@ -51,6 +54,7 @@ def add_rows(table: BenchTable, run: SoakRun, seconds: float) -> None:
         goal="0",
         met=not run.tracebacks,
     )
+    add_steadiness_rows(table, run)
     budget = run.budget
     for endpoint, allowed in budget.items():
         sent = run.per_endpoint[endpoint]
@@ -92,6 +96,48 @@ def add_rows(table: BenchTable, run: SoakRun, seconds: float) -> None:
         f" setups retried after a fault: {retries}",
     )
     table.add(SECTION, "Real time", f"{seconds:.0f} s")
+
+
+def add_steadiness_rows(table: BenchTable, run: SoakRun) -> None:
+    """Add the rows of what the faults showed a user: unavailable states, errors, stale data."""
+    unavailable = len(run.unavailable_writes)
+    unexplained = len(run.unexplained_unavailable_writes)
+    table.add(
+        SECTION,
+        "Unavailable writes per simulated day",
+        f"{unavailable / run.days:.1f} ({unavailable} in all, {unexplained} of them outside the"
+        " outage and the restarts)",
+        goal="0 outside the outage and the restarts",
+        met=not unexplained,
+    )
+    outside = [
+        at
+        for at, _, state in run.fetch_log
+        if state == "down" and not run.outage.start <= at < run.outage.end
+    ]
+    table.add(
+        SECTION,
+        "ERROR records per simulated day",
+        f"{run.errors / run.days:.1f} ({run.errors} in all, {len(outside)} of them outside the"
+        " outage)",
+        goal="only the outage's own lines",
+        met=not outside and run.errors == run.fetch_failures,
+    )
+    failed = run.failed_requests.total()
+    table.add(
+        SECTION,
+        "Retries sent per simulated day",
+        f"{run.retries / run.days:.0f} ({run.retries} in all, after {failed} failed requests)",
+        goal="at most one per failed request",
+        met=run.retries <= failed,
+    )
+    table.add(
+        SECTION,
+        "Longest time charger entities showed data older than a minute",
+        f"{run.longest_stale.total_seconds() / 60:.0f} min",
+        goal="at most 5 min",
+        met=run.longest_stale <= CHARGERS_RIDE_OUT,
+    )
 
 
 async def test_soak(

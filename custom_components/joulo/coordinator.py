@@ -64,6 +64,7 @@ from .data import (
     EnergyData,
     JouloConfigEntry,
     JouloCoordinator,
+    PollHealth,
     SessionsData,
 )
 
@@ -102,8 +103,9 @@ class JouloEnergyCoordinator(JouloCoordinator[EnergyData]):
     """Polls `/energy` every hour, and `/me` and `/ere-position` with it.
 
     Neither of those two ever fails the poll: a missing `/me` leaves the last account known, a failing
-    `/ere-position` gives no position (its sensors go unavailable), a missing one is asked again once
-    a day. Each is asked at most once per cadence, also when a finished session triggers a refresh.
+    `/ere-position` keeps the last position through one failed read and gives none from the second
+    in a row (its sensors go unavailable), a missing one is asked again once a day. Each is asked at
+    most once per cadence, also when a finished session triggers a refresh.
     """
 
     def __init__(self, hass: HomeAssistant, entry: JouloConfigEntry, client: JouloClient) -> None:
@@ -122,6 +124,7 @@ class JouloEnergyCoordinator(JouloCoordinator[EnergyData]):
         self._position: ErePosition | None = None
         self._position_checked_at: datetime | None = None
         self._position_missing = False
+        self._position_health = PollHealth()
 
     async def _async_fetch(self) -> EnergyData:
         with translate_errors():
@@ -176,20 +179,21 @@ class JouloEnergyCoordinator(JouloCoordinator[EnergyData]):
         if self._position_checked_at is not None and now - self._position_checked_at < max_age:
             return self._position
         self._position_checked_at = now
-        self._position = None
         try:
             self._position = await self.client.get_ere_position()
         except JouloAuthenticationError as err:
             _raise_if_refused(err)
-            self._position_missing = True
+            self._position, self._position_missing = None, True
             LOGGER.debug("The ERE position is not readable with this token")
-        except JouloResponseError as err:
-            self._position_missing = err.status == 404  # noqa: PLR2004
-            LOGGER.debug("The ERE position is not available: %s", err)
         except JouloError as err:
+            self._position_missing = isinstance(err, JouloResponseError) and err.status == 404  # noqa: PLR2004
+            self._position_health = self._position_health.failed()
+            if self._position_missing or not self._position_health.tolerates(now, timedelta(0)):
+                self._position = None
             LOGGER.debug("The ERE position is not available: %s", err)
         else:
             self._position_missing = False
+            self._position_health = PollHealth.succeeded(now)
         return self._position
 
 

@@ -5,6 +5,9 @@ chargers change only at their 15-minute syncs) and the autopilot charging. Every
 random (seeded): 5% answer a server error, 1% hang past the client's timeout, 0.5% answer 429. Joulo
 is down (503) for half an hour once, and Home Assistant restarts twice. `run_soak` runs it and returns
 what happened; `test_soak.py` asserts on it and `benchmarks/test_soak.py` puts it in the table.
+The client tries a failed read once more at once (the suite's pause is 0 s), so a random fault
+alone rarely fails a poll, and the coordinators ride out the polls that do fail: outside the outage
+and the restarts, nothing should read unavailable or log an ERROR.
 
 Time moves one chargers poll (60 s) at a time. The suite's `advance_time` waits for every request to
 be answered before it moves on, but a hanging request ends only when time moves past the client's
@@ -25,7 +28,6 @@ from http import HTTPStatus
 import logging
 import random
 from typing import Any
-import weakref
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
@@ -38,6 +40,7 @@ from custom_components.joulo.api import JouloClient, JouloConnectionError
 from custom_components.joulo.api.client import DEFAULT_TIMEOUT
 from custom_components.joulo.const import (
     CHARGERS_INTERVAL,
+    DOMAIN,
     ENERGY_INTERVAL,
     FINISHED_SESSION_WATCH,
     SESSIONS_INTERVAL,
@@ -49,6 +52,7 @@ from tests.integration.common import (
     async_stop_entry,
     entry_state,
     log_sessions,
+    record_unavailable_writes,
 )
 
 SOAK = timedelta(days=7)
@@ -108,11 +112,47 @@ class SoakRun:
     """ERROR (or worse) log records."""
     tracebacks: tuple[str, ...]
     """The messages of the ERROR (or worse) log records with a traceback, or of unexpected errors."""
+    retries: int
+    """Failed reads the clients tried once more."""
+    timed_out_by_endpoint: Counter[str]
+    """The requests the clients gave up on after their timeout, per endpoint."""
+    unavailable_writes: tuple[tuple[datetime, str], ...]
+    """(when, entity id) of every state written as unavailable."""
+    longest_stale: timedelta
+    """The longest time the charger entities showed data older than a minute (while available)."""
 
     @property
     def duration(self) -> timedelta:
         """The length of the window."""
         return self.end - self.start
+
+    @property
+    def days(self) -> float:
+        """The length of the window in days."""
+        return self.duration / timedelta(days=1)
+
+    @property
+    def failed_requests(self) -> Counter[str]:
+        """The requests that failed in a way the client tries again (a 5xx, a timeout), per endpoint."""
+        failed = Counter(
+            r.endpoint for r in self.requests if r.status >= HTTPStatus.INTERNAL_SERVER_ERROR
+        )
+        return failed + self.timed_out_by_endpoint
+
+    @property
+    def unexplained_unavailable_writes(self) -> list[tuple[datetime, str]]:
+        """Unavailable writes outside the outage (and the five minutes after) and the restarts.
+
+        An unloaded entry writes its entities unavailable: at a restart's stop, or before a setup
+        retried after a fault (the two restarts' setups) is loaded.
+        """
+        settled = self.outage.end + timedelta(minutes=5)
+        return [
+            (at, entity_id)
+            for at, entity_id in self.unavailable_writes
+            if not self.outage.start <= at <= settled
+            and not any(stopped <= at <= stopped + DOWNTIME + STARTUP for stopped in self.restarts)
+        ]
 
     @property
     def per_endpoint(self) -> Counter[str]:
@@ -123,7 +163,8 @@ class SoakRun:
     def budget(self) -> dict[str, int]:
         """The most requests per endpoint that the cadences of SPEC's "Data flow" allow.
 
-        Each setup runs the first refreshes once more. Chargers every minute. Sessions every ten
+        Each setup runs the first refreshes once more; each failed request may be tried once more.
+        Chargers every minute. Sessions every ten
         minutes, at once when a session starts, and while a finished session is not listed yet on
         every chargers poll (the newest page, and the session's charger), for at most
         `FINISHED_SESSION_WATCH`. Energy every hour and after each finished session; `/me` and
@@ -131,7 +172,7 @@ class SoakRun:
         """
         hourly = self.duration // ENERGY_INTERVAL + self.setups
         watched = 2 * (FINISHED_SESSION_WATCH // CHARGERS_INTERVAL)
-        return {
+        cadences = {
             "/chargers": self.duration // CHARGERS_INTERVAL + self.setups,
             "/sessions": self.duration // SESSIONS_INTERVAL
             + self.setups
@@ -141,6 +182,8 @@ class SoakRun:
             "/me": hourly,
             "/ere-position": hourly,
         }
+        failed = self.failed_requests
+        return {endpoint: allowed + failed[endpoint] for endpoint, allowed in cadences.items()}
 
     @property
     def served(self) -> Counter[int]:
@@ -239,6 +282,7 @@ async def run_soak(
         start = dt_util.utcnow()
         outage = simulator.faults.add_outage(start + OUTAGE_AT, start + OUTAGE_AT + OUTAGE)
         restarts: list[datetime] = []
+        unavailable = record_unavailable_writes(hass)
         with SoakTraffic.watching(hass, freezer, simulator, faults) as traffic:
             entry.add_to_hass(hass)
             await traffic.run(hass.config_entries.async_setup(entry.entry_id))
@@ -275,6 +319,10 @@ async def run_soak(
             if (record.levelno >= logging.ERROR and record.exc_info)
             or record.getMessage().startswith("Unexpected error")
         ),
+        retries=sum(client.retries for client in traffic.clients),
+        timed_out_by_endpoint=traffic.timed_out_by_endpoint,
+        unavailable_writes=tuple(unavailable),
+        longest_stale=traffic.longest_stale,
     )
 
 
@@ -343,8 +391,13 @@ class SoakTraffic:
         """Requests the rate-limit gate did not let out."""
         self.timed_out = 0
         """Requests the client gave up on after its timeout."""
-        self._clients: weakref.WeakSet[JouloClient] = weakref.WeakSet()
+        self.timed_out_by_endpoint: Counter[str] = Counter()
+        self.clients: list[JouloClient] = []
+        """Every client, one per setup."""
         self.setups = 0
+        self.longest_stale = timedelta(0)
+        """The longest time the charger entities showed data older than a minute."""
+        self._stale_since: datetime | None = None
         self._hangs_served = 0
         self._changed = asyncio.Event()
 
@@ -369,6 +422,7 @@ class SoakTraffic:
             except JouloConnectionError as err:
                 if isinstance(err.__cause__, TimeoutError):
                     traffic.timed_out += 1
+                    traffic.timed_out_by_endpoint[args[1]] += 1
                 raise
             finally:
                 traffic.closed()
@@ -384,8 +438,8 @@ class SoakTraffic:
 
     def opened(self, client: JouloClient) -> None:
         """A client starts a request; a client not seen before means the entry was set up again."""
-        if client not in self._clients:
-            self._clients.add(client)
+        if client not in self.clients:
+            self.clients.append(client)
             self.setups += 1
         if client.gate.closed_until is not None:
             self.held_back += 1
@@ -415,9 +469,36 @@ class SoakTraffic:
         assert duration % ONE_POLL == timedelta(0), "the soak moves in whole polls"
         for _ in range(duration // ONE_POLL):
             self.freezer.tick(ONE_POLL)
+            self.note_freshness()
             self.held = 0  # a step is longer than the client's timeout: it ends every hang
             async_fire_time_changed(self.hass)
             await self.settle()
+            self.note_freshness()
+
+    def note_freshness(self) -> None:
+        """Note whether the charger entities show data older than a minute now (or stopped to).
+
+        Called as time moves on (before the poll it brings) and once the step settled: a stretch
+        begins a minute after the last good answer and ends with the next one, or when the
+        entities go unavailable (or the entry unloads).
+        """
+        now = dt_util.utcnow()
+        entries = self.hass.config_entries.async_loaded_entries(DOMAIN)
+        chargers = entries[0].runtime_data.chargers if entries else None
+        if chargers is None or not chargers.last_update_success:
+            self._end_stale(now)
+            return
+        last_success = chargers.health.last_success
+        assert last_success is not None
+        if now - last_success <= ONE_POLL:
+            self._end_stale(last_success)
+        elif self._stale_since is None:
+            self._stale_since = last_success + ONE_POLL
+
+    def _end_stale(self, at: datetime) -> None:
+        if self._stale_since is not None:
+            self.longest_stale = max(self.longest_stale, at - self._stale_since)
+            self._stale_since = None
 
     async def until_idle(self) -> None:
         """Move on a poll at a time until no request is open (a hanging one ends in one step)."""

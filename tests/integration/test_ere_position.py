@@ -17,7 +17,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from joulo_simulator import FaultKind, JouloSimulator
 from joulo_simulator.ere_position import ere_position_document
 
-from .common import advance_time, inject_failed_read, set_up_entry, state_of
+from .common import advance_time, set_up_entry, state_of
 
 pytestmark = pytest.mark.usefixtures("frozen_time")
 
@@ -147,14 +147,20 @@ async def test_broken_answer_makes_the_position_unavailable_only(
     init_integration: MockConfigEntry,
     fault: dict[str, Any],
 ) -> None:
-    """A broken `/ere-position` (its retry too) makes its sensors unavailable; the rest stays; then back."""
-    inject_failed_read(simulator, endpoint="/ere-position", **fault)
+    """A broken `/ere-position`: ridden out once, unavailable the second hour; the rest stays; back."""
+    paid = state_of(hass, "sensor.joulo_ere_paid")
+    simulator.faults.inject(endpoint="/ere-position", times=None, **fault)
+    await advance_time(hass, freezer, HOUR, step=timedelta(minutes=5))
+
+    assert simulator.faults.active[0].hits == 2  # the read and its retry
+    assert state_of(hass, "sensor.joulo_ere_paid") == paid
     await advance_time(hass, freezer, HOUR, step=timedelta(minutes=5))
 
     assert state_of(hass, "sensor.joulo_ere_paid") == STATE_UNAVAILABLE
     assert state_of(hass, "sensor.joulo_total_energy") != STATE_UNAVAILABLE
     assert state_of(hass, "sensor.garage_status") == "online"
 
+    simulator.faults.clear()
     await advance_time(hass, freezer, HOUR, step=timedelta(minutes=5))
     assert state_of(hass, "sensor.joulo_ere_paid") == str(_expected(simulator)["paid"]["net_eur"])
 

@@ -8,6 +8,7 @@ asserted against the budget of the cadences, not exactly).
 
 from __future__ import annotations
 
+from datetime import timedelta
 from http import HTTPStatus
 import logging
 
@@ -16,6 +17,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.joulo.const import CHARGERS_RIDE_OUT
 from joulo_simulator import FaultKind, JouloSimulator
 from tests.integration.soak import (
     COORDINATORS,
@@ -62,15 +64,28 @@ async def test_seven_days_of_faults(
     )
 
     assert run.tracebacks == ()
-    # The only errors logged are the coordinators' lines that fetching failed.
+    # The only errors logged are the coordinators' lines that fetching failed, in the outage: the
+    # random faults are ridden out (a retry, or one failed poll kept through).
     assert run.errors == run.fetch_failures
+    assert [
+        (at, name)
+        for at, name, state in run.fetch_log
+        if state == "down" and not run.outage.start <= at < run.outage.end
+    ] == []
+    # Nothing reads unavailable but for the outage and the restarts.
+    assert run.unexplained_unavailable_writes == []
+    assert run.unavailable_writes
+    # A poll that failed is ridden out for at most five minutes: then its entities are unavailable.
+    assert timedelta(0) < run.longest_stale <= CHARGERS_RIDE_OUT
 
     # Every kind of fault was served, and each hang ran out the client's timeout.
     assert all(run.faults.hits[kind] > 0 for kind in FAULT_RATES)
     assert run.outage_errors > 0
     assert run.timed_out == run.faults.hits[FaultKind.HANG]
 
-    # The cadences hold through it all, and after a 429 nothing is sent until its Retry-After.
+    # The cadences hold through it all (with at most one retry per failed request), and after a
+    # 429 nothing is sent until its Retry-After.
+    assert 0 < run.retries <= run.failed_requests.total()
     assert set(run.per_endpoint) <= set(ENDPOINTS)
     for endpoint, budget in run.budget.items():
         assert run.per_endpoint[endpoint] <= budget, endpoint
