@@ -4,13 +4,14 @@ Runs the suite's soak (`tests/integration/soak.py`; `tests/integration/test_soak
 once and adds its figures to the "Soak" section: sessions announced against sessions that ended,
 ERROR records with a traceback, per simulated day the unavailable writes, ERROR records and retries,
 the longest time charger entities showed data older than a minute, requests against the budget of
-the cadences, the faults served, the restarts, and the real time it took. With `-s` they are printed
-too.
+the cadences, the faults served, the restarts, and the real time it took. A day at 5% random server
+errors (nothing else failing) adds what a user would see of them. With `-s` they are printed too.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+import logging
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
@@ -19,8 +20,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.joulo.const import CHARGERS_RIDE_OUT
 from joulo_simulator import FaultKind, JouloSimulator
-from tests.integration.common import real_time
-from tests.integration.soak import COORDINATORS, DOWNTIME, OUTAGE, SoakRun, run_soak
+from tests.integration.common import real_time, record_unavailable_writes, simulate
+from tests.integration.soak import COORDINATORS, DOWNTIME, OUTAGE, SEED, SoakRun, run_soak
 
 from .table import BenchTable
 
@@ -158,3 +159,32 @@ async def test_soak(
     for row in bench_table.rows:
         if row.section == SECTION:
             print(f"  {row.figure}: {row.ours}" + (f" (goal: {row.goal})" if row.goal else ""))
+
+
+async def test_a_day_of_server_errors(
+    *,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+    bench_table: BenchTable,
+) -> None:
+    """A day in which 5% of the requests answer a random 5xx: what reads unavailable, what is logged."""
+    caplog.set_level(logging.INFO, logger="custom_components.joulo")
+    faults = simulator.faults.add_random({FaultKind.HTTP_ERROR: 0.05}, seed=SEED)
+    unavailable = record_unavailable_writes(hass)
+
+    await simulate(hass, freezer, simulator, mock_config_entry, name="server errors", duration=DAY)
+
+    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    retries = mock_config_entry.runtime_data.client.retries
+    failed = faults.hits[FaultKind.HTTP_ERROR]
+    bench_table.add(
+        SECTION,
+        "A day at 5% random 5xx: unavailable writes / ERROR records / retries",
+        f"{len(unavailable)} / {len(errors)} / {retries} (after {failed} failed requests)",
+        goal="0 / 0 / at most one per failed request",
+        met=not unavailable and not errors and retries <= failed,
+    )
+    print(f"\n{SECTION}: a day at 5% random 5xx: {bench_table.rows[-1].ours}")
