@@ -156,9 +156,7 @@ async def test_sessions_default_page(client: JouloClient, simulator: JouloSimula
     page = await client.get_sessions()
 
     expected = [_expected_session(session, START) for session in _newest_first(simulator)[:20]]
-    assert page == SessionPage(
-        sessions=tuple(expected), limit=20, offset=0, estimate_basis=BASIS
-    )
+    assert page == SessionPage(sessions=tuple(expected), limit=20, offset=0, estimate_basis=BASIS)
     assert all(type(session.status) is SessionStatus for session in page.sessions)
     assert all(session.is_completed for session in page.sessions)
     assert simulator.requests[-1].endpoint == "/sessions"

@@ -203,7 +203,10 @@ async def test_session_on_a_charger_without_mid(
     simulator: JouloSimulator,
     init_integration: MockConfigEntry,
 ) -> None:
-    """A session on a charger without MID shows as its last session, but not in the ERE totals."""
+    """A session on a charger without MID shows as its last session, earning no ERE and no euros.
+
+    Joulo lists its ERE credits all the same; they count nowhere, not in the ERE totals either.
+    """
     schuur = simulator.add_charger(nickname="Schuur", connection_type="zaptec", mid_certified=False)
     await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
     assert state_of(hass, "sensor.schuur_last_session_energy") == STATE_UNKNOWN
@@ -219,7 +222,11 @@ async def test_session_on_a_charger_without_mid(
 
     assert _number(hass, "sensor.schuur_session_energy") == 0.0
     assert _number(hass, "sensor.schuur_last_session_energy") == 11.0
-    assert _number(hass, "sensor.schuur_last_session_ere_credits") == ere_credits_for(11.0)
+    credits_state = hass.states.get("sensor.schuur_last_session_ere_credits")
+    assert credits_state is not None
+    assert (credits_state.state, credits_state.attributes["counts_for_ere"]) == ("0.0", False)
+    assert _number(hass, "sensor.schuur_last_session_ere_value") == 0.0
+    assert simulator.default_account.sessions[-1].ere_credits == ere_credits_for(11.0)
     # The energy totals were read again after the session completed, and did not change.
     assert simulator.request_count("/energy") == energy_requests + 1
     assert _totals(hass) == totals_before

@@ -137,10 +137,14 @@ async def test_sessions_say_whether_they_count_for_ere(
     account.ere_price_mid, account.effective_fee_pct = 0.91, 10.0
     answer = (await client.get("/sessions")).json()
     me = (await client.get("/me")).json()
-    assert answer["estimate_basis"] == {
-        "price_per_ere": me["ere_price_mid"],
-        "effective_fee_pct": me["effective_fee_pct"],
-    } == {"price_per_ere": 0.91, "effective_fee_pct": 10.0}
+    assert (
+        answer["estimate_basis"]
+        == {
+            "price_per_ere": me["ere_price_mid"],
+            "effective_fee_pct": me["effective_fee_pct"],
+        }
+        == {"price_per_ere": 0.91, "effective_fee_pct": 10.0}
+    )
 
 
 async def test_a_charger_upgraded_to_mid_during_the_year(
@@ -158,7 +162,8 @@ async def test_a_charger_upgraded_to_mid_during_the_year(
     sessions = await all_sessions(client, {"charger_id": wallbox["id"]}, token=account.token)
     before = [s for s in sessions if datetime.fromisoformat(s["started_at"]) < upgraded_at]
     after = [s for s in sessions if datetime.fromisoformat(s["started_at"]) >= upgraded_at]
-    assert before and after
+    assert before
+    assert after
     assert all(s["counts_for_ere"] is False for s in before)
     assert all(s["counts_for_ere"] is True for s in after)
 
