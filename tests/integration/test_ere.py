@@ -194,6 +194,38 @@ async def test_the_demo_accounts_money(
     }
 
 
+@pytest.mark.usefixtures("recorder_mock")
+async def test_a_store_from_before_the_tally_reads_the_history_again(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """Statistics imported by an older version know nothing of what was missed: read it all once."""
+    hass_storage[f"joulo.{mock_config_entry.entry_id}.statistics"] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": f"joulo.{mock_config_entry.entry_id}.statistics",
+        "data": {
+            "seen_until": NOW.isoformat(),
+            "chargers": {
+                CARPORT_ID: {
+                    "imported_until": NOW.isoformat(),
+                    "last_session_id": "older",
+                    "last_hour": None,
+                    "last_hour_kwh": 0.0,
+                    "sum": 0.0,
+                }
+            },
+        },
+    }
+    await set_up(hass, freezer, mock_config_entry)
+
+    assert missed_state(hass) == missed_this_year(simulator, CARPORT_ID)
+    assert any(r.query.get("offset") == "100" for r in simulator.requests)
+
+
 async def test_what_the_carport_misses_grows_with_each_session(
     recorder_mock: Recorder,
     hass: HomeAssistant,
@@ -282,6 +314,47 @@ async def test_no_price_no_euros(
     assert issue.translation_placeholders["missed"] == "?"
 
 
+async def test_the_price_stays_when_an_answer_lacks_it(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A `/sessions` answer without `estimate_basis` does not take the price away (no `/me` either).
+
+    And a charger without MID that has not charged this year missed nothing: 0 EUR.
+    """
+    simulator.account().me_available = False
+    await set_up(hass, freezer, mock_config_entry)
+    value = hass.states.get("sensor.garage_last_session_ere_value")
+    assert value is not None
+    last = completed(simulator, GARAGE_ID)[-1]
+    assert float(value.state) == net_euros(last.ere_credits)
+
+    simulator.faults.inject(
+        FaultKind.MISSING_FIELDS, fields=["estimate_basis"], endpoint="/sessions", times=None
+    )
+    schuur = simulator.add_charger(nickname="Schuur", connection_type="zaptec", mid_certified=False)
+    session = simulator.start_session(GARAGE_ID, power_kw=11.0, duration=timedelta(hours=1))
+    await advance_time(hass, freezer, timedelta(hours=1, minutes=2), step=MINUTE)
+    await until_listed(hass, freezer, simulator, session)
+
+    assert last_session_figures(hass, "garage") == (
+        session.kwh,
+        session.ere_credits,
+        net_euros(session.ere_credits),
+        True,
+    )
+    assert simulator.charger(schuur.id).sessions == []
+    assert missed_state(hass, "schuur") == {
+        "euros": 0.0,
+        "energy_kwh": 0.0,
+        "ere_credits": 0.0,
+        "sessions": 0,
+    }
+
+
 async def _logbook_messages(hass: HomeAssistant, start: datetime) -> list[str]:
     """The Activity panel's lines of the session events since `start`: name and message.
 
@@ -336,6 +409,21 @@ async def test_the_activity_panel_describes_sessions_in_words(
             garage_ended,
             carport_ended,
         ]
+    )
+
+    # An event recorded while no price was known: its credits, without euros.
+    hass.bus.async_fire(
+        EVENT_SESSION_ENDED,
+        {
+            "charger_name": "Garage",
+            "energy_kwh": 27.84,
+            "ere_credits": 9.26,
+            "counts_for_ere": True,
+            "ere_value_eur": None,
+        },
+    )
+    assert "Garage charging session ended, 27.84 kWh, 9.26 ERE" in await _logbook_messages(
+        hass, start
     )
 
     await hass.config.async_update(language="nl")
