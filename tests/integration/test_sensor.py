@@ -480,3 +480,39 @@ async def test_unavailable_while_chargers_fail(
     simulator.faults.clear()
     await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
     assert {entity_id: state_of(hass, entity_id) for entity_id in live} == before
+
+
+async def test_energy_of_all_chargers_only_when_joulo_gives_it(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """`/energy` without `total_kwh_all` gives no all-chargers sensors; they come once it has it.
+
+    Then they count the Carport's energy too, which the ERE totals leave out.
+    """
+    simulator.faults.inject(
+        FaultKind.MISSING_FIELDS, fields=["total_kwh_all", "kwh_all"], endpoint="/energy"
+    )
+    await set_up_entry(hass, mock_config_entry)
+    assert hass.states.get("sensor.joulo_total_energy_all_chargers") is None
+    assert hass.states.get("sensor.joulo_energy_this_month_all_chargers") is None
+
+    await advance_time(hass, freezer, timedelta(hours=1), step=timedelta(minutes=10))
+
+    energy = simulator.account().sessions
+    total_all = round(sum(session.kwh for session in energy if session.ended_at), 2)
+    assert _number(hass, "sensor.joulo_total_energy_all_chargers") == total_all
+    assert _number(hass, "sensor.joulo_total_energy_all_chargers") > _number(
+        hass, "sensor.joulo_total_energy"
+    )
+    month = NOW.strftime("%Y-%m")
+    assert _number(hass, "sensor.joulo_energy_this_month_all_chargers") == round(
+        sum(
+            session.kwh
+            for session in energy
+            if session.ended_at and session.started_at.strftime("%Y-%m") == month
+        ),
+        2,
+    )
