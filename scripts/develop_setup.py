@@ -619,7 +619,11 @@ async def wait_for_first_sight(
         asked = started
         try:
             async with asyncio.timeout(seconds):
+                said: list[str] = []
                 while (sight := await first_sight(ws, entry)).lacking:
+                    if sight.lacking != said:
+                        said = sight.lacking
+                        say(f"waiting {time.monotonic() - started:.1f} s: {'; '.join(said)}")
                     if sight.unknown_power and time.monotonic() - asked > POWER_REFRESH:
                         asked = time.monotonic()
                         await ws.command(
