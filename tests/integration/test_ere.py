@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 import logging
-from typing import Any
+from typing import Any, cast
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder.core import Recorder
-from homeassistant.const import STATE_UNKNOWN
+from homeassistant.const import CONF_API_TOKEN, CONF_URL, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir, translation
 from homeassistant.helpers.recorder import get_instance
@@ -36,6 +36,7 @@ from joulo_simulator import (
     FaultKind,
     JouloSimulator,
     SimSession,
+    SimulatorServer,
 )
 
 from .common import advance_time, net_euros, set_up_entry, until_listed
@@ -435,3 +436,61 @@ async def test_the_activity_panel_describes_sessions_in_words(
         in (dutch)
     )
     assert "Garage laadsessie gestart" in dutch
+
+
+async def test_a_charger_upgraded_to_mid_counts_from_then_on(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    simulator_server: SimulatorServer,
+) -> None:
+    """A Wallbox that got a MID meter 60 days ago: its later sessions count, its earlier ones not.
+
+    It counts now, so it has no "missed" sensor and no repair; the report of the year splits its kWh.
+    """
+    account = simulator.add_account(mid_upgraded_days_ago=60)
+    upgraded_at = NOW - timedelta(days=60)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=account.id,
+        data={CONF_API_TOKEN: account.token, CONF_URL: simulator_server.base_url},
+    )
+    await set_up(hass, freezer, entry)
+    wallbox = next(c for c in account.chargers.values() if c.connection_type == "wallbox")
+    sessions = [s for s in wallbox.sessions if s.ended_at is not None]
+    before = [s for s in sessions if s.started_at < upgraded_at]
+    after = [s for s in sessions if s.started_at >= upgraded_at]
+    assert before
+    assert after
+
+    name = wallbox.nickname.lower()
+    last = max(after, key=lambda s: s.started_at)
+    assert last_session_figures(hass, name) == (
+        last.kwh,
+        last.ere_credits,
+        net_euros(last.ere_credits),
+        True,
+    )
+    assert hass.states.get(f"sensor.{name}_ere_missed_this_year") is None
+    assert no_mid_issues(hass) == []
+
+    report = await hass.services.async_call(
+        DOMAIN,
+        "get_energy_report",
+        {
+            "config_entry_id": entry.entry_id,
+            "from": (NOW - timedelta(days=365)).isoformat(),
+            "to": NOW.isoformat(),
+            "group_by": ["charger"],
+        },
+        blocking=True,
+        return_response=True,
+    )
+    groups = cast("list[dict[str, Any]]", dict(report or {})["groups"])
+    (group,) = [g for g in groups if g["charger_id"] == wallbox.id]
+    in_year = [s for s in sessions if s.started_at >= NOW - timedelta(days=365)]
+    counted = [s for s in in_year if s.started_at >= upgraded_at]
+    assert group["kwh"] == pytest.approx(sum(s.kwh for s in in_year), abs=1e-6)
+    assert group["ere_kwh"] == pytest.approx(sum(s.kwh for s in counted), abs=1e-6)
+    assert group["ere_credits"] == pytest.approx(sum(s.ere_credits or 0 for s in counted), abs=1e-6)
