@@ -72,8 +72,8 @@ FUTURE_BY_DESIGN = re.compile(r"^state\.calendar\.[^.]+\.attributes\.end_time$")
 SIMULATOR_ENDPOINTS = ("/chargers", "/sessions?limit=100", "/energy", "/me", "/ere-position")
 FIRST_SIGHT_POLL = 0.5
 """Seconds between two looks at whether the dashboards have what they should show."""
-POWER_REFRESH = 15.0
-"""Seconds between two polls asked for while a charging charger's power is unknown."""
+READING_DELAY = 2
+"""Seconds into a whole minute by which a live charger's meter reading of that minute is there."""
 IGNORED_REPAIRS = {("homeassistant", "deprecated_method")}
 """Repairs that only say how the demo runs Home Assistant (from a venv: "Core"); ignored, as a user would."""
 
@@ -610,13 +610,14 @@ async def wait_for_first_sight(
     The integration imports the session history in the background after its first refresh, a page
     of sessions every few seconds; the statistics graph draws nothing until it lands. A charger's
     power takes two meter readings, which a live charger makes every whole minute: while it is
-    unknown, a poll of the chargers is asked for now and then (as the entity's "update" would).
+    unknown, a poll of the chargers is asked for (as the entity's "update" would) once in each minute,
+    just after the minute's reading.
     """
     started = time.monotonic()
     sight = FirstSight(["nothing looked at yet"], [], [])
     async with hass.websocket() as ws:
         entry = await dashboards.read_entry(ws, entry_id, statistic_id, DOMAIN)
-        asked = started
+        asked: int | None = None  # the minute (since the epoch) of the last poll asked for
         try:
             async with asyncio.timeout(seconds):
                 said: list[str] = []
@@ -624,8 +625,9 @@ async def wait_for_first_sight(
                     if sight.lacking != said:
                         said = sight.lacking
                         say(f"waiting {time.monotonic() - started:.1f} s: {'; '.join(said)}")
-                    if sight.unknown_power and time.monotonic() - asked > POWER_REFRESH:
-                        asked = time.monotonic()
+                    minute, second = divmod(int(time.time()), 60)
+                    if sight.unknown_power and asked != minute and second >= READING_DELAY:
+                        asked = minute
                         await ws.command(
                             "call_service",
                             domain="homeassistant",
