@@ -14,10 +14,14 @@ integration step), then the Joulo config flow with the simulator's token, and it
 collapsed "Advanced options" section. It is idempotent: on a config dir that is already set up it
 logs in and changes nothing (unless the simulator moved to another port: then the entry goes
 through its reconfigure flow). Then it makes the dashboards (`develop_dashboards.py`): the "Joulo"
-dashboard, the Energy dashboard, and the Joulo dashboard as every user's landing page.
+dashboard, the Energy dashboard, and the Joulo dashboard as every user's landing page. It returns
+once the Joulo dashboard has what it shows at first sight: each charger's imported charging history
+in the statistics graph, and a charger charging, with its power.
 
-`check` looks at what a person would see: the entry, its entities, the dashboards, the log, and that
-nothing the simulator says (nor any Joulo entity or statistic) lies ahead of Home Assistant's clock.
+`check` looks at what a person would see: the entry, its entities, each charger's last session in ERE
+and euros, what a charger without a MID meter misses and its repair, the first sight above, the
+dashboards, the log, and that nothing the simulator says (nor any Joulo entity or statistic) lies
+ahead of Home Assistant's clock.
 """
 
 from __future__ import annotations
