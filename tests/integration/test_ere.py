@@ -7,9 +7,7 @@ and compares it with figures worked out here from the simulator's own data.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-import logging
 from typing import Any, cast
 
 from freezegun.api import FrozenDateTimeFactory
@@ -48,19 +46,12 @@ BACKFILL_TIME = timedelta(minutes=1)
 MINUTE = timedelta(minutes=1)
 
 
+pytestmark = pytest.mark.usefixtures("quiet_database_log")
+
+
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(recorder_db_url: str, enable_custom_integrations: None) -> None:
     """Let Home Assistant load our integration; the recorder's database must come before `hass`."""
-
-
-@pytest.fixture(autouse=True)
-def quiet_database_log() -> Iterator[None]:
-    """Do not log every SQL statement (the test plugin does)."""
-    logger = logging.getLogger("sqlalchemy.engine")
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    yield
-    logger.setLevel(level)
 
 
 @pytest.fixture(autouse=True)
