@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from datetime import timedelta
 import signal
 
-from .account import DEMO_TOKEN
+from .account import DEMO_TOKEN, SimSession
 from .server import SimulatorServer
 from .simulator import JouloSimulator
+
+CHARGING_POWER_KW = 11.0
+"""The power of the session that ``--charging`` starts."""
+CHARGING_DURATION = timedelta(hours=1)
+"""How long the session that ``--charging`` starts runs (real time, whatever the speed)."""
 
 
 def _positive(text: str) -> float:
@@ -45,7 +51,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=True,
         help="show cloud chargers only at their 15-minute syncs, as Joulo does (OCPP stays live)",
     )
+    parser.add_argument(
+        "--charging",
+        action="store_true",
+        help="start with a session running on the first online charger that reports live "
+        f"({CHARGING_POWER_KW:g} kW for an hour)",
+    )
     return parser.parse_args(argv)
+
+
+def start_charging(sim: JouloSimulator) -> SimSession:
+    """Start a session now on the default account's first online, live-reporting charger.
+
+    A live (OCPP) charger, so that its power and energy show at once rather than at a cloud sync.
+    """
+    charger = next(
+        charger
+        for charger in sim.default_account.chargers.values()
+        if charger.reports_live and charger.status == "online"
+    )
+    return sim.start_session(charger.id, power_kw=CHARGING_POWER_KW, duration=CHARGING_DURATION)
 
 
 async def serve(args: argparse.Namespace) -> None:
@@ -56,6 +81,7 @@ async def serve(args: argparse.Namespace) -> None:
         autopilot=args.autopilot,
         upstream_sync=args.upstream_sync,
     )
+    charging = start_charging(sim) if args.charging else None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -64,6 +90,8 @@ async def serve(args: argparse.Namespace) -> None:
         print(f"base_url: {server.base_url}", flush=True)
         print(f"token: {DEMO_TOKEN}", flush=True)
         print(f"admin_url: {server.admin_url}", flush=True)
+        if charging is not None:
+            print(f"charging: {charging.charger_id}", flush=True)
         await stop.wait()
 
 

@@ -83,7 +83,8 @@ class SimSession:
     charger_nickname: str
     started_at: datetime
     mid_certified: bool
-    """Whether the charger was MID certified, which makes the session count in ``/energy``."""
+    """Whether the charger was MID certified when the session ran: the session counts for ERE (its
+    ``counts_for_ere``, and in ``/energy``'s ERE totals)."""
     power_kw: float = 0.0
     ended_at: datetime | None = None
     kwh: float = 0.0
@@ -312,9 +313,12 @@ def build_account(
     account_id: str | None = None,
     charger_ids: tuple[str, str, str] | None = None,
     empty: bool = False,
+    mid_upgraded_at: datetime | None = None,
 ) -> SimAccount:
     """Build an account with three chargers and a year of history, or an empty one.
 
+    With ``mid_upgraded_at``, the charger without a MID meter (the Carport) got one at that moment:
+    it is MID certified now, its sessions before then do not count for ERE, those after do.
     Everything random comes from ``rng``, so the same seed and ``now`` give the same account.
     """
     owner_name, owner_mail = rng.choice(_OWNERS)
@@ -336,6 +340,10 @@ def build_account(
             status=plan.status,
         )
         history = _history(rng, charger, plan, now)
+        if mid_upgraded_at is not None and not plan.mid_certified:
+            charger.mid_certified = True
+            for session in history:
+                session.mid_certified = session.started_at >= mid_upgraded_at
         charger.sessions.extend(history)
         if plan.meter_start_wh is not None:
             charger.meter_wh = plan.meter_start_wh + sum(s.kwh * 1000 for s in history)

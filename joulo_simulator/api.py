@@ -192,7 +192,7 @@ def _get_sessions(call: _Call) -> _Answer:
     ]
     sessions.sort(key=lambda pair: (pair[0].started_at, pair[0].id), reverse=True)
     page = sessions[offset : offset + limit]
-    return HTTPStatus.OK, sessions_document(page, limit=limit, offset=offset)
+    return HTTPStatus.OK, sessions_document(call.account, page, limit=limit, offset=offset)
 
 
 def _get_energy(call: _Call) -> _Answer:

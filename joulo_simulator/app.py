@@ -399,7 +399,10 @@ async def _set_charger_status(request: web.Request) -> web.Response:
 async def _add_account(request: web.Request) -> web.Response:
     body = await _Body.read(request)
     account = _sim(request).add_account(
-        body.text("token"), empty=bool(body.flag("empty")), account_id=body.text("account_id")
+        body.text("token"),
+        empty=bool(body.flag("empty")),
+        account_id=body.text("account_id"),
+        mid_upgraded_days_ago=body.number("mid_upgraded_days_ago"),
     )
     _apply_settings(account, body)
     return web.json_response(

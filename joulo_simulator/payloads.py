@@ -32,6 +32,7 @@ def charger_json(
         "connection_type": charger.connection_type,
         "status": "offline" if charger.rebooting(now) else charger.status_at(shown),
         "mid_certified": charger.mid_certified,
+        "mid_eligible": charger.mid_certified,
         "is_charging": session is not None,
     }
     if session is not None:
@@ -63,6 +64,7 @@ def session_json(session: SimSession, at: datetime) -> dict[str, Json]:
         "kwh": session.energy_at(at),
         "status": "completed" if ended else "charging",
         "ere_credits": session.ere_credits if ended else None,
+        "counts_for_ere": session.mid_certified,
     }
     if session.id_tag is not None:
         data["id_tag"] = session.id_tag
@@ -82,13 +84,24 @@ def chargers_document(
 
 
 def sessions_document(
-    sessions: Iterable[tuple[SimSession, datetime]], *, limit: int, offset: int
+    account: SimAccount,
+    sessions: Iterable[tuple[SimSession, datetime]],
+    *,
+    limit: int,
+    offset: int,
 ) -> dict[str, Json]:
-    """Return the ``GET /sessions`` answer for one page of sessions, each as it was at a time."""
+    """Return the ``GET /sessions`` answer for one page of sessions, each as it was at a time.
+
+    Its ``estimate_basis`` is the price and fee of ``/me``, as Joulo's own euro estimate uses them.
+    """
     return {
         "sessions": [session_json(session, at) for session, at in sessions],
         "limit": limit,
         "offset": offset,
+        "estimate_basis": {
+            "price_per_ere": round(account.ere_price_mid, 2),
+            "effective_fee_pct": round(account.effective_fee_pct, 2),
+        },
     }
 
 

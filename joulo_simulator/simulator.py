@@ -230,11 +230,13 @@ class JouloSimulator:
         empty: bool = False,
         account_id: str | None = None,
         can_control: bool = True,
+        mid_upgraded_days_ago: float | None = None,
     ) -> SimAccount:
         """Add an account with its own chargers and history (none when ``empty``).
 
         Its token may control chargers unless ``can_control`` is False (see
-        :meth:`set_token_can_control`).
+        :meth:`set_token_can_control`). With ``mid_upgraded_days_ago``, its charger without a MID
+        meter got one that many days ago: its earlier sessions do not count for ERE, later ones do.
         """
         if token is not None and token in self._tokens:
             msg = "that token belongs to another account"
@@ -249,6 +251,11 @@ class JouloSimulator:
             token=token or new_token(self._rng),
             account_id=account_id,
             empty=empty,
+            mid_upgraded_at=(
+                None
+                if mid_upgraded_days_ago is None
+                else now - timedelta(days=mid_upgraded_days_ago)
+            ),
         )
         account.can_control = can_control
         self._register(account, now)

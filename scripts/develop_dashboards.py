@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
@@ -35,6 +36,8 @@ CHARGER_KEYS = (
     "energy_meter",
     "last_session_energy",
     "last_session_ere_credits",
+    "last_session_ere_value",
+    "ere_missed_this_year",
     "last_session_ended",
 )
 """A charger card's rows, in this order; the charger's other primary entities follow."""
@@ -57,6 +60,8 @@ MONEY_KEYS = (
 ACCOUNT_KEYS = (
     "total_energy",
     "energy_this_month",
+    "total_energy_all",
+    "energy_this_month_all",
     "total_sessions",
     "total_ere_credits",
     "ere_credits_this_month",
@@ -360,6 +365,24 @@ def referenced_ids(config: Any) -> set[str]:
         for item in config:
             found |= referenced_ids(item)
     return found
+
+
+async def graph_statistics(ws: Websocket, entry: Entry, now: datetime) -> dict[str, list[Any]]:
+    """What the statistics graph draws at `now`: each charger statistic's days that have rows.
+
+    The same query as the card's (days of the last `STATISTICS_DAYS`, their change); a statistic
+    without rows in that window is left out.
+    """
+    if not entry.statistic_ids:
+        return {}
+    rows: dict[str, list[Any]] = await ws.command(
+        "recorder/statistics_during_period",
+        start_time=(now - timedelta(days=STATISTICS_DAYS)).isoformat(),
+        statistic_ids=sorted(entry.statistic_ids.values()),
+        period="day",
+        types=["change"],
+    )
+    return {statistic: days for statistic, days in rows.items() if days}
 
 
 # --- the Energy dashboard ----------------------------------------------------------------------

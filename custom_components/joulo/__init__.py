@@ -11,6 +11,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
@@ -23,8 +24,9 @@ from .coordinator import (
     JouloEnergyCoordinator,
     JouloSessionsCoordinator,
 )
-from .data import JouloConfigEntry, JouloCoordinator, JouloRuntimeData
+from .data import JouloConfigEntry, JouloCoordinator, JouloRuntimeData, missed_signal
 from .devices import ChargerDevices
+from .issues import NoMidMeterIssues
 from .pipeline import RefreshPipeline
 from .services import async_setup_services
 from .statistics import async_remove_statistics_store, async_setup_statistics
@@ -68,15 +70,26 @@ async def async_setup_entry(hass: HomeAssistant, entry: JouloConfigEntry) -> boo
 
     devices = ChargerDevices(hass, entry)
     devices.async_sync()
-    announcer = SessionAnnouncer(hass, entry.entry_id, chargers, sessions, devices)
+    announcer = SessionAnnouncer(
+        hass, entry.entry_id, chargers, sessions, devices, price=lambda: runtime.ere_price
+    )
     await announcer.async_load()
     entry.async_on_unload(announcer.async_save)
 
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-
-    # Completed sessions into long-term statistics (when the recorder runs): history once, then new ones.
+    # Completed sessions into long-term statistics (when the recorder runs): history once, then new
+    # ones. Loaded before the platforms, which show what chargers without MID missed this year.
     statistics = await async_setup_statistics(hass, entry)
-    pipeline = RefreshPipeline(runtime, chargers, devices, announcer, statistics)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    issues = None
+    if statistics is not None:  # what chargers without MID missed comes from the session history
+        issues = NoMidMeterIssues(hass, entry)
+        entry.async_on_unload(issues.async_clear)
+        entry.async_on_unload(
+            async_dispatcher_connect(hass, missed_signal(entry.entry_id), issues.async_update)
+        )
+    pipeline = RefreshPipeline(
+        runtime, chargers, devices, announcer, statistics=statistics, issues=issues
+    )
     entry.async_on_unload(pipeline.async_start())
     # Announce what happened while Home Assistant was not running (once it has started).
     entry.async_on_unload(announcer.async_start())

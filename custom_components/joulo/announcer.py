@@ -9,6 +9,7 @@ started (or ended) before the integration was first set up are not announced.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, TypedDict
@@ -22,6 +23,7 @@ from .api import Session
 from .const import DOMAIN
 from .data import ChargersData, JouloCoordinator, SessionsData, charger_name
 from .devices import ChargerDevices
+from .ere import ErePrice, SessionEre, charger_counts_for_ere, session_ere
 from .storage import DelayedStore
 
 EVENT_SESSION_STARTED = "joulo_session_started"
@@ -71,8 +73,14 @@ class SessionAnnouncer:
         chargers: JouloCoordinator[ChargersData],
         sessions: JouloCoordinator[SessionsData],
         devices: ChargerDevices,
+        *,
+        price: Callable[[], ErePrice | None],
     ) -> None:
-        """Announce for the config entry `entry_id`, from what the two coordinators read."""
+        """Announce for the config entry `entry_id`, from what the two coordinators read.
+
+        `price` gives the price that ended sessions' ERE are valued at.
+        """
+        self._price = price
         self._hass = hass
         self._entry_id = entry_id
         self._chargers = chargers
@@ -161,7 +169,8 @@ class SessionAnnouncer:
                         charger_nickname=charger.nickname,
                         session_id=running.id,
                         energy_kwh=running.kwh_so_far,
-                        ere_credits=None,
+                        ere=SessionEre(charger_counts_for_ere(charger), 0.0, None),
+                        ended=False,
                         started_at=running.started_at,
                         ended_at=None,
                         id_tag=running.id_tag,
@@ -239,13 +248,15 @@ class SessionAnnouncer:
     def _from_session(self, event_type: SessionEventType, session: Session) -> SessionAnnouncement:
         """The announcement of a session that `/sessions` lists as running or completed."""
         ended = event_type == "ended"
+        charger = self._chargers.data.get(session.charger_id) if self._chargers.data else None
         return _announcement(
             event_type,
             charger_id=session.charger_id,
             charger_nickname=session.charger_nickname,
             session_id=session.id,
             energy_kwh=session.kwh,
-            ere_credits=(session.ere_credits or 0.0) if ended else session.ere_credits,
+            ere=session_ere(session, charger, self._price()),
+            ended=ended,
             started_at=session.started_at,
             ended_at=session.ended_at if ended else None,
             id_tag=session.id_tag or self._id_tags.get(session.id),
@@ -259,12 +270,18 @@ def _announcement(
     charger_nickname: str | None,
     session_id: str,
     energy_kwh: float | None,
-    ere_credits: float | None,
+    ere: SessionEre,
+    ended: bool,
     started_at: datetime | None,
     ended_at: datetime | None,
     id_tag: str | None,
 ) -> SessionAnnouncement:
-    """An announcement with the attributes SPEC names; timestamps as ISO 8601."""
+    """An announcement with the attributes automations get; timestamps as ISO 8601.
+
+    `ere_credits` and `ere_value_eur` are what an ended session earned (0 when it does not count
+    for ERE, the value None while no price is known); a session that just started earned nothing
+    yet, so both are None then.
+    """
     duration = (
         round((ended_at - started_at).total_seconds() / 60, 1)
         if started_at is not None and ended_at is not None
@@ -277,7 +294,9 @@ def _announcement(
         attributes={
             "session_id": session_id,
             "energy_kwh": energy_kwh,
-            "ere_credits": ere_credits,
+            "ere_credits": ere.credits if ended else None,
+            "counts_for_ere": ere.counts,
+            "ere_value_eur": ere.value if ended else None,
             "started_at": started_at.isoformat() if started_at else None,
             "ended_at": ended_at.isoformat() if ended_at else None,
             "duration_minutes": duration,

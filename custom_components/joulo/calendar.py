@@ -38,6 +38,8 @@ from .api import (
 from .const import DOMAIN, SESSIONS_PAGE_SIZE
 from .data import JouloConfigEntry
 from .entity import JouloLiveChargerEntity, async_add_charger_entities
+from .ere import session_counts_for_ere
+from .phrases import number, phrase
 
 # The sessions poll and the chargers poll do the I/O of the state; range queries are not updates.
 PARALLEL_UPDATES = 0
@@ -263,13 +265,17 @@ class JouloSessionsCalendar(JouloLiveChargerEntity, CalendarEntity):
             raise self._read_error(err) from err
         now = dt_util.utcnow()
         live = self._live_session
+        charger = self.coordinator.data.get(self.charger_id)
+        no_ere = phrase(hass, "calendar_no_ere")
         events: dict[str, CalendarEvent] = {}
         if live is not None and live.started_at is not None:
             events[live.id] = _live_event(live, live.started_at, _running_end(now))
         for session in sessions:
             # The poll's kWh so far is fresher than a listing of a running session; an end is final.
             if session.ended_at is not None or session.id not in events:
-                events[session.id] = _listed_event(session, now)
+                events[session.id] = _listed_event(
+                    session, now, counts=session_counts_for_ere(session, charger), no_ere=no_ere
+                )
         return sorted(
             (
                 event
@@ -350,12 +356,19 @@ def _live_event(live: CurrentSession, started_at: datetime, end: datetime) -> Ca
     )
 
 
-def _listed_event(session: Session, now: datetime) -> CalendarEvent:
-    """The event of a session from `/sessions`; one not ended yet runs until now."""
+def _listed_event(session: Session, now: datetime, *, counts: bool, no_ere: str) -> CalendarEvent:
+    """The event of a session from `/sessions`; one not ended yet runs until now.
+
+    A completed session shows the ERE credits it earned when it `counts` for ERE, else the note
+    `no_ere` says it earned none.
+    """
+    note = None
     if session.ended_at is None:
         end, ere_credits = _running_end(now), None
-    else:
+    elif counts:
         end, ere_credits = session.ended_at, session.ere_credits
+    else:
+        end, ere_credits, note = session.ended_at, None, no_ere
     return _event(
         session.id,
         session.started_at,
@@ -363,6 +376,7 @@ def _listed_event(session: Session, now: datetime) -> CalendarEvent:
         kwh=session.kwh,
         ere_credits=ere_credits,
         id_tag=session.id_tag,
+        note=note,
     )
 
 
@@ -374,22 +388,20 @@ def _event(
     kwh: float | None,
     ere_credits: float | None,
     id_tag: str | None,
+    note: str | None = None,
 ) -> CalendarEvent:
-    """A session as an event: "12.3 kWh" (" · 4.1 ERE" once it earned credits), with its TAG id."""
-    summary = f"{_number(kwh)} kWh"
+    """A session as an event: "12.3 kWh" (" · 4.1 ERE" once it earned credits).
+
+    Its description has the TAG id and the `note`, each on a line, when there are.
+    """
+    summary = f"{number(kwh)} kWh"
     if ere_credits is not None:
-        summary = f"{summary} · {_number(ere_credits)} ERE"
+        summary = f"{summary} · {number(ere_credits)} ERE"
+    lines = [line for line in (None if id_tag is None else f"TAG {id_tag}", note) if line]
     return _SessionEvent(
         start=dt_util.as_local(start),
         end=dt_util.as_local(max(end, start)),
         summary=summary,
-        description=None if id_tag is None else f"TAG {id_tag}",
+        description="\n".join(lines) or None,
         uid=uid,
     )
-
-
-def _number(value: float | None) -> str:
-    """A number as Joulo rounds it (2 decimals), without trailing zeros; "?" when unknown."""
-    if value is None:
-        return "?"
-    return f"{value:.2f}".rstrip("0").rstrip(".")

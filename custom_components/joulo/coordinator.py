@@ -26,6 +26,7 @@ from .api import (
     Account,
     Charger,
     ErePosition,
+    EstimateBasis,
     JouloAuthenticationError,
     JouloClient,
     JouloConnectionError,
@@ -281,7 +282,7 @@ class JouloSessionsCoordinator(JouloCoordinator[SessionsData]):
         self._read_began = dt_util.utcnow()
         try:
             with translate_errors():
-                sessions = await self._async_read()
+                sessions, basis = await self._async_read()
         except UpdateFailed:
             self._read_began = None  # it holds no news after all
             raise
@@ -292,14 +293,24 @@ class JouloSessionsCoordinator(JouloCoordinator[SessionsData]):
             previous.last_completed if previous else {}, sessions.values()
         )
         changed = changed_keys(previous.last_completed if previous else None, last_completed)
-        self.set_changed_contexts(changed)
         if changed:
             self._energy.request_refresh_soon()
+        if basis is None and previous is not None:
+            basis = previous.estimate_basis  # an answer without it does not take the price away
+        # A new price changes every charger's euros.
+        self.set_changed_contexts(
+            None if previous is not None and basis != previous.estimate_basis else changed
+        )
         recent = sorted(sessions.values(), key=lambda session: session.started_at, reverse=True)
-        return SessionsData(recent=tuple(recent), last_completed=last_completed)
+        return SessionsData(
+            recent=tuple(recent), last_completed=last_completed, estimate_basis=basis
+        )
 
-    async def _async_read(self) -> dict[str, Session]:
-        """The newest page, and the sessions awaited as finished that it does not list, by id."""
+    async def _async_read(self) -> tuple[dict[str, Session], EstimateBasis | None]:
+        """The newest page's sessions, with those awaited as finished it does not list, by id.
+
+        And the page's `estimate_basis`.
+        """
         page = await self.client.get_sessions(limit=SESSIONS_PAGE_SIZE)
         sessions = {session.id: session for session in page.sessions}
         for session_id, finished in list(self._finished.items()):
@@ -311,7 +322,7 @@ class JouloSessionsCoordinator(JouloCoordinator[SessionsData]):
             )
             for session in found.sessions:
                 sessions.setdefault(session.id, session)
-        return sessions
+        return sessions, page.estimate_basis
 
 
 def _completed(session: Session | None) -> bool:

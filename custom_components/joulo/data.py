@@ -1,8 +1,9 @@
 """What a loaded Joulo entry holds, the data its coordinators publish, and their common base.
 
-This module imports no other module of the integration (only the client package), so every module can
-import it and none imports one that imports it back: platforms and the refresh pipeline see the
-coordinators through `JouloCoordinator` and the data types below; `coordinator.py` makes them poll.
+This module imports no other module of the integration (only the client package and the pure ERE
+rules of `ere.py`), so every module can import it and none imports one that imports it back:
+platforms and the refresh pipeline see the coordinators through `JouloCoordinator` and the data types
+below; `coordinator.py` makes them poll.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .api import Account, Charger, Energy, ErePosition, JouloClient, Session
+from .api import Account, Charger, Energy, ErePosition, EstimateBasis, JouloClient, Session
+from .ere import ErePrice, ere_price
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,23 @@ class SessionsData:
 
     recent: tuple[Session, ...]
     last_completed: Mapping[str, Session]
+    estimate_basis: EstimateBasis | None = None
+    """The price and fee of Joulo's own euro estimate, from the latest answer that gave them."""
+
+
+@dataclass(slots=True)
+class YearTally:
+    """A charger's completed sessions of one calendar year that did not count for ERE."""
+
+    year: int
+    kwh: float = 0.0
+    ere_credits: float = 0.0
+    sessions: int = 0
+
+
+def missed_signal(entry_id: str) -> str:
+    """The dispatcher signal sent when what chargers without MID missed this year changed."""
+    return f"joulo_{entry_id}_ere_missed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +264,19 @@ class JouloRuntimeData:
     sessions: JouloCoordinator[SessionsData]
     energy: JouloCoordinator[EnergyData]
     entity_adders: list[Callable[[], None]] = field(default_factory=list)
+    reads_history: bool = False
+    """Whether the session history is read (with the recorder), which tells what chargers missed."""
+    missed_this_year: Mapping[str, YearTally] | None = None
+    """Per charger, its sessions of this year that did not count for ERE, once the session history
+    is read (None before)."""
+
+    @property
+    def ere_price(self) -> ErePrice | None:
+        """The price ERE are valued at now: the sessions' estimate basis, else the account's."""
+        sessions, energy = self.sessions.data, self.energy.data
+        return ere_price(
+            sessions.estimate_basis if sessions else None, energy.account if energy else None
+        )
 
 
 type JouloConfigEntry = ConfigEntry[JouloRuntimeData]

@@ -30,7 +30,18 @@ async def async_get_config_entry_diagnostics(
                     charger_id: asdict(session)
                     for charger_id, session in runtime.sessions.data.last_completed.items()
                 },
+                "estimate_basis": (
+                    asdict(basis) if (basis := runtime.sessions.data.estimate_basis) else None
+                ),
             },
+            "missed_this_year": (
+                None
+                if runtime.missed_this_year is None
+                else {
+                    charger_id: asdict(tally)
+                    for charger_id, tally in runtime.missed_this_year.items()
+                }
+            ),
             "energy": asdict(runtime.energy.data),
             "rate_limited_until": runtime.client.gate.closed_until,
             "polling": {

@@ -1,9 +1,11 @@
 """What happens after each refresh, written down in one place and in one order.
 
-After a chargers refresh: devices (new and stale), then new entities, then announcements. After a
-sessions refresh: announcements, then statistics, then faster chargers polling if Joulo lists a session
-running. After an energy refresh: new entities (the account's ERE position may have appeared). Each
-step runs before any entity writes its new state, and only after refreshes that changed something.
+After a chargers refresh: devices (new and stale), then new entities, then announcements, then the
+repair issues of chargers without MID. After a sessions refresh: announcements, then statistics (which
+update those issues when what chargers missed changed), then faster chargers polling if Joulo lists a
+session running. After an energy refresh: new entities (the account's ERE position may have appeared),
+then the issues (the price in them). Each step runs before any entity writes its new state, and only
+after refreshes that changed something.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from .announcer import SessionAnnouncer
 from .coordinator import JouloChargersCoordinator
 from .data import JouloRuntimeData
 from .devices import ChargerDevices
+from .issues import NoMidMeterIssues
 from .statistics import SessionStatistics
 
 
@@ -26,9 +29,12 @@ class RefreshPipeline:
         chargers: JouloChargersCoordinator,
         devices: ChargerDevices,
         announcer: SessionAnnouncer,
+        *,
         statistics: SessionStatistics | None,
+        issues: NoMidMeterIssues | None,
     ) -> None:
         """Follow `runtime`'s coordinators (`chargers` is its chargers coordinator)."""
+        self._issues = issues
         self._runtime = runtime
         self._chargers = chargers
         self._devices = devices
@@ -41,9 +47,10 @@ class RefreshPipeline:
         runtime = self._runtime
         runtime.chargers.refresh_step = self._after_chargers
         runtime.sessions.refresh_step = self._after_sessions
-        runtime.energy.refresh_step = self._add_new_entities
+        runtime.energy.refresh_step = self._after_energy
         if self._statistics is not None:
             self._statistics.async_process()
+        self._update_issues()
 
         @callback
         def stop() -> None:
@@ -58,6 +65,17 @@ class RefreshPipeline:
         self._devices.async_sync()
         self._add_new_entities()
         self._announcer.async_process()
+        self._update_issues()
+
+    @callback
+    def _after_energy(self) -> None:
+        self._add_new_entities()
+        self._update_issues()
+
+    @callback
+    def _update_issues(self) -> None:
+        if self._issues is not None:
+            self._issues.async_update()
 
     @callback
     def _after_sessions(self) -> None:

@@ -3,6 +3,10 @@
 Pure: it turns sessions into the action's response and knows nothing of Home Assistant or the API,
 so what a lease-car driver hands in for reimbursement is tested on its own.
 
+Only the sessions that count for ERE add to `ere_kwh` and `ere_credits` (a charger without a MID meter
+earns none); `kwh` is every session's energy. `ere_value_eur` values those credits at the price known
+now (None while none is).
+
 A session counts in the month (in the given time zone) in which it started, so a session from 23:30
 on the last day of a month into the next morning is in the month it started in. Sums are kept in
 whole Wh and thousandths of an ERE credit, so they are exact however many sessions there are.
@@ -17,6 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from .api import Session
+from .ere import ErePrice, ere_value
 
 MILLI = 1000
 
@@ -34,22 +39,29 @@ class GroupBy(StrEnum):
 
 @dataclass(slots=True)
 class _Sums:
-    """Sessions counted, energy in Wh and ERE credits in thousandths, all exact."""
+    """Sessions counted, energy in Wh (all, and of ERE) and ERE credits in thousandths, all exact."""
 
     sessions: int = 0
     wh: int = 0
+    ere_wh: int = 0
     milli_ere: int = 0
 
-    def add(self, session: Session) -> None:
+    def add(self, session: Session, *, counts: bool) -> None:
+        wh = round((session.kwh or 0.0) * MILLI)
         self.sessions += 1
-        self.wh += round((session.kwh or 0.0) * MILLI)
-        self.milli_ere += round((session.ere_credits or 0.0) * MILLI)
+        self.wh += wh
+        if counts:
+            self.ere_wh += wh
+            self.milli_ere += round((session.ere_credits or 0.0) * MILLI)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, price: ErePrice | None) -> dict[str, Any]:
+        credits_ = round(self.milli_ere / MILLI, 3)
         return {
             "sessions": self.sessions,
             "kwh": round(self.wh / MILLI, 3),
-            "ere_credits": round(self.milli_ere / MILLI, 3),
+            "ere_kwh": round(self.ere_wh / MILLI, 3),
+            "ere_credits": credits_,
+            "ere_value_eur": ere_value(credits_, price),
         }
 
 
@@ -78,12 +90,15 @@ def energy_report(
     group_by: Collection[GroupBy],
     time_zone: tzinfo,
     charger_name: Callable[[Session], str],
+    counts: Callable[[Session], bool],
+    price: ErePrice | None,
 ) -> dict[str, Any]:
     """Sum the completed sessions per group; count the others as running.
 
     Returns `{"groups": [...], "total": {...}, "running": N}`. Each group holds the keys of the
     dimensions in `group_by` (`month`; `charger_id` and `charger_name`; `id_tag`) and `sessions`,
-    `kwh` and `ere_credits`; without any dimension there is one group of every session. Groups are
+    `kwh`, `ere_kwh`, `ere_credits` (of the sessions that `counts` for ERE) and `ere_value_eur` (at
+    `price`); without any dimension there is one group of every session. Groups are
     sorted by month, charger name and TAG id. `charger_name` names a group's charger from its first
     session (pass the newest first, as the API lists them, for the current name).
     """
@@ -108,14 +123,15 @@ def energy_report(
             if GroupBy.ID_TAG in group_by:
                 keys["id_tag"] = id_tag
             group = groups[month, charger_id, id_tag] = _Group(keys)
-        group.sums.add(session)
-        total.add(session)
+        counted = counts(session)
+        group.sums.add(session, counts=counted)
+        total.add(session, counts=counted)
     return {
         "groups": [
-            group.keys | group.sums.as_dict()
+            group.keys | group.sums.as_dict(price)
             for group in sorted(groups.values(), key=_Group.sort_key)
         ],
-        "total": total.as_dict(),
+        "total": total.as_dict(price),
         "running": running,
     }
 

@@ -15,6 +15,7 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfEnergy, UnitOfPower
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
@@ -23,11 +24,13 @@ from .api import Charger, ChargerStatus, ErePosition, ForecastConfidence, Sessio
 from .const import LOGGER
 from .data import (
     ERE_POSITION,
+    TOTALS,
     ChargersData,
     EnergyData,
     JouloConfigEntry,
     JouloCoordinator,
     SessionsData,
+    missed_signal,
 )
 from .entity import (
     JouloAccountEntity,
@@ -36,6 +39,7 @@ from .entity import (
     async_add_charger_entities,
     async_register_entity_adder,
 )
+from .ere import SessionEre, charger_counts_for_ere, ere_price, ere_value, session_ere
 
 # Coordinators do all the I/O; entities only read their data.
 PARALLEL_UPDATES = 0
@@ -55,9 +59,12 @@ class JouloChargerSensorDescription(SensorEntityDescription):
 
 @dataclass(frozen=True, kw_only=True)
 class JouloLastSessionSensorDescription(SensorEntityDescription):
-    """A sensor of a charger's newest completed session."""
+    """A sensor of a charger's newest completed session (and of what it earned)."""
 
-    value_fn: Callable[[Session], StateType | datetime]
+    value_fn: Callable[[Session, SessionEre], StateType | datetime]
+    attributes_fn: Callable[[SessionEre], Mapping[str, Any]] | None = None
+    # What it earned depends on the charger's MID flags and the price too, not on the session only.
+    uses_ere: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,6 +74,7 @@ class JouloAccountSensorDescription(SensorEntityDescription):
     value_fn: Callable[[EnergyData], StateType]
     # Needs `/me`: unavailable, rather than unknown, while the account cannot be read.
     requires_account: bool = False
+    exists_fn: Callable[[EnergyData], bool] = lambda _: True
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,20 +87,16 @@ class JouloErePositionSensorDescription(SensorEntityDescription):
 
 def _ere_value(data: EnergyData) -> float | None:
     """Net euro value of all ERE credits, as the Joulo dashboard computes it."""
-    account = data.account
     credits_ = data.energy.total_ere_credits
-    if account is None or account.ere_price_mid is None or credits_ is None:
-        return None
-    fee = account.effective_fee_pct or 0.0
-    return round(credits_ * account.ere_price_mid * (1 - fee / 100), 2)
+    return None if credits_ is None else ere_value(credits_, ere_price(None, data.account))
 
 
-def _this_month(data: EnergyData) -> tuple[float | None, float | None]:
-    """This month's kWh and ERE credits: 0 when the API lists no entry for it yet."""
+def _this_month(data: EnergyData) -> tuple[float | None, float | None, float | None]:
+    """This month's kWh (ERE and all) and ERE credits: 0 when the API lists no entry for it yet."""
     entry = data.energy.month(dt_util.now().date())
     if entry is None:
-        return 0.0, 0.0
-    return entry.kwh, entry.ere_credits
+        return 0.0, 0.0, 0.0
+    return entry.kwh, entry.ere_credits, entry.kwh_all or 0.0
 
 
 CHARGER_SENSORS: tuple[JouloChargerSensorDescription, ...] = (
@@ -170,21 +174,42 @@ LAST_SESSION_SENSORS: tuple[JouloLastSessionSensorDescription, ...] = (
         device_class=SensorDeviceClass.ENERGY,
         native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
         suggested_display_precision=2,
-        value_fn=lambda session: session.kwh,
+        value_fn=lambda session, _: session.kwh,
     ),
     JouloLastSessionSensorDescription(
         key="last_session_ere_credits",
         translation_key="last_session_ere_credits",
         native_unit_of_measurement=UNIT_ERE,
         suggested_display_precision=2,
-        value_fn=lambda session: session.ere_credits or 0.0,
+        uses_ere=True,
+        value_fn=lambda _, ere: ere.credits,
+        attributes_fn=lambda ere: {"counts_for_ere": ere.counts},
+    ),
+    JouloLastSessionSensorDescription(
+        key="last_session_ere_value",
+        translation_key="last_session_ere_value",
+        device_class=SensorDeviceClass.MONETARY,
+        native_unit_of_measurement=CURRENCY_EUR,
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=2,
+        uses_ere=True,
+        value_fn=lambda _, ere: ere.value,
     ),
     JouloLastSessionSensorDescription(
         key="last_session_ended",
         translation_key="last_session_ended",
         device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda session: session.ended_at,
+        value_fn=lambda session, _: session.ended_at,
     ),
+)
+
+ERE_MISSED_THIS_YEAR = SensorEntityDescription(
+    key="ere_missed_this_year",
+    translation_key="ere_missed_this_year",
+    device_class=SensorDeviceClass.MONETARY,
+    native_unit_of_measurement=CURRENCY_EUR,
+    state_class=SensorStateClass.TOTAL,
+    suggested_display_precision=2,
 )
 
 ACCOUNT_SENSORS: tuple[JouloAccountSensorDescription, ...] = (
@@ -227,6 +252,26 @@ ACCOUNT_SENSORS: tuple[JouloAccountSensorDescription, ...] = (
         state_class=SensorStateClass.TOTAL_INCREASING,
         suggested_display_precision=2,
         value_fn=lambda data: _this_month(data)[1],
+    ),
+    JouloAccountSensorDescription(
+        key="total_energy_all",
+        translation_key="total_energy_all",
+        device_class=SensorDeviceClass.ENERGY,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_display_precision=2,
+        exists_fn=lambda data: data.energy.total_kwh_all is not None,
+        value_fn=lambda data: data.energy.total_kwh_all,
+    ),
+    JouloAccountSensorDescription(
+        key="energy_this_month_all",
+        translation_key="energy_this_month_all",
+        device_class=SensorDeviceClass.ENERGY,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_display_precision=2,
+        exists_fn=lambda data: data.energy.total_kwh_all is not None,
+        value_fn=lambda data: _this_month(data)[2],
     ),
     JouloAccountSensorDescription(
         key="ere_value",
@@ -378,9 +423,24 @@ async def async_setup_entry(
 ) -> None:
     """Set up the sensors of an account and of each of its chargers."""
     runtime = entry.runtime_data
-    async_add_entities(
-        JouloAccountSensor(runtime.energy, description) for description in ACCOUNT_SENSORS
-    )
+    account_sensors_added: set[str] = set()
+
+    def add_account_sensors() -> None:
+        """Add the account's sensors, those of the `*_all` totals once `/energy` gives them."""
+        new = [
+            description
+            for description in ACCOUNT_SENSORS
+            if description.key not in account_sensors_added
+            and description.exists_fn(runtime.energy.data)
+        ]
+        account_sensors_added.update(description.key for description in new)
+        if new:
+            async_add_entities(
+                JouloAccountSensor(runtime.energy, description) for description in new
+            )
+
+    add_account_sensors()
+    async_register_entity_adder(entry, add_account_sensors)
 
     position_sensors_added = False
 
@@ -418,8 +478,19 @@ async def async_setup_entry(
         entry,
         async_add_entities,
         LAST_SESSION_SENSORS,
-        lambda charger, description: JouloLastSessionSensor(runtime.sessions, charger, description),
+        lambda charger, description: JouloLastSessionSensor(entry, charger, description),
     )
+    if runtime.reads_history:  # what chargers without MID missed comes from the session history
+        async_add_charger_entities(
+            entry,
+            async_add_entities,
+            (ERE_MISSED_THIS_YEAR,),
+            lambda charger, description: (
+                None
+                if charger_counts_for_ere(charger)
+                else JouloEreMissedSensor(entry, charger, description)
+            ),
+        )
 
 
 class JouloChargerSensor(JouloLiveChargerEntity, SensorEntity):
@@ -471,15 +542,113 @@ class JouloChargingPowerSensor(JouloLiveChargerEntity, SensorEntity):
 
 
 class JouloLastSessionSensor(JouloChargerEntity[JouloCoordinator[SessionsData]], SensorEntity):
-    """A sensor of a charger's newest completed session; unknown until it has one."""
+    """A sensor of a charger's newest completed session; unknown until it has one.
+
+    What the session earned also follows the charger (its MID flags) and the account (its price).
+    """
 
     entity_description: JouloLastSessionSensorDescription
+
+    def __init__(
+        self,
+        entry: JouloConfigEntry,
+        charger: Charger,
+        description: JouloLastSessionSensorDescription,
+    ) -> None:
+        """Create the sensor of `charger`'s last session."""
+        super().__init__(entry.runtime_data.sessions, charger, description)
+        self._runtime = entry.runtime_data
+
+    async def async_added_to_hass(self) -> None:
+        """Also hear of the charger's and the account's changes, when what it shows depends on them."""
+        await super().async_added_to_hass()
+        if self.entity_description.uses_ere:
+            runtime = self._runtime
+            self.async_on_remove(
+                runtime.chargers.async_add_listener(
+                    self._handle_coordinator_update, self.charger_id
+                )
+            )
+            self.async_on_remove(
+                runtime.energy.async_add_listener(self._handle_coordinator_update, TOTALS)
+            )
+
+    def _session(self) -> tuple[Session, SessionEre] | None:
+        session = self.coordinator.data.last_completed.get(self.charger_id)
+        if session is None:
+            return None
+        runtime = self._runtime
+        charger = runtime.chargers.data.get(self.charger_id) if runtime.chargers.data else None
+        return session, session_ere(session, charger, runtime.ere_price)
 
     @property
     def native_value(self) -> StateType | datetime:
         """The value of the charger's newest completed session."""
-        session = self.coordinator.data.last_completed.get(self.charger_id)
-        return None if session is None else self.entity_description.value_fn(session)
+        found = self._session()
+        return None if found is None else self.entity_description.value_fn(*found)
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """Whether the session counts for ERE, for the sensor of its credits."""
+        attributes_fn = self.entity_description.attributes_fn
+        found = self._session()
+        if attributes_fn is None or found is None:
+            return None
+        return attributes_fn(found[1])
+
+
+class JouloEreMissedSensor(JouloChargerEntity[JouloCoordinator[SessionsData]], SensorEntity):
+    """What a charger without MID would have earned this year: the net euros of its ERE credits.
+
+    Its completed sessions of this calendar year that did not count are tallied as the session
+    history is read and after each sessions refresh; 0 while it has none.
+    """
+
+    def __init__(
+        self, entry: JouloConfigEntry, charger: Charger, description: SensorEntityDescription
+    ) -> None:
+        """Create the sensor of `charger`."""
+        super().__init__(entry.runtime_data.sessions, charger, description)
+        self._runtime = entry.runtime_data
+
+    async def async_added_to_hass(self) -> None:
+        """Also follow the tally and the account's price."""
+        await super().async_added_to_hass()
+        runtime = self._runtime
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                missed_signal(self.coordinator.config_entry.entry_id),
+                self._handle_coordinator_update,
+            )
+        )
+        self.async_on_remove(
+            runtime.energy.async_add_listener(self._handle_coordinator_update, TOTALS)
+        )
+
+    def _tally(self) -> tuple[float, float, int] | None:
+        """kWh, ERE credits and sessions missed this year; None until the history is read."""
+        missed = self._runtime.missed_this_year
+        if missed is None:
+            return None
+        tally = missed.get(self.charger_id)
+        if tally is None or tally.year != dt_util.now().year:
+            return 0.0, 0.0, 0
+        return tally.kwh, tally.ere_credits, tally.sessions
+
+    @property
+    def native_value(self) -> float | None:
+        """The net euros missed; unknown while no price is known, or the history is being read."""
+        tally = self._tally()
+        return None if tally is None else ere_value(tally[1], self._runtime.ere_price)
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """The energy, ERE credits and sessions of this year that did not count."""
+        if (tally := self._tally()) is None:
+            return None
+        kwh, credits_, sessions = tally
+        return {"energy_kwh": kwh, "ere_credits": credits_, "sessions": sessions}
 
 
 class JouloAccountSensor(JouloAccountEntity, SensorEntity):

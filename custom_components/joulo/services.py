@@ -26,6 +26,7 @@ from .api import (
 )
 from .const import DOMAIN
 from .data import JouloConfigEntry, charger_name
+from .ere import session_counts_for_ere
 from .report import GroupBy, energy_report
 from .validation import vol
 
@@ -150,6 +151,8 @@ async def _async_get_energy_report(call: ServiceCall) -> ServiceResponse:
         group_by={GroupBy(dimension) for dimension in call.data[ATTR_GROUP_BY]},
         time_zone=dt_util.get_default_time_zone(),
         charger_name=name_of,
+        counts=lambda session: session_counts_for_ere(session, chargers.get(session.charger_id)),
+        price=entry.runtime_data.ere_price,
     )
     return cast("ServiceResponse", report)
 
@@ -234,5 +237,6 @@ def _session_to_api(session: Session) -> dict[str, Any]:
         "kwh": session.kwh,
         "status": session.status,
         "ere_credits": session.ere_credits,
+        "counts_for_ere": session.counts_for_ere,
         "id_tag": session.id_tag,
     }

@@ -20,6 +20,10 @@ an individual device.
   at or after that end (a charger runs one session at a time); its kWh are added to the hours it ran,
   an hour already written is written again with the extra kWh (imports replace rows by hour). Replaying
   sessions from an older store writes the very same rows again.
+- What chargers without MID miss: the same pass counts, per charger, the completed sessions of the
+  current calendar year (Home Assistant's time zone, by start) that did not count for ERE, their kWh
+  and ERE credits; the entry's runtime data shows them and `missed_signal` says when they changed.
+  A store written before this tally existed is read anew once (the rows written come out the same).
 - Without the recorder nothing happens and nothing is requested.
 """
 
@@ -29,7 +33,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 import re
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from homeassistant.components.recorder.models import (
     StatisticData,
@@ -39,13 +43,15 @@ from homeassistant.components.recorder.models import (
 from homeassistant.components.recorder.statistics import async_add_external_statistics
 from homeassistant.const import UnitOfEnergy
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 from homeassistant.util.unit_conversion import EnergyConverter
 
 from .api import JouloAuthenticationError, JouloError, JouloRateLimitedError, Session
 from .const import DOMAIN, LOGGER, SESSIONS_INTERVAL, SESSIONS_PAGE_SIZE
-from .data import JouloConfigEntry, charger_name
+from .data import JouloConfigEntry, YearTally, charger_name, missed_signal
+from .ere import session_counts_for_ere
 from .storage import DelayedStore
 
 STORAGE_VERSION = 1
@@ -98,6 +104,9 @@ class StoredTally(TypedDict):
     last_hour: str | None
     last_hour_kwh: float
     sum: float
+    missed: NotRequired[list[float]]
+    """Year, kWh, ERE credits and sessions of this year's sessions that did not count for ERE
+    (empty when there are none); missing in a store from before that tally."""
 
 
 class StoredStatistics(TypedDict):
@@ -116,34 +125,49 @@ class _Tally:
     last_hour: datetime | None = None
     last_hour_kwh: float = 0.0
     sum: float = 0.0
+    missed: YearTally | None = None
 
     @classmethod
     def from_store(cls, stored: StoredTally) -> _Tally:
+        missed = stored.get("missed")
         return cls(
             imported_until=dt_util.parse_datetime(stored["imported_until"]),
             last_session_id=stored["last_session_id"],
             last_hour=dt_util.parse_datetime(stored["last_hour"]) if stored["last_hour"] else None,
             last_hour_kwh=stored["last_hour_kwh"],
             sum=stored["sum"],
+            missed=YearTally(int(missed[0]), missed[1], missed[2], int(missed[3]))
+            if missed
+            else None,
         )
 
     def to_store(self) -> StoredTally:
-        return StoredTally(
+        stored = StoredTally(
             imported_until=(self.imported_until or dt_util.utc_from_timestamp(0)).isoformat(),
             last_session_id=self.last_session_id or "",
             last_hour=self.last_hour.isoformat() if self.last_hour else None,
             last_hour_kwh=self.last_hour_kwh,
             sum=self.sum,
         )
+        missed = self.missed
+        stored["missed"] = (
+            [] if missed is None else [missed.year, missed.kwh, missed.ere_credits, missed.sessions]
+        )
+        return stored
 
-    def add(self, session: Session, rows: dict[datetime, StatisticData]) -> bool:
-        """Count a completed session unless it is counted already; put the hours it changed in rows."""
+    def add(self, session: Session, rows: dict[datetime, StatisticData], *, counts: bool) -> bool:
+        """Count a completed session unless it is counted already; put the hours it changed in rows.
+
+        A session of this year that does not count for ERE (`counts`) is added to what was missed.
+        """
         if self.imported_until is not None and (
             session.started_at < self.imported_until or session.id == self.last_session_id
         ):
             return False
         self.imported_until = session.ended_or_started_at
         self.last_session_id = session.id
+        if not counts:
+            self._miss(session)
         for hour, kwh in hourly_energy(session):
             if self.last_hour is not None and hour <= self.last_hour:
                 # An hour written before (never an earlier one: sessions of a charger do not overlap).
@@ -155,6 +179,19 @@ class _Tally:
                 start=self.last_hour, state=self.last_hour_kwh, sum=self.sum
             )
         return True
+
+    def _miss(self, session: Session) -> None:
+        """Add a session that did not count to its year's tally, if that is this year."""
+        year = dt_util.as_local(session.started_at).year
+        if year != dt_util.now().year:
+            return
+        if self.missed is None or self.missed.year != year:
+            self.missed = YearTally(year)
+        self.missed.kwh = round(self.missed.kwh + (session.kwh or 0.0), ENERGY_DECIMALS)
+        self.missed.ere_credits = round(
+            self.missed.ere_credits + (session.ere_credits or 0.0), ENERGY_DECIMALS
+        )
+        self.missed.sessions += 1
 
 
 @dataclass
@@ -181,12 +218,13 @@ class SessionStatistics:
     async def async_load(self) -> None:
         """Load how far each charger was imported; nothing stored means the history is read first."""
         stored = await self._store.async_load()
-        if stored is None:
+        if stored is None or any("missed" not in tally for tally in stored["chargers"].values()):
             return
         self._seen_until = dt_util.parse_datetime(stored["seen_until"] or "")
         self._tallies = {
             charger_id: _Tally.from_store(tally) for charger_id, tally in stored["chargers"].items()
         }
+        self._publish_missed()
 
     async def async_stop(self) -> None:
         """Stop reading history and write what is not written yet (on unload)."""
@@ -276,9 +314,11 @@ class SessionStatistics:
             (session for session in listed if session.is_completed),
             key=lambda session: (session.started_at, session.ended_or_started_at),
         )
+        chargers = self._entry.runtime_data.chargers.data
         for session in completed:
             tally = self._tallies.setdefault(session.charger_id, _Tally())
-            if tally.add(session, rows.setdefault(session.charger_id, {})):
+            counts = session_counts_for_ere(session, chargers.get(session.charger_id))
+            if tally.add(session, rows.setdefault(session.charger_id, {}), counts=counts):
                 changed = True
                 names[session.charger_id] = session.charger_nickname
         for charger_id, charger_rows in rows.items():
@@ -290,6 +330,18 @@ class SessionStatistics:
                 )
         if changed:
             self._store.schedule_save()
+        if changed or self._entry.runtime_data.missed_this_year is None:
+            self._publish_missed()
+
+    def _publish_missed(self) -> None:
+        """Show this year's missed tallies in the runtime data, and tell who listens."""
+        year = dt_util.now().year
+        self._entry.runtime_data.missed_this_year = {
+            charger_id: tally.missed
+            for charger_id, tally in self._tallies.items()
+            if tally.missed is not None and tally.missed.year == year
+        }
+        async_dispatcher_send(self._hass, missed_signal(self._entry.entry_id))
 
     def _metadata(self, charger_id: str, nickname: str | None) -> StatisticMetaData:
         charger = self._entry.runtime_data.chargers.data.get(charger_id)
@@ -333,6 +385,7 @@ async def async_setup_statistics(
     if "recorder" not in hass.config.components:
         return None
     statistics = SessionStatistics(hass, entry)
+    entry.runtime_data.reads_history = True
     await statistics.async_load()
     entry.async_on_unload(statistics.async_stop)
     return statistics

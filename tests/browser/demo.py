@@ -36,7 +36,7 @@ START_TIMEOUT = 900.0
 STOP_TIMEOUT = 60.0
 VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
 LIVE_POWER_KW = 11.0
-"""The power of the session that the demo fixture starts."""
+"""The power of the session the demo starts with (scripts/develop runs the simulator with --charging)."""
 CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "chromium")
 """Debian's chromium binary, then its wrapper script on PATH; $CHROMIUM comes first."""
 
@@ -47,6 +47,16 @@ FRONTEND_READY = f"""() => {{
     return Boolean(hass && hass.states && hass.devices && hass.entities
         && Object.values(hass.entities).some((entity) => entity.platform === '{DOMAIN}'));
 }}"""
+
+
+FIGURES: list[str] = []
+"""What the tests measured, said at the end of the run (captured output shows only on failure)."""
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say the figures the tests measured."""
+    for figure in FIGURES:
+        terminalreporter.write_line(f"browser test: {figure}")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -83,6 +93,11 @@ class Demo:
     url: str
     admin_url: str
     ready_seconds: float
+    """How long scripts/develop took to report ready."""
+    ready_at: float
+    """When it did (`time.monotonic()`)."""
+    charging_id: str
+    """The charger that the simulator started charging (its --charging)."""
 
     def admin(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         """Call the simulator's admin API (`/_sim/...`) and return its JSON answer."""
@@ -99,25 +114,6 @@ class Demo:
         """The simulated account's chargers as they really are (live, not as Joulo last synced)."""
         chargers: list[dict[str, Any]] = self.admin("GET", "/state")["accounts"][0]["chargers"]
         return chargers
-
-    def start_live_session(self, power_kw: float) -> str:
-        """Start a session of an hour on a charger that reports live (OCPP); return its id.
-
-        One the autopilot started is replaced: it may end within seconds.
-        """
-        charger = next(
-            charger
-            for charger in self.chargers()
-            if charger["connection_type"] == "ocpp" and charger["status"] != "offline"
-        )
-        if charger["is_charging"]:
-            self.admin("POST", "/sessions/stop", {"charger_id": charger["id"]})
-        self.admin(
-            "POST",
-            "/sessions/start",
-            {"charger_id": charger["id"], "power_kw": power_kw, "duration_minutes": 60},
-        )
-        return str(charger["id"])
 
     def session_kwh(self, charger_id: str) -> float:
         """The running session's kWh on charger `charger_id`, now."""
@@ -173,25 +169,34 @@ def demo() -> Iterator[Demo]:
         )
     try:
         ready = wait_until_ready(process, log)
-        admin_url = re.search(
-            r"^admin_url: (\S+)$",
-            (work / "simulator.log").read_text(encoding="utf-8"),
-            re.MULTILINE,
-        )
+        ready_at = time.monotonic()
+        simulator_log = (work / "simulator.log").read_text(encoding="utf-8")
+        admin_url = re.search(r"^admin_url: (\S+)$", simulator_log, re.MULTILINE)
         assert admin_url, "the simulator did not print its admin URL"
-        print(f"\nbrowser test: scripts/develop ready in {ready[1]} s at {ready[2]}")  # noqa: T201
-        yield Demo(url=ready[2], admin_url=admin_url[1], ready_seconds=float(ready[1]))
+        charging = re.search(r"^charging: (\S+)$", simulator_log, re.MULTILINE)
+        assert charging, "the simulator did not start charging (scripts/develop: --charging)"
+        FIGURES.append(f"scripts/develop ready in {ready[1]} s at {ready[2]}")
+        yield Demo(
+            url=ready[2],
+            admin_url=admin_url[1],
+            ready_seconds=float(ready[1]),
+            ready_at=ready_at,
+            charging_id=charging[1],
+        )
     finally:
         stop(process)
 
 
 @pytest.fixture(scope="session")
 def live_charger(demo: Demo) -> str:
-    """The id of a charger that reports live, charging at `LIVE_POWER_KW` from the first test on.
+    """The id of the charger that the demo charges from its start (at `LIVE_POWER_KW`, an hour).
 
-    Started as early as possible: the charging power needs two meter readings, a minute apart.
+    A charger that reports live (OCPP), as the simulator says; still charging.
     """
-    return demo.start_live_session(LIVE_POWER_KW)
+    charger = next(charger for charger in demo.chargers() if charger["id"] == demo.charging_id)
+    assert charger["connection_type"] == "ocpp", charger
+    assert charger["is_charging"], charger
+    return demo.charging_id
 
 
 # --- the browser -------------------------------------------------------------------------------

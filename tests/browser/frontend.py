@@ -12,12 +12,23 @@ from collections.abc import Callable
 import json
 from pathlib import Path
 import re
+import time
 from typing import Any
 
 from playwright.sync_api import Locator, Page, ViewportSize, expect
 import pytest
 
-from .demo import DOMAIN, LIVE_POWER_KW, REPO, VIEWPORT, Demo, Frontend, eventually
+from .demo import (
+    DOMAIN,
+    FIGURES,
+    LIVE_POWER_KW,
+    REPO,
+    VIEWPORT,
+    Demo,
+    Device,
+    Frontend,
+    eventually,
+)
 
 DASHBOARD = "/dashboard-joulo"
 DEVICE_PAGE: ViewportSize = {"width": 1280, "height": 1400}
@@ -26,14 +37,24 @@ POWER_TOLERANCE = 0.05
 NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 KWH_ROUNDING = 0.005
 """The API gives kWh to 2 decimals."""
-HISTORY_TIMEOUT = 300.0
-"""Seconds for the integration to import the session history (a page of 100 every 10 s)."""
+MISSED = "ere_missed_this_year"
+"""The key of what a charger without a MID meter misses."""
+
+
+def english() -> Any:
+    """The integration's English texts."""
+    path = REPO / "custom_components" / DOMAIN / "translations" / "en.json"
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def user_step_strings() -> Any:
     """The English texts of the config flow's first step."""
-    path = REPO / "custom_components" / DOMAIN / "translations" / "en.json"
-    return json.loads(path.read_text(encoding="utf-8"))["config"]["step"]["user"]
+    return english()["config"]["step"]["user"]
+
+
+def issue_strings() -> Any:
+    """The English title and description of the repair for a charger without a MID meter."""
+    return english()["issues"]["no_mid_meter"]
 
 
 def charger_card(page: Page, name: str) -> Locator:
@@ -93,6 +114,111 @@ def assert_drawn(series: Any, what: str) -> None:
     assert any(isinstance(value, int | float) and value > 0 for value in values), (
         f"{what} draws nothing"
     )
+
+
+def assert_euros_shown(
+    frontend: Frontend, card: Locator, device: Device, without_mid: set[str]
+) -> None:
+    """A charger's card shows its last session's ERE and euros, and, without MID, what it misses.
+
+    A charger without a MID meter earned nothing with its last session, and its card says so.
+    """
+    expect(card).to_be_visible()
+    for key in ("last_session_ere_credits", "last_session_ere_value"):
+        entity = frontend.entity(device.device_id, key)
+        expect(row(card, entity.name)).to_contain_text(shown_state(frontend, entity.entity_id))
+    missed = [entity for entity in frontend.entities(device.device_id) if entity.key == MISSED]
+    if device.charger_id not in without_mid:
+        assert not missed, f"{device.name} counts for ERE, yet shows {missed}"
+        return
+    assert missed, f"{device.name} has no MID meter, yet no {MISSED}"
+    text = shown_state(frontend, missed[0].entity_id)
+    expect(row(card, missed[0].name)).to_contain_text(text)
+    assert number(text) > 0, text
+    ere = frontend.entity(device.device_id, "last_session_ere_credits")
+    euros = frontend.entity(device.device_id, "last_session_ere_value")
+    attributes = frontend.hass("(hass, id) => hass.states[id].attributes", ere.entity_id)
+    assert attributes["counts_for_ere"] is False, attributes
+    assert number(shown_state(frontend, ere.entity_id)) == 0
+    assert number(shown_state(frontend, euros.entity_id)) == 0
+
+
+def test_the_joulo_dashboard_at_ready_shows_history_euros_and_the_running_session(
+    demo: Demo,
+    frontend: Frontend,
+    live_charger: str,
+    page: Page,
+    screenshot: Callable[[str], Path],
+) -> None:
+    """The landing page, first thing after the demo reports ready: the Joulo dashboard.
+
+    Its graphs draw at once (the charging history is imported before ready), a card per charger
+    with its last session's euros, the Carport (no MID meter) with what it misses, and the running
+    session live.
+    """
+    frontend.open("/")
+    expect(page).to_have_url(re.compile(re.escape(DASHBOARD)))
+    opened = time.monotonic() - demo.ready_at
+    # At the first look, not eventually: the demo is ready only once the history is in.
+    history_imported(frontend, list(joulo_devices_in_energy(frontend)))()
+    graphs = {
+        "the statistics graph": page.locator("hui-statistics-graph-card ha-chart-base"),
+        "the history graph": page.locator("hui-history-graph-card ha-chart-base").first,
+    }
+
+    def graphs_drawn() -> None:
+        for what, graph in graphs.items():
+            expect(graph).to_be_visible()
+            assert_drawn(graph.evaluate("(chart) => chart.data"), what)
+
+    eventually(graphs_drawn, timeout=30)
+    FIGURES.append(
+        f"the Joulo dashboard opened {opened:.1f} s after ready, its graphs drawn "
+        f"{time.monotonic() - demo.ready_at:.1f} s after ready"
+    )
+
+    chargers = frontend.chargers()
+    assert sorted(device.charger_id for device in chargers) == sorted(
+        charger["id"] for charger in demo.chargers()
+    )
+    without_mid = {charger["id"] for charger in demo.chargers() if not charger["mid_certified"]}
+    assert without_mid, "the demo has no charger without a MID meter"
+    for device in chargers:
+        assert_euros_shown(frontend, charger_card(page, device.name), device, without_mid)
+
+    live = next(device for device in chargers if device.charger_id == live_charger)
+    card = charger_card(page, live.name)
+    energy = frontend.entity(live.device_id, "session_energy")
+    charging = frontend.entity(live.device_id, "charging")
+    power = frontend.entity(live.device_id, "charging_power")
+    # Charging, with its power, from the first look.
+    assert frontend.hass("(hass, id) => hass.states[id].state", charging.entity_id) == "on"
+    watts = shown_state(frontend, power.entity_id)
+    expect(row(card, power.name)).to_contain_text(watts)
+    assert number(watts) == pytest.approx(LIVE_POWER_KW * 1000, rel=POWER_TOLERANCE), watts
+
+    def shows_the_running_session() -> None:
+        before = demo.session_kwh(live_charger)
+        frontend.update(energy.entity_id)
+        page.wait_for_function(
+            "(arg) => Number(document.querySelector('home-assistant').hass"
+            ".states[arg.id].state) >= arg.least",
+            arg={"id": energy.entity_id, "least": before - KWH_ROUNDING},
+        )
+        text = shown_state(frontend, energy.entity_id)
+        expect(row(card, energy.name)).to_contain_text(text)
+        expect(row(card, charging.name)).to_contain_text(shown_state(frontend, charging.entity_id))
+        after = demo.session_kwh(live_charger)
+        assert number(text) > 0, text
+        assert before - KWH_ROUNDING <= number(text) <= after + KWH_ROUNDING, (text, before, after)
+
+    eventually(shows_the_running_session, timeout=120, every=10)
+
+    # Every card in one picture: a window as tall as the dashboard (the sidebar then reaches down).
+    height = page.evaluate("() => document.documentElement.scrollHeight")
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": height})
+    eventually(graphs_drawn, timeout=30)
+    screenshot("dashboard")
 
 
 def test_the_config_flow_dialog_asks_for_the_token_and_has_advanced_options(
@@ -155,7 +281,7 @@ def test_the_energy_dashboard_draws_each_chargers_charging_history(
     devices = joulo_devices_in_energy(frontend)
     chargers = frontend.chargers()
     assert sorted(devices.values()) == sorted(device.name for device in chargers)
-    eventually(history_imported(frontend, list(devices)), timeout=HISTORY_TIMEOUT, every=5)
+    history_imported(frontend, list(devices))()  # in before the demo was ready
 
     frontend.open("/energy")
     page.locator("hui-energy-period-selector ha-date-range-picker").click()
@@ -178,73 +304,38 @@ def test_the_energy_dashboard_draws_each_chargers_charging_history(
     screenshot("energy")
 
 
-def test_the_joulo_dashboard_shows_every_charger_and_the_running_session(
-    demo: Demo,
-    frontend: Frontend,
-    live_charger: str,
-    page: Page,
-    screenshot: Callable[[str], Path],
+def test_the_repairs_page_says_what_the_carport_misses_without_a_mid_meter(
+    demo: Demo, frontend: Frontend, page: Page, screenshot: Callable[[str], Path]
 ) -> None:
-    """The landing page is the Joulo dashboard: a card per charger, the running session live.
-
-    Last: the session's power needs two meter readings, which the other tests' time brings.
-    """
+    """Settings → Repairs: a warning per charger without a MID meter, with this year's kWh and euros."""
     frontend.open("/")
-    expect(page).to_have_url(re.compile(re.escape(DASHBOARD)))
-    chargers = frontend.chargers()
-    assert sorted(device.charger_id for device in chargers) == sorted(
-        charger["id"] for charger in demo.chargers()
-    )
-    for device in chargers:
-        expect(charger_card(page, device.name)).to_be_visible()
-
-    live = next(device for device in chargers if device.charger_id == live_charger)
-    card = charger_card(page, live.name)
-    energy = frontend.entity(live.device_id, "session_energy")
-    charging = frontend.entity(live.device_id, "charging")
-    power = frontend.entity(live.device_id, "charging_power")
-
-    def shows_the_running_session() -> None:
-        before = demo.session_kwh(live_charger)
-        frontend.update(energy.entity_id)
-        page.wait_for_function(
-            "(arg) => Number(document.querySelector('home-assistant').hass"
-            ".states[arg.id].state) >= arg.least",
-            arg={"id": energy.entity_id, "least": before - KWH_ROUNDING},
-        )
-        text = shown_state(frontend, energy.entity_id)
-        expect(row(card, energy.name)).to_contain_text(text)
-        expect(row(card, charging.name)).to_contain_text(shown_state(frontend, charging.entity_id))
-        assert frontend.hass("(hass, id) => hass.states[id].state", charging.entity_id) == "on"
-        after = demo.session_kwh(live_charger)
-        assert number(text) > 0, text
-        assert before - KWH_ROUNDING <= number(text) <= after + KWH_ROUNDING, (text, before, after)
-        watts = shown_state(frontend, power.entity_id)
-        expect(row(card, power.name)).to_contain_text(watts)
-        assert number(watts) == pytest.approx(LIVE_POWER_KW * 1000, rel=POWER_TOLERANCE), watts
-
-    eventually(shows_the_running_session, timeout=240, every=10)
-
-    # The screenshot with the charging history drawn, once the integration has imported it.
-    eventually(
-        history_imported(frontend, list(joulo_devices_in_energy(frontend))),
-        timeout=HISTORY_TIMEOUT,
-        every=5,
-    )
-    frontend.open(DASHBOARD)
-    graphs = {
-        "the statistics graph": page.locator("hui-statistics-graph-card ha-chart-base"),
-        "the history graph": page.locator("hui-history-graph-card ha-chart-base").first,
-    }
-
-    def graphs_drawn() -> None:
-        for what, graph in graphs.items():
-            expect(graph).to_be_visible()
-            assert_drawn(graph.evaluate("(chart) => chart.data"), what)
-
-    eventually(graphs_drawn, timeout=30)
-    # Every card in one picture: a window as tall as the dashboard (the sidebar then reaches down).
-    height = page.evaluate("() => document.documentElement.scrollHeight")
-    page.set_viewport_size({"width": VIEWPORT["width"], "height": height})
-    eventually(graphs_drawn, timeout=30)
-    screenshot("dashboard")
+    strings = issue_strings()
+    without_mid = {charger["id"] for charger in demo.chargers() if not charger["mid_certified"]}
+    devices = [device for device in frontend.chargers() if device.charger_id in without_mid]
+    assert devices, "the demo has no charger without a MID meter"
+    issues = [
+        issue
+        for issue in frontend.call({"type": "repairs/list_issues"})["issues"]
+        if issue["domain"] == DOMAIN and issue["translation_key"] == "no_mid_meter"
+    ]
+    placeholders = {issue["translation_placeholders"]["charger"]: issue for issue in issues}
+    assert sorted(placeholders) == sorted(device.name for device in devices)
+    frontend.open("/config/repairs")
+    for device in devices:
+        issue = placeholders[device.name]
+        assert (issue["severity"], issue["ignored"]) == ("warning", False)
+        missed = frontend.entity(device.device_id, MISSED)
+        # The euros the repair names are those the charger's sensor shows.
+        euros = float(frontend.hass("(hass, id) => hass.states[id].state", missed.entity_id))
+        assert issue["translation_placeholders"]["missed"] == f"{euros:.2f}"
+        title = strings["title"].format(**issue["translation_placeholders"])
+        description = strings["description"].format(**issue["translation_placeholders"])
+        item = page.locator("ha-config-repairs").get_by_text(title, exact=True)
+        expect(item).to_be_visible()
+        item.click()
+        dialog = page.locator("dialog-repairs-issue")
+        expect(dialog.get_by_text(description)).to_be_visible()
+        assert "has no MID-certified meter, so its charging earns no ERE: this year" in description
+        screenshot("repair")
+        page.keyboard.press("Escape")
+        expect(dialog.get_by_text(description)).to_be_hidden()

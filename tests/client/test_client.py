@@ -16,6 +16,7 @@ from custom_components.joulo.api import (
     ConnectionType,
     CurrentSession,
     Energy,
+    EstimateBasis,
     JouloClient,
     MonthlyEnergy,
     RateLimitGate,
@@ -49,7 +50,12 @@ def _expected_session(session: SimSession, now: datetime) -> Session:
         status=session.status,
         ere_credits=session.ere_credits,
         id_tag=session.id_tag,
+        counts_for_ere=session.mid_certified,
     )
+
+
+BASIS = EstimateBasis(price_per_ere=0.87, effective_fee_pct=12.5)
+"""The default account's price and fee, which `/sessions` gives as its estimate basis."""
 
 
 def _newest_first(simulator: JouloSimulator) -> list[SimSession]:
@@ -80,6 +86,7 @@ async def test_chargers_of_the_default_account(
             current_session=None,
             latest_meter_wh=None,
             meter_updated_at=None,
+            mid_eligible=True,
         ),
         Charger(
             id=DRIVEWAY_ID,
@@ -91,6 +98,7 @@ async def test_chargers_of_the_default_account(
             current_session=None,
             latest_meter_wh=float(int(driveway.meter_wh or 0)),
             meter_updated_at=driveway.meter_updated_at,
+            mid_eligible=True,
         ),
         Charger(
             id=CARPORT_ID,
@@ -102,6 +110,7 @@ async def test_chargers_of_the_default_account(
             current_session=None,
             latest_meter_wh=None,
             meter_updated_at=None,
+            mid_eligible=False,
         ),
     )
     assert all(type(charger.connection_type) is ConnectionType for charger in chargers)
@@ -147,7 +156,7 @@ async def test_sessions_default_page(client: JouloClient, simulator: JouloSimula
     page = await client.get_sessions()
 
     expected = [_expected_session(session, START) for session in _newest_first(simulator)[:20]]
-    assert page == SessionPage(sessions=tuple(expected), limit=20, offset=0)
+    assert page == SessionPage(sessions=tuple(expected), limit=20, offset=0, estimate_basis=BASIS)
     assert all(type(session.status) is SessionStatus for session in page.sessions)
     assert all(session.is_completed for session in page.sessions)
     assert simulator.requests[-1].endpoint == "/sessions"
@@ -202,9 +211,15 @@ async def test_sessions_limit_and_offset(client: JouloClient, simulator: JouloSi
     assert simulator.requests[-1].query == {"offset": str(len(everything))}
     edges = (await client.get_sessions(limit=1, offset=0), await client.get_sessions(limit=100))
 
-    assert first == SessionPage(sessions=tuple(everything[:5]), limit=5, offset=0)
-    assert second == SessionPage(sessions=tuple(everything[5:10]), limit=5, offset=5)
-    assert beyond == SessionPage(sessions=(), limit=20, offset=len(everything))
+    assert first == SessionPage(
+        sessions=tuple(everything[:5]), limit=5, offset=0, estimate_basis=BASIS
+    )
+    assert second == SessionPage(
+        sessions=tuple(everything[5:10]), limit=5, offset=5, estimate_basis=BASIS
+    )
+    assert beyond == SessionPage(
+        sessions=(), limit=20, offset=len(everything), estimate_basis=BASIS
+    )
     assert edges[0].sessions == tuple(everything[:1])
     assert edges[1].sessions == tuple(everything[:100])
 
@@ -228,6 +243,7 @@ async def test_sessions_with_a_running_session(
         status=SessionStatus.CHARGING,
         ere_credits=None,
         id_tag=None,
+        counts_for_ere=True,
     )
     assert not newest.is_completed
 
@@ -281,7 +297,9 @@ async def test_energy_of_an_empty_account(
     client = make_client(http_session, simulator_server, gate, account.token)
 
     assert await client.get_chargers() == ()
-    assert await client.get_sessions() == SessionPage(sessions=(), limit=20, offset=0)
+    assert await client.get_sessions() == SessionPage(
+        sessions=(), limit=20, offset=0, estimate_basis=BASIS
+    )
     assert await client.get_energy() == Energy(
         total_kwh=0.0,
         total_ere_credits=0.0,

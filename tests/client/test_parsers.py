@@ -29,6 +29,7 @@ from custom_components.joulo.api import (
     ErePosition,
     EreQuarter,
     EreUnsold,
+    EstimateBasis,
     ForecastConfidence,
     JouloRateLimitedError,
     JouloResponseError,
@@ -570,6 +571,7 @@ def chargers(draw: st.DrawFn) -> Pair[Charger]:
         latest_meter_wh=_maybe(draw, document, "latest_meter_wh", floats),
         meter_updated_at=_maybe(draw, document, "meter_updated_at", timestamps()),
         slug=_maybe(draw, document, "slug", texts),
+        mid_eligible=_maybe(draw, document, "mid_eligible", bools),
     )
     _extras(draw, document, CHARGER_FIELDS)
     return document, expected
@@ -596,6 +598,7 @@ def sessions(draw: st.DrawFn) -> Pair[Session]:
         status=_maybe(draw, document, "status", enums(list(SessionStatus))),
         ere_credits=_maybe(draw, document, "ere_credits", floats),
         id_tag=_maybe(draw, document, "id_tag", texts),
+        counts_for_ere=_maybe(draw, document, "counts_for_ere", bools),
     )
     _extras(draw, document, SESSION_FIELDS)
     return document, expected
@@ -658,12 +661,66 @@ def session_pages(draw: st.DrawFn) -> Pair[SessionPage]:
     """A valid `GET /sessions` body and its page."""
     raw_sessions, parsed_sessions = draw(_lists(sessions()))
     document: dict[str, Any] = {"sessions": raw_sessions}
+    basis = _maybe(draw, document, "estimate_basis", estimate_bases())
     expected = SessionPage(
         sessions=parsed_sessions,
         limit=_maybe(draw, document, "limit", ints),
         offset=_maybe(draw, document, "offset", ints),
+        estimate_basis=basis,
     )
     return document, expected
+
+
+@st.composite
+def estimate_bases(draw: st.DrawFn) -> Pair[EstimateBasis | None]:
+    """A valid `estimate_basis` and its model; one without a figure is None."""
+    document: dict[str, Any] = {}
+    expected = EstimateBasis(
+        price_per_ere=_maybe(draw, document, "price_per_ere", floats),
+        effective_fee_pct=_maybe(draw, document, "effective_fee_pct", floats),
+    )
+    return document, None if expected == EstimateBasis() else expected
+
+
+@pytest.mark.parametrize(
+    "basis",
+    [
+        "0.87",
+        [0.87],
+        {"price_per_ere": "0.87", "effective_fee_pct": 15},
+        {"price_per_ere": 0.87, "effective_fee_pct": True},
+        {},
+    ],
+)
+def test_an_unusable_estimate_basis_is_left_out(basis: Any) -> None:
+    """`estimate_basis` is only observed: one that is not as expected leaves the page readable."""
+    page = parse_sessions({"sessions": [], "estimate_basis": basis})
+    assert page == SessionPage(sessions=(), limit=None, offset=None, estimate_basis=None)
+
+
+@pytest.mark.parametrize(
+    ("parse", "body"),
+    [
+        (parse_chargers, {"chargers": [{"id": "c", "mid_eligible": "yes"}]}),
+        (
+            parse_sessions,
+            {
+                "sessions": [
+                    {
+                        "id": "s",
+                        "charger_id": "c",
+                        "started_at": "2026-04-09T10:00:00Z",
+                        "counts_for_ere": 1,
+                    }
+                ]
+            },
+        ),
+    ],
+)
+def test_eligibility_flags_must_be_booleans(parse: Callable[[Any], Any], body: Any) -> None:
+    """`mid_eligible` and `counts_for_ere` that are not booleans make the answer malformed."""
+    with pytest.raises(JouloResponseError, match="Expected a boolean"):
+        parse(body)
 
 
 @ROUND_TRIPS

@@ -206,12 +206,23 @@ ATTRIBUTES = (
     "session_id",
     "energy_kwh",
     "ere_credits",
+    "counts_for_ere",
+    "ere_value_eur",
     "started_at",
     "ended_at",
     "duration_minutes",
     "id_tag",
 )
 """The attributes of every announcement, on the event entity and on the bus."""
+ERE_PRICE, PLATFORM_FEE_PCT = 0.87, 12.5
+"""The simulator's account's price of an ERE and platform fee (its `/me` and estimate basis)."""
+
+
+def net_euros(ere_credits: float | None) -> float:
+    """What ERE credits bring at the simulator account's price, after the fee, in cents."""
+    return round((ere_credits or 0.0) * ERE_PRICE * (1 - PLATFORM_FEE_PCT / 100), 2)
+
+
 HALF_MINUTE = timedelta(seconds=30)
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+import logging
+
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_API_TOKEN, CONF_URL
 from homeassistant.core import HomeAssistant
@@ -93,3 +96,13 @@ async def init_integration(
     """The default account's entry, set up."""
     await set_up_entry(hass, mock_config_entry)
     return mock_config_entry
+
+
+@pytest.fixture
+def quiet_database_log() -> Iterator[None]:
+    """Do not log every SQL statement (the test plugin does), which slows tests with the recorder."""
+    logger = logging.getLogger("sqlalchemy.engine")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    yield
+    logger.setLevel(level)

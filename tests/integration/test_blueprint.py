@@ -35,7 +35,14 @@ from pytest_homeassistant_custom_component.common import (
 import voluptuous as vol
 
 from custom_components.joulo.const import SESSIONS_INTERVAL
-from joulo_simulator import DRIVEWAY_ID, GARAGE_ID, FaultKind, JouloSimulator, SimSession
+from joulo_simulator import (
+    CARPORT_ID,
+    DRIVEWAY_ID,
+    GARAGE_ID,
+    FaultKind,
+    JouloSimulator,
+    SimSession,
+)
 from tests.integration.common import (
     GARAGE_EVENT,
     advance_time,
@@ -185,10 +192,14 @@ async def async_setup_automation(
 
 
 def expected_message(session: SimSession, duration: str) -> str:
-    """The message of a session's notification."""
+    """The message of a session's notification: its credits and their euros at the account's price.
+
+    The simulator's account values an ERE at 0.87 EUR with a 12.5% fee.
+    """
+    euros = round((session.ere_credits or 0) * 0.87 * (1 - 12.5 / 100), 2)
     return (
         f"Garage: {session.kwh} kWh charged in {duration}, "
-        f"{session.ere_credits} ERE credits earned."
+        f"{session.ere_credits} ERE credits earned (€{euros:.2f})."
     )
 
 
@@ -237,6 +248,23 @@ async def test_notifies_once_per_session(
     assert phone.messages() == [
         expected_message(first, "2 h 5 min"),
         expected_message(second, "40 min"),
+    ]
+
+
+async def test_a_charger_without_mid_earns_no_ere(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+    phone: Phone,
+) -> None:
+    """The Carport has no MID meter: its message says it earned no ERE, though Joulo lists credits."""
+    await async_setup_automation(hass, phone, entity_id="event.carport_charging_session")
+    simulator.set_charger_status(CARPORT_ID, "online")
+    session = await run_session(hass, freezer, simulator, CARPORT_ID, timedelta(minutes=90))
+    assert session.ere_credits
+    assert phone.messages() == [
+        f"Carport: {session.kwh} kWh charged in 1 h 30 min, no ERE (no MID meter)."
     ]
 
 

@@ -24,6 +24,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.joulo.api import format_timestamp
 from custom_components.joulo.const import SESSIONS_INTERVAL
 from joulo_simulator import (
+    CARPORT_ID,
     DEFAULT_ID_TAG,
     DRIVEWAY_ID,
     GARAGE_ID,
@@ -548,3 +549,33 @@ async def test_live_session_energy_reaches_the_state_every_five_minutes(
     assert energy is not None
     assert refreshed.attributes["message"] != first.attributes["message"]
     assert refreshed.attributes["message"].startswith(f"{float(energy.state):g} kWh")
+
+
+async def test_a_charger_without_mid_shows_no_ere(
+    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
+) -> None:
+    """The Carport (no MID meter): each session shows its kWh only, and says it earned no ERE.
+
+    Joulo lists ERE credits for them all the same.
+    """
+    january = (datetime(2026, 1, 1, tzinfo=PACIFIC), datetime(2026, 2, 1, tzinfo=PACIFIC))
+    expected = sorted(
+        (
+            session
+            for session in simulator.account().sessions
+            if session.charger_id == CARPORT_ID and january[0] <= session.started_at < january[1]
+        ),
+        key=lambda session: session.started_at,
+    )
+    assert expected
+    assert all(session.ere_credits for session in expected if session.kwh)
+
+    events = await get_events(hass, "calendar.carport_charging_sessions", *january)
+
+    assert [(event["summary"], event["description"]) for event in events] == [
+        (
+            f"{session.kwh:g} kWh",
+            "Earned no ERE: the charger has no MID-certified meter.",
+        )
+        for session in expected
+    ]

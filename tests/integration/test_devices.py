@@ -49,6 +49,7 @@ CHARGER_ENTITIES = {
         "active_tag_id",
         "last_session_energy",
         "last_session_ere_credits",
+        "last_session_ere_value",
         "last_session_ended",
     ),
 }

@@ -14,7 +14,14 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.joulo.const import SESSIONS_INTERVAL
-from joulo_simulator import DEFAULT_ID_TAG, DRIVEWAY_ID, GARAGE_ID, FaultKind, JouloSimulator
+from joulo_simulator import (
+    CARPORT_ID,
+    DEFAULT_ID_TAG,
+    DRIVEWAY_ID,
+    GARAGE_ID,
+    FaultKind,
+    JouloSimulator,
+)
 from tests.integration.common import (
     ATTRIBUTES,
     GARAGE_EVENT,
@@ -24,6 +31,7 @@ from tests.integration.common import (
     device_id_of,
     fail_chargers_past_the_ride_out,
     log_sessions,
+    net_euros,
     start_session_and_poll,
     until_listed,
 )
@@ -77,6 +85,8 @@ async def test_full_session_fires_started_then_ended(
         "session_id": session.id,
         "energy_kwh": session.energy_at(started_seen),  # the kWh so far of the poll that saw it
         "ere_credits": None,
+        "counts_for_ere": True,
+        "ere_value_eur": None,
         "started_at": session.started_at.isoformat(),
         "ended_at": None,
         "duration_minutes": None,
@@ -98,6 +108,8 @@ async def test_full_session_fires_started_then_ended(
         "session_id": session.id,
         "energy_kwh": session.kwh,
         "ere_credits": session.ere_credits,
+        "counts_for_ere": True,
+        "ere_value_eur": net_euros(session.ere_credits),
         "started_at": session.started_at.isoformat(),
         "ended_at": session.ended_at.isoformat(),
         "duration_minutes": 92.8,  # 2 + 90 minutes and 50 seconds
@@ -125,6 +137,34 @@ async def test_full_session_fires_started_then_ended(
         "bus_started": 1,
         "bus_ended": 1,
     }
+
+
+async def test_a_session_without_mid_earns_nothing(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """The Carport has no MID meter: its sessions end with 0 ERE and 0.0 EUR, not counting.
+
+    Joulo lists ERE credits for them all the same.
+    """
+    log = log_sessions(hass)
+    simulator.set_charger_status(CARPORT_ID, "online")
+    session = simulator.start_session(CARPORT_ID, power_kw=7.4, duration=timedelta(minutes=60))
+    await advance_time(hass, freezer, timedelta(minutes=62), step=MINUTE)
+    await until_listed(hass, freezer, simulator, session)
+
+    assert session.ere_credits
+    ended = log.bus("ended")
+    assert [
+        {key: event[key] for key in ("ere_credits", "counts_for_ere", "ere_value_eur")}
+        for event in ended
+    ] == [{"ere_credits": 0.0, "counts_for_ere": False, "ere_value_eur": 0.0}]
+    assert log.bus("started")[0]["counts_for_ere"] is False
+    state = hass.states.get("event.carport_charging_session")
+    assert state is not None
+    assert (state.attributes["ere_credits"], state.attributes["counts_for_ere"]) == (0.0, False)
 
 
 async def test_last_event_is_restored_without_firing_again(

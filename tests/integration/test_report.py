@@ -9,6 +9,7 @@ import operator
 from zoneinfo import ZoneInfo
 
 from custom_components.joulo.api import Session, SessionStatus
+from custom_components.joulo.ere import ErePrice
 from custom_components.joulo.report import GroupBy, energy_report
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -26,6 +27,7 @@ def session(
     ere_credits: float | None = 3.33,
     id_tag: str | None = None,
     running: bool = False,
+    counts_for_ere: bool | None = None,
 ) -> Session:
     """A session of two hours (running: without an end) as the client parses it."""
     return Session(
@@ -38,17 +40,67 @@ def session(
         status=SessionStatus.CHARGING if running else SessionStatus.COMPLETED,
         ere_credits=None if running else ere_credits,
         id_tag=id_tag,
+        counts_for_ere=counts_for_ere,
     )
 
 
-def report(sessions: list[Session], *group_by: GroupBy) -> dict[str, object]:
-    """The report in Amsterdam time, charger names from the sessions (else the id)."""
+def report(
+    sessions: list[Session], *group_by: GroupBy, price: ErePrice | None = None
+) -> dict[str, object]:
+    """The report in Amsterdam time, charger names from the sessions (else the id).
+
+    A session counts for ERE unless it says it does not.
+    """
     return energy_report(
         sessions,
         group_by=set(group_by),
         time_zone=AMSTERDAM,
         charger_name=lambda session: session.charger_nickname or session.charger_id,
+        counts=lambda session: session.counts_for_ere is not False,
+        price=price,
     )
+
+
+def test_only_sessions_that_count_earn_ere_and_euros() -> None:
+    """A session without MID adds its kWh to `kwh` only: not to `ere_kwh`, its credits to nothing.
+
+    The euros are the counted credits at the price and fee given: 6.66 x 0.87 x 0.875 = 5.07.
+    """
+    start = datetime(2026, 5, 1, 8, tzinfo=UTC)
+    sessions = [
+        session(start, charger_id="garage-id", kwh=20.0, ere_credits=6.66),
+        session(start, charger_id="carport-id", nickname="Carport", counts_for_ere=False),
+    ]
+
+    result = report(sessions, GroupBy.CHARGER, price=ErePrice(0.87, 12.5))
+
+    assert result["groups"] == [
+        {
+            "charger_id": "carport-id",
+            "charger_name": "Carport",
+            "sessions": 1,
+            "kwh": 10.0,
+            "ere_kwh": 0.0,
+            "ere_credits": 0.0,
+            "ere_value_eur": 0.0,
+        },
+        {
+            "charger_id": "garage-id",
+            "charger_name": "Garage",
+            "sessions": 1,
+            "kwh": 20.0,
+            "ere_kwh": 20.0,
+            "ere_credits": 6.66,
+            "ere_value_eur": 5.07,
+        },
+    ]
+    assert result["total"] == {
+        "sessions": 2,
+        "kwh": 30.0,
+        "ere_kwh": 20.0,
+        "ere_credits": 6.66,
+        "ere_value_eur": 5.07,
+    }
 
 
 def test_sessions_count_in_the_local_month_they_started() -> None:
@@ -61,10 +113,30 @@ def test_sessions_count_in_the_local_month_they_started() -> None:
 
     assert report([early, late], GroupBy.MONTH) == {
         "groups": [
-            {"month": "2026-03", "sessions": 1, "kwh": 11.0, "ere_credits": 3.66},
-            {"month": "2026-04", "sessions": 1, "kwh": 7.25, "ere_credits": 2.41},
+            {
+                "month": "2026-03",
+                "sessions": 1,
+                "kwh": 11.0,
+                "ere_kwh": 11.0,
+                "ere_credits": 3.66,
+                "ere_value_eur": None,
+            },
+            {
+                "month": "2026-04",
+                "sessions": 1,
+                "kwh": 7.25,
+                "ere_kwh": 7.25,
+                "ere_credits": 2.41,
+                "ere_value_eur": None,
+            },
         ],
-        "total": {"sessions": 2, "kwh": 18.25, "ere_credits": 6.07},
+        "total": {
+            "sessions": 2,
+            "kwh": 18.25,
+            "ere_kwh": 18.25,
+            "ere_credits": 6.07,
+            "ere_value_eur": None,
+        },
         "running": 0,
     }
 
@@ -80,9 +152,22 @@ def test_sums_are_exact_to_the_wh() -> None:
 
     result = report(sessions, GroupBy.MONTH)
 
-    assert result["total"] == {"sessions": 1000, "kwh": 100.0, "ere_credits": 30.0}
+    assert result["total"] == {
+        "sessions": 1000,
+        "kwh": 100.0,
+        "ere_kwh": 100.0,
+        "ere_credits": 30.0,
+        "ere_value_eur": None,
+    }
     assert result["groups"] == [
-        {"month": "2026-05", "sessions": 1000, "kwh": 100.0, "ere_credits": 30.0}
+        {
+            "month": "2026-05",
+            "sessions": 1000,
+            "kwh": 100.0,
+            "ere_kwh": 100.0,
+            "ere_credits": 30.0,
+            "ere_value_eur": None,
+        }
     ]
 
 
@@ -103,7 +188,13 @@ def test_running_sessions_are_left_out_and_counted() -> None:
 
     result = report(sessions, GroupBy.MONTH)
 
-    assert result["total"] == {"sessions": 1, "kwh": 12.5, "ere_credits": 3.33}
+    assert result["total"] == {
+        "sessions": 1,
+        "kwh": 12.5,
+        "ere_kwh": 12.5,
+        "ere_credits": 3.33,
+        "ere_value_eur": None,
+    }
     assert result["running"] == 2
 
 
@@ -113,7 +204,9 @@ def test_missing_figures_count_as_zero() -> None:
 
     result = report([session(start, kwh=None, ere_credits=None), session(start, kwh=0.0)])
 
-    assert result["groups"] == [{"sessions": 2, "kwh": 0.0, "ere_credits": 3.33}]
+    assert result["groups"] == [
+        {"sessions": 2, "kwh": 0.0, "ere_kwh": 0.0, "ere_credits": 3.33, "ere_value_eur": None}
+    ]
 
 
 def test_grouping_by_tag_puts_untagged_sessions_together_last() -> None:
@@ -128,9 +221,30 @@ def test_grouping_by_tag_puts_untagged_sessions_together_last() -> None:
     ]
 
     assert report(sessions, GroupBy.ID_TAG)["groups"] == [
-        {"id_tag": OTHER_TAG, "sessions": 1, "kwh": 4.0, "ere_credits": 1.33},
-        {"id_tag": TAG, "sessions": 2, "kwh": 18.0, "ere_credits": 6.0},
-        {"id_tag": None, "sessions": 2, "kwh": 9.0, "ere_credits": 3.66},
+        {
+            "id_tag": OTHER_TAG,
+            "sessions": 1,
+            "kwh": 4.0,
+            "ere_kwh": 4.0,
+            "ere_credits": 1.33,
+            "ere_value_eur": None,
+        },
+        {
+            "id_tag": TAG,
+            "sessions": 2,
+            "kwh": 18.0,
+            "ere_kwh": 18.0,
+            "ere_credits": 6.0,
+            "ere_value_eur": None,
+        },
+        {
+            "id_tag": None,
+            "sessions": 2,
+            "kwh": 9.0,
+            "ere_kwh": 9.0,
+            "ere_credits": 3.66,
+            "ere_value_eur": None,
+        },
     ]
 
 
@@ -158,7 +272,9 @@ def test_grouping_by_month_charger_and_tag() -> None:
             "id_tag": id_tag,
             "sessions": int(sums[0]),
             "kwh": sums[1],
+            "ere_kwh": sums[1],
             "ere_credits": sums[2],
+            "ere_value_eur": None,
         }
 
     assert result["groups"] == [
@@ -168,7 +284,13 @@ def test_grouping_by_month_charger_and_tag() -> None:
         group("2026-05", ("carport-id", "Carport"), None, 1, 1.5, 0.5),
         group("2026-05", ("oprit-id", "oprit"), TAG, 1, 3.0, 1.0),
     ]
-    assert result["total"] == {"sessions": 6, "kwh": 94.5, "ere_credits": 31.5}
+    assert result["total"] == {
+        "sessions": 6,
+        "kwh": 94.5,
+        "ere_kwh": 94.5,
+        "ere_credits": 31.5,
+        "ere_value_eur": None,
+    }
 
 
 def test_charger_groups_are_named_from_their_first_session() -> None:
@@ -185,7 +307,9 @@ def test_charger_groups_are_named_from_their_first_session() -> None:
             "charger_name": "Schuur",
             "sessions": 2,
             "kwh": 20.0,
+            "ere_kwh": 20.0,
             "ere_credits": 6.66,
+            "ere_value_eur": None,
         }
     ]
 
@@ -195,10 +319,16 @@ def test_without_dimensions_one_group_and_without_sessions_none() -> None:
     start = datetime(2026, 5, 1, 8, tzinfo=UTC)
 
     assert report([session(start), session(start, charger_id="other")])["groups"] == [
-        {"sessions": 2, "kwh": 20.0, "ere_credits": 6.66}
+        {"sessions": 2, "kwh": 20.0, "ere_kwh": 20.0, "ere_credits": 6.66, "ere_value_eur": None}
     ]
     assert report([], GroupBy.MONTH, GroupBy.ID_TAG) == {
         "groups": [],
-        "total": {"sessions": 0, "kwh": 0.0, "ere_credits": 0.0},
+        "total": {
+            "sessions": 0,
+            "kwh": 0.0,
+            "ere_kwh": 0.0,
+            "ere_credits": 0.0,
+            "ere_value_eur": None,
+        },
         "running": 0,
     }

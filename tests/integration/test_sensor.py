@@ -204,7 +204,10 @@ async def test_session_on_a_charger_without_mid(
     simulator: JouloSimulator,
     init_integration: MockConfigEntry,
 ) -> None:
-    """A session on a charger without MID shows as its last session, but not in the ERE totals."""
+    """A session on a charger without MID shows as its last session, earning no ERE and no euros.
+
+    Joulo lists its ERE credits all the same; they count nowhere, not in the ERE totals either.
+    """
     schuur = simulator.add_charger(nickname="Schuur", connection_type="zaptec", mid_certified=False)
     await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
     assert state_of(hass, "sensor.schuur_last_session_energy") == STATE_UNKNOWN
@@ -220,7 +223,11 @@ async def test_session_on_a_charger_without_mid(
 
     assert _number(hass, "sensor.schuur_session_energy") == 0.0
     assert _number(hass, "sensor.schuur_last_session_energy") == 11.0
-    assert _number(hass, "sensor.schuur_last_session_ere_credits") == ere_credits_for(11.0)
+    credits_state = hass.states.get("sensor.schuur_last_session_ere_credits")
+    assert credits_state is not None
+    assert (credits_state.state, credits_state.attributes["counts_for_ere"]) == ("0.0", False)
+    assert _number(hass, "sensor.schuur_last_session_ere_value") == 0.0
+    assert simulator.default_account.sessions[-1].ere_credits == ere_credits_for(11.0)
     # The energy totals were read again after the session completed, and did not change.
     assert simulator.request_count("/energy") == energy_requests + 1
     assert _totals(hass) == totals_before
@@ -472,3 +479,39 @@ async def test_unavailable_while_chargers_fail(
     simulator.faults.clear()
     await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
     assert {entity_id: state_of(hass, entity_id) for entity_id in live} == before
+
+
+async def test_energy_of_all_chargers_only_when_joulo_gives_it(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """`/energy` without `total_kwh_all` gives no all-chargers sensors; they come once it has it.
+
+    Then they count the Carport's energy too, which the ERE totals leave out.
+    """
+    simulator.faults.inject(
+        FaultKind.MISSING_FIELDS, fields=["total_kwh_all", "kwh_all"], endpoint="/energy"
+    )
+    await set_up_entry(hass, mock_config_entry)
+    assert hass.states.get("sensor.joulo_total_energy_all_chargers") is None
+    assert hass.states.get("sensor.joulo_energy_this_month_all_chargers") is None
+
+    await advance_time(hass, freezer, timedelta(hours=1), step=timedelta(minutes=10))
+
+    energy = simulator.account().sessions
+    total_all = round(sum(session.kwh for session in energy if session.ended_at), 2)
+    assert _number(hass, "sensor.joulo_total_energy_all_chargers") == total_all
+    assert _number(hass, "sensor.joulo_total_energy_all_chargers") > _number(
+        hass, "sensor.joulo_total_energy"
+    )
+    month = NOW.strftime("%Y-%m")
+    assert _number(hass, "sensor.joulo_energy_this_month_all_chargers") == round(
+        sum(
+            session.kwh
+            for session in energy
+            if session.ended_at and session.started_at.strftime("%Y-%m") == month
+        ),
+        2,
+    )

@@ -41,6 +41,7 @@ from tests.integration.common import (
     advance_time,
     device_id_of,
     inject_failed_read,
+    net_euros,
     set_up_entry,
 )
 
@@ -53,6 +54,7 @@ API_FIELDS = {
     "kwh",
     "status",
     "ere_credits",
+    "counts_for_ere",
     "id_tag",
 }
 
@@ -111,6 +113,7 @@ async def test_returns_newest_sessions_in_api_field_names(
             "kwh": session.kwh,
             "status": "completed",
             "ere_credits": session.ere_credits,
+            "counts_for_ere": session.mid_certified,
             "id_tag": session.id_tag,
         }
 
@@ -133,6 +136,7 @@ async def test_running_session_has_no_end(
             "kwh": 0.0,
             "status": "charging",
             "ere_credits": None,
+            "counts_for_ere": True,
             "id_tag": None,
         }
     ]
@@ -380,11 +384,18 @@ def completed_in(simulator: JouloSimulator, start: datetime, end: datetime) -> l
 
 
 def sums(sessions: list[SimSession]) -> dict[str, Any]:
-    """What the report says of these sessions: their number, kWh and ERE credits, to the Wh."""
+    """What the report says of these sessions: their number and kWh, to the Wh.
+
+    And of those that count for ERE (on a MID charger then): their kWh, ERE credits and net euros.
+    """
+    counted = [session for session in sessions if session.mid_certified]
+    credits_ = round(math.fsum(session.ere_credits or 0.0 for session in counted), 3)
     return {
         "sessions": len(sessions),
         "kwh": round(math.fsum(session.kwh for session in sessions), 3),
-        "ere_credits": round(math.fsum(session.ere_credits or 0.0 for session in sessions), 3),
+        "ere_kwh": round(math.fsum(session.kwh for session in counted), 3),
+        "ere_credits": credits_,
+        "ere_value_eur": net_euros(credits_),
     }
 
 
@@ -616,7 +627,13 @@ async def test_empty_period_has_no_groups(
 
     assert report == {
         "groups": [],
-        "total": {"sessions": 0, "kwh": 0.0, "ere_credits": 0.0},
+        "total": {
+            "sessions": 0,
+            "kwh": 0.0,
+            "ere_kwh": 0.0,
+            "ere_credits": 0.0,
+            "ere_value_eur": 0.0,
+        },
         "running": 0,
     }
     assert simulator.request_count() == 1

@@ -7,10 +7,8 @@ dashboard does) and counts the requests the simulator received for it.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 import itertools
-import logging
 import math
 from typing import Any
 
@@ -60,6 +58,9 @@ TWO_PAGES = 40
 type Rows = list[dict[str, Any]]
 
 
+pytestmark = pytest.mark.usefixtures("quiet_database_log")
+
+
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(recorder_db_url: str, enable_custom_integrations: None) -> None:
     """Let Home Assistant load our integration; the recorder's database must come before `hass`."""
@@ -69,16 +70,6 @@ def auto_enable_custom_integrations(recorder_db_url: str, enable_custom_integrat
 def recorder_config() -> dict[str, Any]:
     """Record no entity states: these tests look at statistics only, and states slow them down."""
     return {"exclude": {"domains": ["binary_sensor", "event", "sensor"]}}
-
-
-@pytest.fixture(autouse=True)
-def quiet_database_log() -> Iterator[None]:
-    """Do not log every SQL statement (the test plugin does), which would slow these tests down."""
-    logger = logging.getLogger("sqlalchemy.engine")
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    yield
-    logger.setLevel(level)
 
 
 @pytest.fixture(autouse=True)

@@ -122,6 +122,7 @@ async def test_a_completed_session_writes_only_its_chargers_last_session(
     assert last_session == {
         "sensor.garage_last_session_energy",
         "sensor.garage_last_session_ere_credits",
+        "sensor.garage_last_session_ere_value",
         "sensor.garage_last_session_ended",
     }
 

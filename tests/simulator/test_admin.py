@@ -14,7 +14,7 @@ from joulo_simulator import (
     SimulatorServer,
 )
 
-from .common import SimClient
+from .common import SimClient, all_sessions
 
 
 async def test_request_log_routes(client: SimClient) -> None:
@@ -126,6 +126,17 @@ async def test_accounts_and_tokens_routes(client: SimClient, sim: JouloSimulator
     assert (await client.get("/chargers", token=new)).status == 200
     revoked = await client.admin("POST", "/tokens/rotate", {"token": DEMO_TOKEN})
     assert revoked.status == 404
+
+
+async def test_account_with_a_charger_upgraded_to_mid(client: SimClient) -> None:
+    """`mid_upgraded_days_ago` builds an account whose Wallbox counts for ERE from then on only."""
+    created = (await client.admin("POST", "/accounts", {"mid_upgraded_days_ago": 90})).json()
+    chargers = (await client.get("/chargers", token=created["token"])).json()["chargers"]
+    assert all(charger["mid_eligible"] for charger in chargers)
+    flags = {
+        session["counts_for_ere"] for session in await all_sessions(client, token=created["token"])
+    }
+    assert flags == {True, False}
 
 
 async def test_state_route(client: SimClient, sim: JouloSimulator) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime, timedelta
 import re
 
 import pytest
@@ -29,6 +30,7 @@ SESSION_KEYS = {
     "kwh",
     "status",
     "ere_credits",
+    "counts_for_ere",
 }
 
 
@@ -46,12 +48,17 @@ async def test_chargers_document(client: SimClient) -> None:
         "connection_type": "easee",
         "status": "online",
         "mid_certified": True,
+        "mid_eligible": True,
         "is_charging": False,
     }
     assert isinstance(driveway["latest_meter_wh"], int)
     assert TIMESTAMP.fullmatch(driveway["meter_updated_at"])
     assert "current_session" not in driveway
-    assert (carport["status"], carport["mid_certified"]) == ("offline", False)
+    assert (carport["status"], carport["mid_certified"], carport["mid_eligible"]) == (
+        "offline",
+        False,
+        False,
+    )
 
 
 async def test_me_document(client: SimClient, sim: JouloSimulator) -> None:
@@ -87,7 +94,8 @@ async def test_energy_matches_the_session_history(client: SimClient) -> None:
         for sums in (totals, month):
             sums["kwh_all"] += session["kwh"]
             sums["sessions_all"] += 1
-            if session["charger_id"] in mid:
+            assert session["counts_for_ere"] is (session["charger_id"] in mid)
+            if session["counts_for_ere"]:
                 sums["kwh"] += session["kwh"]
                 sums["ere_credits"] += session["ere_credits"] or 0
                 sums["sessions"] += 1
@@ -108,6 +116,63 @@ async def test_energy_matches_the_session_history(client: SimClient) -> None:
             "kwh_all": round(expected["kwh_all"], 2),
             "sessions_all": expected["sessions_all"],
         }
+
+
+async def test_sessions_say_whether_they_count_for_ere(
+    client: SimClient, sim: JouloSimulator
+) -> None:
+    """Every session says whether it counts: not on the Carport (no MID), which still has credits.
+
+    The answer's ``estimate_basis`` is the price and fee of ``/me``, and follows them.
+    """
+    sessions = await all_sessions(client)
+    carport = [s for s in sessions if s["charger_id"] == CARPORT_ID]
+    others = [s for s in sessions if s["charger_id"] != CARPORT_ID]
+    assert carport
+    assert all(s["counts_for_ere"] is False for s in carport)
+    assert any(s["ere_credits"] for s in carport)
+    assert all(s["counts_for_ere"] is True for s in others)
+
+    account = sim.account()
+    account.ere_price_mid, account.effective_fee_pct = 0.91, 10.0
+    answer = (await client.get("/sessions")).json()
+    me = (await client.get("/me")).json()
+    assert (
+        answer["estimate_basis"]
+        == {
+            "price_per_ere": me["ere_price_mid"],
+            "effective_fee_pct": me["effective_fee_pct"],
+        }
+        == {"price_per_ere": 0.91, "effective_fee_pct": 10.0}
+    )
+
+
+async def test_a_charger_upgraded_to_mid_during_the_year(
+    client: SimClient, sim: JouloSimulator
+) -> None:
+    """An account whose Wallbox got a MID meter 120 days ago: its sessions count from then on.
+
+    ``/energy`` counts its later sessions in the ERE totals, its earlier ones only in ``*_all``.
+    """
+    account = sim.add_account(mid_upgraded_days_ago=120)
+    upgraded_at = sim.now() - timedelta(days=120)
+    chargers = (await client.get("/chargers", token=account.token)).json()["chargers"]
+    wallbox = next(c for c in chargers if c["connection_type"] == "wallbox")
+    assert (wallbox["mid_certified"], wallbox["mid_eligible"]) == (True, True)
+    sessions = await all_sessions(client, {"charger_id": wallbox["id"]}, token=account.token)
+    before = [s for s in sessions if datetime.fromisoformat(s["started_at"]) < upgraded_at]
+    after = [s for s in sessions if datetime.fromisoformat(s["started_at"]) >= upgraded_at]
+    assert before
+    assert after
+    assert all(s["counts_for_ere"] is False for s in before)
+    assert all(s["counts_for_ere"] is True for s in after)
+
+    energy = (await client.get("/energy", token=account.token)).json()
+    every = await all_sessions(client, token=account.token)
+    counted = [s for s in every if s["counts_for_ere"]]
+    assert energy["total_kwh"] == round(sum(s["kwh"] for s in counted), 2)
+    assert energy["total_kwh_all"] == round(sum(s["kwh"] for s in every), 2)
+    assert energy["total_kwh"] < energy["total_kwh_all"]
 
 
 async def test_sessions_pages_newest_first(client: SimClient) -> None:
@@ -222,6 +287,7 @@ async def test_each_token_sees_its_own_account(client: SimClient, sim: JouloSimu
         "sessions": [],
         "limit": 20,
         "offset": 0,
+        "estimate_basis": {"price_per_ere": 0.87, "effective_fee_pct": 12.5},
     }
     energy = (await client.get("/energy", token=empty.token)).json()
     assert energy == {

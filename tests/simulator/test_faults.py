@@ -141,7 +141,8 @@ async def test_missing_everything_but_ids(client: SimClient, sim: JouloSimulator
     assert chargers["chargers"][0] == {"id": GARAGE_ID, "current_session": {"id": ANY_ID}}
     assert all(set(c) == {"id"} for c in chargers["chargers"][1:])
     sessions = (await client.get("/sessions")).json()
-    assert set(sessions) == {"sessions"}
+    assert set(sessions) == {"sessions", "estimate_basis"}
+    assert sessions["estimate_basis"] == {}
     assert all(set(s) == {"id", "charger_id"} for s in sessions["sessions"])
     energy = (await client.get("/energy")).json()
     assert set(energy) == {"months"}

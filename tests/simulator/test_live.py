@@ -66,6 +66,7 @@ async def test_session_starts_grows_and_ends(
         "kwh": 3.6,
         "status": "charging",
         "ere_credits": None,
+        "counts_for_ere": True,
         "id_tag": DEFAULT_ID_TAG,
     }
     assert (await client.get("/energy")).json() == energy_before

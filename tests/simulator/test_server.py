@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 import errno
 import http.client
 import json
@@ -18,8 +19,10 @@ from typing import IO
 import aiohttp
 import pytest
 
-from joulo_simulator import DEMO_TOKEN, JouloSimulator, SimulatorServer
-from joulo_simulator.__main__ import parse_args
+from joulo_simulator import DEMO_TOKEN, DRIVEWAY_ID, JouloSimulator, ManualClock, SimulatorServer
+from joulo_simulator.__main__ import parse_args, start_charging
+
+from .common import START
 
 ROOT = Path(__file__).parents[2]
 
@@ -87,9 +90,13 @@ def _read_lines(stream: IO[bytes], count: int, timeout: float) -> list[str]:
 
 
 @pytest.fixture
-def simulator_process() -> Iterator[subprocess.Popen[bytes]]:
-    """``python -m joulo_simulator`` on a free port, stopped with SIGTERM afterwards."""
-    command = [sys.executable, "-m", "joulo_simulator", "--port", "0", "--speed", "60"]
+def simulator_process(request: pytest.FixtureRequest) -> Iterator[subprocess.Popen[bytes]]:
+    """``python -m joulo_simulator`` on a free port, stopped with SIGTERM afterwards.
+
+    Parametrized indirectly, the parameter is a list of further arguments.
+    """
+    extra: list[str] = getattr(request, "param", [])
+    command = [sys.executable, "-m", "joulo_simulator", "--port", "0", "--speed", "60", *extra]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # noqa: S603
     try:
         yield process
@@ -126,8 +133,42 @@ def test_command_line(socket_enabled: None, simulator_process: subprocess.Popen[
 
 
 def test_command_line_switches() -> None:
-    """The autopilot and the upstream sync are on unless switched off."""
+    """The autopilot and the upstream sync are on unless switched off; no session at the start."""
     defaults = parse_args([])
-    assert (defaults.autopilot, defaults.upstream_sync) == (True, True)
+    assert (defaults.autopilot, defaults.upstream_sync, defaults.charging) == (True, True, False)
     off = parse_args(["--no-autopilot", "--no-upstream-sync"])
     assert (off.autopilot, off.upstream_sync) == (False, False)
+
+
+@pytest.mark.parametrize("simulator_process", [["--charging"]], indirect=True)
+def test_command_line_starts_charging(
+    socket_enabled: None, simulator_process: subprocess.Popen[bytes]
+) -> None:
+    """With --charging, the live (OCPP) charger is charging from the start, and says which."""
+    assert simulator_process.stdout is not None
+    base_line, _, _, charging_line = _read_lines(simulator_process.stdout, 4, timeout=15)
+    assert charging_line == f"charging: {DRIVEWAY_ID}"
+    host_port = base_line.removeprefix("base_url: http://").split("/")[0]
+    connection = http.client.HTTPConnection(host_port, timeout=5)
+    try:
+        connection.request(
+            "GET", "/functions/v1/api/chargers", headers={"Authorization": f"Bearer {DEMO_TOKEN}"}
+        )
+        chargers = json.loads(connection.getresponse().read())["chargers"]
+    finally:
+        connection.close()
+    assert [charger["id"] for charger in chargers if charger["is_charging"]] == [DRIVEWAY_ID]
+
+
+def test_start_charging_runs_an_hour_at_11_kw(sim: JouloSimulator, clock: ManualClock) -> None:
+    """The session --charging starts: 11 kW on the live charger, ending by itself after an hour."""
+    session = start_charging(sim)
+    charger = sim.charger(DRIVEWAY_ID)
+    assert (session.charger_id, charger.current_session) == (DRIVEWAY_ID, session)
+    clock.advance(timedelta(minutes=30))
+    assert session.energy_at(sim.now()) == pytest.approx(5.5, abs=0.01)
+    clock.advance(timedelta(minutes=30))
+    assert session not in sim.active_sessions()
+    assert charger.current_session is None
+    assert session.ended_at == START + timedelta(hours=1)
+    assert session.kwh == pytest.approx(11.0, abs=0.01)

@@ -133,6 +133,7 @@ async def test_cloud_session_in_sessions_and_energy(
         "kwh": round(11 * 12 / 60, 2),
         "status": "charging",
         "ere_credits": None,
+        "counts_for_ere": True,
     }
     assert listed["started_at"].endswith((first + 3 * MINUTE).strftime("%H:%M:%SZ"))
 

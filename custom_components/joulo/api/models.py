@@ -79,6 +79,8 @@ class Charger:
     latest_meter_wh: float | None
     meter_updated_at: datetime | None
     slug: str | None = None
+    mid_eligible: bool | None = None
+    """Whether the charger's sessions can count for ERE; where given, it decides over `mid_certified`."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -94,6 +96,8 @@ class Session:
     status: SessionStatus | str | None
     ere_credits: float | None
     id_tag: str | None = None
+    counts_for_ere: bool | None = None
+    """Whether Joulo counts the session for ERE (`ere_credits` is given either way)."""
 
     @property
     def ended_or_started_at(self) -> datetime:
@@ -111,12 +115,21 @@ class Session:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class EstimateBasis:
+    """The price per ERE and the platform fee (%) Joulo uses for its own euro estimates."""
+
+    price_per_ere: float | None = None
+    effective_fee_pct: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SessionPage:
-    """One page of `GET /sessions`, newest first."""
+    """One page of `GET /sessions`, newest first, with the answer's `estimate_basis` if it had one."""
 
     sessions: tuple[Session, ...]
     limit: int | None
     offset: int | None
+    estimate_basis: EstimateBasis | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -260,7 +273,25 @@ def parse_sessions(data: Any) -> SessionPage:
         sessions=tuple(_parse_session(item) for item in _list(body, "sessions")),
         limit=_optional_int(body, "limit"),
         offset=_optional_int(body, "offset"),
+        estimate_basis=_parse_estimate_basis(body.get("estimate_basis")),
     )
+
+
+def _parse_estimate_basis(data: Any) -> EstimateBasis | None:
+    """Read the observed, optional `estimate_basis`: one that is not as expected is left out.
+
+    Only seen in other clients, it must not make a whole page of sessions unreadable.
+    """
+    if not isinstance(data, dict):
+        return None
+    try:
+        basis = EstimateBasis(
+            price_per_ere=_optional_float(data, "price_per_ere"),
+            effective_fee_pct=_optional_float(data, "effective_fee_pct"),
+        )
+    except JouloResponseError:
+        return None
+    return None if basis == EstimateBasis() else basis
 
 
 def parse_energy(data: Any) -> Energy:
@@ -379,6 +410,7 @@ def _parse_charger(data: Any) -> Charger:
         latest_meter_wh=_optional_float(body, "latest_meter_wh"),
         meter_updated_at=_optional_datetime(body, "meter_updated_at"),
         slug=_optional_str(body, "slug"),
+        mid_eligible=_optional_bool(body, "mid_eligible"),
     )
 
 
@@ -407,6 +439,7 @@ def _parse_session(data: Any) -> Session:
         status=_optional_enum(body, "status", SessionStatus),
         ere_credits=_optional_float(body, "ere_credits"),
         id_tag=_optional_str(body, "id_tag"),
+        counts_for_ere=_optional_bool(body, "counts_for_ere"),
     )
 
 
