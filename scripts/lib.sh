@@ -1,11 +1,11 @@
 # shellcheck shell=bash disable=SC2034  # its variables are used by the scripts that source it
-# Shared by scripts/setup and scripts/test (sourced, not run).
+# Shared by scripts/setup, scripts/test, scripts/develop and scripts/browser_test (sourced, not run).
 #
 # Three environments, each a venv under .venv/:
 #   min     Home Assistant 2026.2.3  on Python 3.13    (requirements/test-min.txt)   pytest
 #   newest  Home Assistant 2026.10.4 on Python 3.14.2+ (requirements/test-newest.txt) pytest
-#   demo    Home Assistant 2026.11.x on Python 3.14.2+ (requirements/demo.txt): scripts/develop and
-#           the browser test, on the newest release on the package index
+#   demo    Home Assistant, the newest release on the package index (pinned in requirements/demo.txt),
+#           on Python 3.14.2+: scripts/develop and the browser test
 # The two pytest versions are those the test plugin pins; the demo's is free to run ahead of them.
 # Where no Python >= 3.14.2 is installed (Debian 12), "newest" and "demo" live in the Debian-sid
 # chroot of ../shared/tools/py314: every command for them is prefixed with `py314 run` (see use_env).
