@@ -1,11 +1,14 @@
 # shellcheck shell=bash disable=SC2034  # its variables are used by the scripts that source it
-# Shared by scripts/setup and scripts/test (sourced, not run).
+# Shared by scripts/setup, scripts/test, scripts/develop and scripts/browser_test (sourced, not run).
 #
-# Two test environments, each a venv under .venv/:
-#   min     Home Assistant 2026.2.3  on Python 3.13   (requirements/test-min.txt)
-#   newest  Home Assistant 2026.10.4 on Python 3.14.2+ (requirements/test-newest.txt)
-# Where no Python >= 3.14.2 is installed (Debian 12), "newest" lives in the Debian-sid chroot
-# of ../shared/tools/py314: every command for it is prefixed with `py314 run` (see use_env).
+# Three environments, each a venv under .venv/:
+#   min     Home Assistant 2026.2.3  on Python 3.13    (requirements/test-min.txt)   pytest
+#   newest  Home Assistant 2026.10.4 on Python 3.14.2+ (requirements/test-newest.txt) pytest
+#   demo    Home Assistant, the newest release on the package index (pinned in requirements/demo.txt),
+#           on Python 3.14.2+: scripts/develop and the browser test
+# The two pytest versions are those the test plugin pins; the demo's is free to run ahead of them.
+# Where no Python >= 3.14.2 is installed (Debian 12), "newest" and "demo" live in the Debian-sid
+# chroot of ../shared/tools/py314: every command for them is prefixed with `py314 run` (see use_env).
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "$repo" || exit 2
@@ -20,7 +23,7 @@ export UV_CACHE_DIR=${UV_CACHE_DIR:-$repo/.venv/uv-cache}
 
 die() { echo "error: $*" >&2; exit 2; }
 
-# Versions named by the first argument: min, newest or all (the default).
+# Versions named by the first argument: min, newest or all (the default), the ones pytest runs on.
 versions() {
   case ${1:-all} in
     all) echo min newest ;;
@@ -58,6 +61,7 @@ first_python() {
 use_env() {
   venv=.venv/$1
   req=requirements/test-$1.txt
+  [[ $1 == demo ]] && req=requirements/demo.txt
   run=()
   case $1 in
     min)
@@ -65,10 +69,10 @@ use_env() {
       # 3.13.0 is what Debian-12 machines here have; HA's 3.13.2 floor is bypassed in setup.
       py=$(first_python 3.13.0 python3.13) || die "min needs python3.13 (on PATH or in pyenv)"
       ;;
-    newest)
+    newest | demo)
       needs=3.14.2
       if ! py=$(first_python "$needs" python3.14); then
-        [[ -x $py314 ]] || die "newest needs python3.14 >= $needs, or $py314"
+        [[ -x $py314 ]] || die "$1 needs python3.14 >= $needs, or $py314"
         run=("$py314" run)
         py=/usr/bin/python3.14
       fi
