@@ -15,6 +15,7 @@ import uuid
 from zoneinfo import ZoneInfo
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import CONF_API_TOKEN, CONF_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -338,10 +339,8 @@ async def test_api_failure_is_an_error(
         await get_sessions(hass, config_entry_id=init_integration.entry_id)
 
     assert not isinstance(caught.value, ServiceValidationError)
-    assert caught.value.translation_key == "api_error"
-    assert str(caught.value) == (
-        "The Joulo API could not answer: The Joulo API answered /sessions with HTTP 503"
-    )
+    assert caught.value.translation_key == "cannot_connect"
+    assert str(caught.value) == "Could not reach the Joulo API"
 
 
 # joulo.get_energy_report
@@ -712,6 +711,20 @@ async def test_report_refuses_unknown_dimensions(
         await get_energy_report(hass, config_entry_id=init_integration.entry_id, to=now.isoformat())
 
 
+async def test_refused_token_starts_reauth(
+    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A token Joulo refuses in an action asks for a new one, as it does in a poll."""
+    simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/sessions", status=401)
+
+    with pytest.raises(HomeAssistantError) as caught:
+        await get_sessions(hass, config_entry_id=init_integration.entry_id)
+
+    assert caught.value.translation_key == "authentication_failed"
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
 async def test_report_api_failure_is_a_translated_error(
     hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
 ) -> None:
@@ -720,7 +733,7 @@ async def test_report_api_failure_is_a_translated_error(
     simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/sessions", status=503)
     simulator.faults.inject(FaultKind.MALFORMED_JSON, endpoint="/sessions")
 
-    for expected in ("HTTP 503", "malformed JSON"):
+    for expected in ("cannot_connect", "invalid_response"):
         with pytest.raises(HomeAssistantError) as caught:
             await get_energy_report(
                 hass,
@@ -728,8 +741,7 @@ async def test_report_api_failure_is_a_translated_error(
                 **period(now - timedelta(days=365), now),
             )
         assert not isinstance(caught.value, ServiceValidationError)
-        assert caught.value.translation_key == "api_error"
-        assert expected in str(caught.value)
+        assert caught.value.translation_key == expected
 
 
 async def test_report_waits_for_the_rate_limit_gate(
@@ -749,7 +761,7 @@ async def test_report_waits_for_the_rate_limit_gate(
                 config_entry_id=init_integration.entry_id,
                 **period(now - timedelta(days=30), now),
             )
-        assert caught.value.translation_key == "sessions_rate_limited"
+        assert caught.value.translation_key == "rate_limited"
         assert caught.value.translation_placeholders == {"retry_after": "120"}
         assert "120 seconds" in str(caught.value)
     assert [request.status for request in simulator.requests] == [429]
@@ -766,7 +778,7 @@ async def test_get_sessions_says_when_to_retry(
     with pytest.raises(HomeAssistantError) as caught:
         await get_sessions(hass, config_entry_id=init_integration.entry_id)
 
-    assert caught.value.translation_key == "sessions_rate_limited"
+    assert caught.value.translation_key == "rate_limited"
     assert "90 seconds" in str(caught.value)
 
 
