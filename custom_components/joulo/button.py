@@ -17,27 +17,16 @@ from homeassistant.components.button import (  # type: ignore[attr-defined,unuse
 )
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import (
-    JouloAuthenticationError,
-    JouloClient,
-    JouloConnectionError,
-    JouloError,
-    JouloRateLimitedError,
-    JouloResponseError,
-)
-from .const import DOMAIN, LOGGER
+from .api import JouloClient
+from .const import LOGGER
 from .data import JouloConfigEntry
 from .entity import JouloLiveChargerEntity, async_add_charger_entities
+from .errors import Caller, joulo_errors
 
 # One command at a time: each press is a request to Joulo (Home Assistant's rule for actions).
 PARALLEL_UPDATES = 1
-
-HTTP_FORBIDDEN = 403
-HTTP_CONFLICT = 409
-HTTP_SERVICE_UNAVAILABLE = 503
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,11 +82,11 @@ class JouloButton(JouloLiveChargerEntity, ButtonEntity):
         regular poll shows the charger coming back. Cloud chargers change only at Joulo's next sync,
         which no refresh can hasten. The refresh is debounced: presses in a row share refreshes.
         """
-        client = self.coordinator.config_entry.runtime_data.client
-        try:
-            result = await self.entity_description.press_fn(client, self.charger_id)
-        except JouloError as err:
-            raise self._press_error(err) from err
+        entry = self.coordinator.config_entry
+        with joulo_errors(self.hass, entry, Caller.COMMAND):
+            result = await self.entity_description.press_fn(
+                entry.runtime_data.client, self.charger_id
+            )
         LOGGER.debug(
             "Joulo accepted %s for charger %s: %s",
             self.entity_description.key,
@@ -105,27 +94,3 @@ class JouloButton(JouloLiveChargerEntity, ButtonEntity):
             result,
         )
         await self.coordinator.async_request_refresh()
-
-    def _press_error(self, err: JouloError) -> HomeAssistantError:
-        """The error a user sees for a refused or failed command; a refused token starts reauth."""
-        placeholders: dict[str, str] = {}
-        if isinstance(err, JouloAuthenticationError):
-            if err.status == HTTP_FORBIDDEN:
-                key = "control_not_allowed"
-            else:
-                self.coordinator.config_entry.async_start_reauth(self.hass)
-                key = "authentication_failed"
-        elif isinstance(err, JouloRateLimitedError):
-            key = "command_rate_limited"
-            placeholders["retry_after"] = f"{err.retry_after:.0f}"
-        elif isinstance(err, JouloConnectionError):
-            key = "charger_offline" if err.status == HTTP_SERVICE_UNAVAILABLE else "cannot_connect"
-        elif isinstance(err, JouloResponseError) and err.status == HTTP_CONFLICT:
-            key = "restart_cooldown"
-        else:
-            key = "invalid_response"
-        return HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key=key,
-            translation_placeholders=placeholders or None,
-        )

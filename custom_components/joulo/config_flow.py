@@ -16,16 +16,9 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from .api import (
-    DEFAULT_BASE_URL,
-    Account,
-    JouloAuthenticationError,
-    JouloClient,
-    JouloConnectionError,
-    JouloError,
-    JouloRateLimitedError,
-)
-from .const import ACCOUNT_DEVICE_NAME, DOMAIN, LOGGER
+from .api import DEFAULT_BASE_URL, Account, JouloClient
+from .const import ACCOUNT_DEVICE_NAME, DOMAIN
+from .errors import Unanswered, async_form_error, async_read_optional
 from .validation import vol
 
 TOKEN_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
@@ -158,20 +151,10 @@ class JouloConfigFlow(ConfigFlow, domain=DOMAIN):
             data[CONF_API_TOKEN],
             base_url=data.get(CONF_URL, DEFAULT_BASE_URL),
         )
-        try:
-            await client.get_chargers()
-        except JouloAuthenticationError:
-            return {"base": "invalid_auth"}, None
-        except (JouloConnectionError, JouloRateLimitedError):
-            return {"base": "cannot_connect"}, None
-        except JouloError:
-            LOGGER.exception("Unexpected answer from the Joulo API while checking the token")
-            return {"base": "unknown"}, None
-        try:
-            return {}, await client.get_account()
-        except JouloError as err:
-            LOGGER.debug("The Joulo account (/me) is not available: %s", err)
-        return {}, None
+        if error := await async_form_error(client.get_chargers()):
+            return {"base": error}, None
+        account = await async_read_optional(client.get_account(), "The Joulo account (/me)")
+        return {}, None if isinstance(account, Unanswered) else account
 
 
 def _title(account: Account | None) -> str:

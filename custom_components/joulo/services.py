@@ -13,20 +13,15 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util
 
-from .api import (
-    MAX_SESSIONS_LIMIT,
-    JouloError,
-    JouloRateLimitedError,
-    Session,
-    format_timestamp,
-)
+from .api import MAX_SESSIONS_LIMIT, Session, format_timestamp
 from .const import DOMAIN
 from .data import JouloConfigEntry, charger_name
 from .ere import session_counts_for_ere
+from .errors import Caller, joulo_errors
 from .report import GroupBy, energy_report
 from .validation import vol
 
@@ -100,15 +95,13 @@ async def _async_get_sessions(call: ServiceCall) -> ServiceResponse:
     if started_from is not None and started_to is not None:
         _check_period(started_from, started_to)
     charger_id = _charger_id(call, entry)
-    try:
+    with joulo_errors(call.hass, entry, Caller.READ):
         page = await entry.runtime_data.client.get_sessions(
             charger_id=charger_id,
             started_from=started_from,
             started_to=started_to,
             limit=limit,
         )
-    except JouloError as err:
-        raise _api_error(err) from err
     return {"sessions": [_session_to_api(session) for session in page.sessions]}
 
 
@@ -133,12 +126,10 @@ async def _async_get_energy_report(call: ServiceCall) -> ServiceResponse:
             },
         )
     charger_id = _charger_id(call, entry)
-    try:
+    with joulo_errors(call.hass, entry, Caller.READ):
         sessions = await entry.runtime_data.client.get_all_sessions(
             charger_id=charger_id, started_from=started_from, started_to=started_to
         )
-    except JouloError as err:
-        raise _api_error(err) from err
     chargers = entry.runtime_data.chargers.data
 
     def name_of(session: Session) -> str:
@@ -165,21 +156,6 @@ def _check_period(start: datetime, end: datetime) -> None:
             translation_key="invalid_period",
             translation_placeholders={"start": start.isoformat(), "end": end.isoformat()},
         )
-
-
-def _api_error(err: JouloError) -> HomeAssistantError:
-    """The error a user sees when Joulo could not answer; while rate limited, when to try again."""
-    if isinstance(err, JouloRateLimitedError):
-        return HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="sessions_rate_limited",
-            translation_placeholders={"retry_after": f"{err.retry_after:.0f}"},
-        )
-    return HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key="api_error",
-        translation_placeholders={"error": str(err)},
-    )
 
 
 def _loaded_entry(hass: HomeAssistant, entry_id: str) -> JouloConfigEntry:

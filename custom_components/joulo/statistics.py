@@ -43,15 +43,18 @@ from homeassistant.components.recorder.models import (
 from homeassistant.components.recorder.statistics import async_add_external_statistics
 from homeassistant.const import UnitOfEnergy
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 from homeassistant.util.unit_conversion import EnergyConverter
 
-from .api import JouloAuthenticationError, JouloError, JouloRateLimitedError, Session
-from .const import DOMAIN, LOGGER, SESSIONS_INTERVAL, SESSIONS_PAGE_SIZE
+from .api import MAX_SESSIONS_LIMIT, Session
+from .const import DOMAIN, LOGGER, SESSIONS_INTERVAL
 from .data import JouloConfigEntry, YearTally, charger_name, missed_signal
 from .ere import session_counts_for_ere
+from .errors import Caller, joulo_errors
 from .storage import DelayedStore
 
 STORAGE_VERSION = 1
@@ -251,13 +254,13 @@ class SessionStatistics:
         if self._connects(recent):
             self._import(recent)
             return
-        LOGGER.debug("Reading the session history, %s sessions a page", SESSIONS_PAGE_SIZE)
+        LOGGER.debug("Reading the session history, %s sessions a page", MAX_SESSIONS_LIMIT)
         self._paging = _Paging({session.id: session for session in recent}, len(recent))
         self._schedule_page(self._paging, PAGE_DELAY)
 
     def _connects(self, page: tuple[Session, ...]) -> bool:
         """Whether `page` (newest first) ends the history or reaches a session start seen before."""
-        return len(page) < SESSIONS_PAGE_SIZE or (
+        return len(page) < MAX_SESSIONS_LIMIT or (
             self._seen_until is not None
             and min(session.started_at for session in page) <= self._seen_until
         )
@@ -275,23 +278,24 @@ class SessionStatistics:
     async def _async_read_page(self, paging: _Paging) -> None:
         client = self._entry.runtime_data.client
         try:
-            page = await client.get_sessions(limit=SESSIONS_PAGE_SIZE, offset=paging.offset)
-        except JouloRateLimitedError as err:
-            LOGGER.debug("Reading the session history waits %.0f s (rate limited)", err.retry_after)
-            self._schedule_page(paging, max(err.retry_after, MIN_RETRY_DELAY))
-            return
-        except JouloAuthenticationError:
+            with joulo_errors(self._hass, self._entry, Caller.POLL):
+                page = await client.get_sessions(limit=MAX_SESSIONS_LIMIT, offset=paging.offset)
+        except ConfigEntryAuthFailed:
             # Polling stops for re-authentication too; a new token reloads the entry, which starts over.
             LOGGER.debug("Reading the session history stopped: the token was refused")
             return
-        except JouloError as err:
-            LOGGER.debug("Reading the session history waits 10 minutes: %s", err)
-            self._schedule_page(paging, SESSIONS_INTERVAL.total_seconds())
+        except UpdateFailed as err:
+            # A 429 says when to ask again; any other failure waits for the next sessions poll.
+            delay = (
+                SESSIONS_INTERVAL.total_seconds() if err.retry_after is None else err.retry_after
+            )
+            LOGGER.debug("Reading the session history waits %.0f s: %s", delay, err)
+            self._schedule_page(paging, max(delay, MIN_RETRY_DELAY))
             return
         # Newer sessions push older ones to later pages: a session may come twice, never be skipped.
         paging.sessions.update((session.id, session) for session in page.sessions)
         if not self._connects(page.sessions):
-            paging.offset += SESSIONS_PAGE_SIZE
+            paging.offset += MAX_SESSIONS_LIMIT
             self._schedule_page(paging, PAGE_DELAY)
             return
         self._paging = None

@@ -258,9 +258,9 @@ async def test_press_while_rate_limited_sends_nothing(
 
     error = await press_fails(hass, OPRIT_RESTART)
 
-    assert error.translation_key == "command_rate_limited"
+    assert error.translation_key == "rate_limited"
     assert str(error) == (
-        "The Joulo API asked to slow down, so nothing was sent; try again in 300 seconds"
+        "The Joulo API asked to slow down, so nothing is sent to it for 300 seconds"
     )
     assert sent(simulator) == []
     assert simulator.charger(DRIVEWAY_ID).reboots == []

@@ -371,8 +371,8 @@ async def test_rate_limited_read_sends_nothing_until_the_gate_opens(
     expected = (
         500,
         {
-            "message": "Error reading events: The Joulo API asked to slow down; the charging "
-            "sessions can be read again in 120 seconds"
+            "message": "Error reading events: The Joulo API asked to slow down, so nothing is "
+            "sent to it for 120 seconds"
         },
     )
     assert await api_events(hass_client, GARAGE_CALENDAR, *MARCH) == expected

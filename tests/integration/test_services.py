@@ -15,6 +15,7 @@ import uuid
 from zoneinfo import ZoneInfo
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import CONF_API_TOKEN, CONF_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -347,10 +348,8 @@ async def test_api_failure_is_an_error(
         await get_sessions(hass, config_entry_id=init_integration.entry_id)
 
     assert not isinstance(caught.value, ServiceValidationError)
-    assert caught.value.translation_key == "api_error"
-    assert str(caught.value) == (
-        "The Joulo API could not answer: The Joulo API answered /sessions with HTTP 503"
-    )
+    assert caught.value.translation_key == "cannot_connect"
+    assert str(caught.value) == "Could not reach the Joulo API"
 
 
 # joulo.get_energy_report
@@ -734,14 +733,28 @@ async def test_report_refuses_unknown_dimensions(
         await get_energy_report(hass, config_entry_id=init_integration.entry_id, to=now.isoformat())
 
 
+async def test_refused_token_starts_reauth(
+    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A token Joulo refuses in an action asks for a new one, as it does in a poll."""
+    simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/sessions", status=401)
+
+    with pytest.raises(HomeAssistantError) as caught:
+        await get_sessions(hass, config_entry_id=init_integration.entry_id)
+
+    assert caught.value.translation_key == "authentication_failed"
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
 async def test_report_api_failure_is_a_translated_error(
     hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
 ) -> None:
     """A failing page (its retry too) fails the report with a translated error, not a partial one."""
     now = dt_util.utcnow()
     for fault, expected in (
-        ({"kind": FaultKind.HTTP_ERROR, "status": 503}, "HTTP 503"),
-        ({"kind": FaultKind.MALFORMED_JSON}, "malformed JSON"),
+        ({"kind": FaultKind.HTTP_ERROR, "status": 503}, "cannot_connect"),
+        ({"kind": FaultKind.MALFORMED_JSON}, "invalid_response"),
     ):
         inject_failed_read(simulator, endpoint="/sessions", **fault)
         with pytest.raises(HomeAssistantError) as caught:
@@ -751,8 +764,7 @@ async def test_report_api_failure_is_a_translated_error(
                 **period(now - timedelta(days=365), now),
             )
         assert not isinstance(caught.value, ServiceValidationError)
-        assert caught.value.translation_key == "api_error"
-        assert expected in str(caught.value)
+        assert caught.value.translation_key == expected
 
 
 async def test_report_waits_for_the_rate_limit_gate(
@@ -772,7 +784,7 @@ async def test_report_waits_for_the_rate_limit_gate(
                 config_entry_id=init_integration.entry_id,
                 **period(now - timedelta(days=30), now),
             )
-        assert caught.value.translation_key == "sessions_rate_limited"
+        assert caught.value.translation_key == "rate_limited"
         assert caught.value.translation_placeholders == {"retry_after": "120"}
         assert "120 seconds" in str(caught.value)
     assert [request.status for request in simulator.requests] == [429]
@@ -789,7 +801,7 @@ async def test_get_sessions_says_when_to_retry(
     with pytest.raises(HomeAssistantError) as caught:
         await get_sessions(hass, config_entry_id=init_integration.entry_id)
 
-    assert caught.value.translation_key == "sessions_rate_limited"
+    assert caught.value.translation_key == "rate_limited"
     assert "90 seconds" in str(caught.value)
 
 
