@@ -11,7 +11,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
@@ -20,11 +19,14 @@ from .announcer import SessionAnnouncer
 from .api import DEFAULT_BASE_URL, JouloClient, RateLimitGate
 from .const import DOMAIN
 from .coordinator import (
+    FinishedSessions,
     JouloChargersCoordinator,
+    JouloConfigEntry,
+    JouloCoordinator,
     JouloEnergyCoordinator,
+    JouloRuntimeData,
     JouloSessionsCoordinator,
 )
-from .data import JouloConfigEntry, JouloCoordinator, JouloRuntimeData, missed_signal
 from .devices import ChargerDevices
 from .issues import NoMidMeterIssues
 from .pipeline import RefreshPipeline
@@ -60,12 +62,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: JouloConfigEntry) -> boo
         base_url=entry.data.get(CONF_URL, DEFAULT_BASE_URL),
         gate=gate,
     )
+    finished = FinishedSessions()
+    chargers = JouloChargersCoordinator(hass, entry, client, finished)
+    sessions = JouloSessionsCoordinator(hass, entry, client, finished)
     energy = JouloEnergyCoordinator(hass, entry, client)
-    sessions = JouloSessionsCoordinator(hass, entry, client, energy)
-    chargers = JouloChargersCoordinator(hass, entry, client, sessions)
     await _async_first_refresh(gate, chargers, sessions, energy)
     entry.runtime_data = runtime = JouloRuntimeData(
-        client=client, chargers=chargers, sessions=sessions, energy=energy
+        client=client, chargers=chargers, sessions=sessions, energy=energy, finished=finished
     )
 
     devices = ChargerDevices(hass, entry)
@@ -84,11 +87,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: JouloConfigEntry) -> boo
     if statistics is not None:  # what chargers without MID missed comes from the session history
         issues = NoMidMeterIssues(hass, entry)
         entry.async_on_unload(issues.async_clear)
-        entry.async_on_unload(
-            async_dispatcher_connect(hass, missed_signal(entry.entry_id), issues.async_update)
-        )
     pipeline = RefreshPipeline(
-        runtime, chargers, devices, announcer, statistics=statistics, issues=issues
+        hass, entry, devices, announcer, statistics=statistics, issues=issues
     )
     entry.async_on_unload(pipeline.async_start())
     # Announce what happened while Home Assistant was not running (once it has started).

@@ -21,9 +21,11 @@ from homeassistant.util import dt as dt_util
 
 from .api import Session
 from .const import DOMAIN
-from .data import ChargersData, JouloCoordinator, SessionsData, charger_name
+from .coordinator import JouloCoordinator
+from .data import ChargersData, SessionsData
 from .devices import ChargerDevices
 from .ere import ErePrice, SessionEre, charger_counts_for_ere, session_ere
+from .naming import charger_name
 from .storage import DelayedStore
 
 EVENT_SESSION_STARTED = "joulo_session_started"

@@ -15,8 +15,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import Charger, ChargerStatus
-from .data import JouloConfigEntry
-from .entity import JouloLiveChargerEntity, async_add_charger_entities
+from .coordinator import JouloConfigEntry
+from .entity import JouloChargersPollEntity, async_add_charger_entities
 
 # Coordinators do all the I/O; entities only read their data.
 PARALLEL_UPDATES = 0
@@ -24,7 +24,7 @@ PARALLEL_UPDATES = 0
 
 @dataclass(frozen=True, kw_only=True)
 class JouloBinarySensorDescription(BinarySensorEntityDescription):
-    """A binary sensor of a charger's live data."""
+    """A binary sensor of what the chargers poll says of a charger."""
 
     value_fn: Callable[[Charger], bool | None]
 
@@ -69,8 +69,8 @@ async def async_setup_entry(
     )
 
 
-class JouloBinarySensor(JouloLiveChargerEntity, BinarySensorEntity):
-    """A binary sensor of a charger's live data."""
+class JouloBinarySensor(JouloChargersPollEntity, BinarySensorEntity):
+    """A binary sensor of what the chargers poll says of a charger."""
 
     entity_description: JouloBinarySensorDescription
 

@@ -21,8 +21,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import JouloClient
 from .const import LOGGER
-from .data import JouloConfigEntry
-from .entity import JouloLiveChargerEntity, async_add_charger_entities
+from .coordinator import JouloConfigEntry
+from .entity import JouloChargersPollEntity, async_add_charger_entities
 from .errors import Caller, joulo_errors
 
 # One command at a time: each press is a request to Joulo (Home Assistant's rule for actions).
@@ -70,7 +70,7 @@ async def async_setup_entry(
     )
 
 
-class JouloButton(JouloLiveChargerEntity, ButtonEntity):
+class JouloButton(JouloChargersPollEntity, ButtonEntity):
     """Sends its command for the charger when pressed."""
 
     entity_description: JouloButtonDescription

@@ -23,8 +23,8 @@ from homeassistant.util import dt as dt_util
 
 from .api import Charger, CurrentSession, Session
 from .calendar_cache import LISTING_DELAY, SessionCache
-from .data import JouloConfigEntry
-from .entity import JouloLiveChargerEntity, async_add_charger_entities
+from .coordinator import JouloConfigEntry
+from .entity import JouloChargersPollEntity, async_add_charger_entities
 from .ere import session_counts_for_ere
 from .errors import Caller, joulo_errors
 from .phrases import number, phrase
@@ -40,9 +40,10 @@ A cloud charger's next sync is due within 15 minutes, and the chargers poll sees
 CURRENT_EVENT_REFRESH = timedelta(minutes=5)
 """How often, at most, the current event takes in a running session's growing energy.
 
-Every chargers poll brings a live charger's session new energy, and each write of a calendar's state
-also schedules its timers: a charger's energy sensor follows each poll, the calendar's summary every
-five minutes (its range queries, what the calendar view shows, always have the latest).
+Every chargers poll brings new energy to the running session of a charger that reports live, and each
+write of a calendar's state also schedules its timers: a charger's energy sensor follows each poll, the
+calendar's summary every five minutes (its range queries, what the calendar view shows, always have
+the latest).
 """
 
 CHARGING_SESSIONS = CalendarEntityDescription(
@@ -64,7 +65,7 @@ async def async_setup_entry(
     )
 
 
-class JouloSessionsCalendar(JouloLiveChargerEntity, CalendarEntity):
+class JouloSessionsCalendar(JouloChargersPollEntity, CalendarEntity):
     """A charger's charging sessions, each an event from its start to its end."""
 
     def __init__(

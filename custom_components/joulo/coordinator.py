@@ -1,38 +1,40 @@
-"""Coordinators that poll the Joulo API, one per cadence, and steer each other.
+"""The coordinators that poll the Joulo API, one per cadence, their common base, and the entry's data.
 
-Chargers are polled every minute while anything can change (every five minutes when every charger is an
-idle cloud charger); when a session leaves a charger or a new one starts, the sessions poll runs at once
-(and on every chargers poll until Joulo lists the finished session), and a newly completed session
-brings the energy totals forward. All three share one client, so one rate-limit gate.
-The base class in `data.py` runs the refresh pipeline, tells only the entities whose data changed and
-rides out short failures (the chargers coordinator for five minutes, the others for one refresh); the
-coordinators here say what changed, from the pure functions of `changes.py`.
+Each coordinator reads its endpoints, parses them and says what changed: whose data (a charger's id,
+or the account's totals) and, for the chargers poll, which sessions started. None holds or calls
+another. What follows a refresh (devices, entities, announcements, statistics, the sessions poll after
+news, the energy poll after a finished session, faster chargers polling) is the refresh pipeline's, in
+`pipeline.py`. The chargers and sessions coordinators share one `FinishedSessions` watch (a session
+that left its charger is looked for in `/sessions` until it is listed), and all three one client, so
+one rate-limit gate.
 """
 
 from __future__ import annotations
 
+from abc import abstractmethod
 import asyncio
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers.update_coordinator import REQUEST_REFRESH_DEFAULT_COOLDOWN, UpdateFailed
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.debounce import Debouncer
+from homeassistant.helpers.update_coordinator import (
+    REQUEST_REFRESH_DEFAULT_COOLDOWN,
+    DataUpdateCoordinator,
+    UpdateFailed,
+)
 from homeassistant.util import dt as dt_util
 
 from .api import (
+    MAX_SESSIONS_LIMIT,
     Account,
     Charger,
     ErePosition,
     EstimateBasis,
-    JouloAuthenticationError,
     JouloClient,
-    JouloConnectionError,
-    JouloError,
-    JouloRateLimitedError,
-    JouloResponseError,
     Session,
 )
 from .changes import (
@@ -56,48 +58,191 @@ from .const import (
     FINISHED_SESSION_WATCH,
     LOGGER,
     SESSIONS_INTERVAL,
-    SESSIONS_PAGE_SIZE,
 )
 from .data import (
     ERE_POSITION,
     TOTALS,
     ChargersData,
     EnergyData,
-    JouloConfigEntry,
-    JouloCoordinator,
     PollHealth,
+    SessionNews,
     SessionsData,
+    YearTally,
 )
+from .ere import ErePrice, ere_price
+from .errors import Caller, Unanswered, async_read_optional, joulo_errors, token_refused
+
+
+class JouloCoordinator[DataT](DataUpdateCoordinator[DataT]):
+    """A coordinator of one Joulo endpoint (or more) on its own cadence.
+
+    After each refresh that read the API it runs its `refresh_step` (the pipeline), before any
+    listener hears of it; then it tells only the listeners whose data changed: an entity that
+    listens with a context (its charger's id) hears of a refresh only when the refresh said that
+    context changed.
+
+    A refresh that fails while its `PollHealth` tolerates it keeps the data read before, as if
+    nothing had changed: no entity goes unavailable, nothing is logged above DEBUG, and the
+    pipeline does not run. Past that, it fails as Home Assistant's coordinators do: the entities
+    go unavailable, the log says once that fetching failed and once that it recovered.
+    """
+
+    config_entry: JouloConfigEntry
+    endpoint: str
+    """What it polls, which names it (`joulo chargers`)."""
+    interval: timedelta
+    """How often it polls (at first: the chargers coordinator adapts it)."""
+    refresh_cooldown: timedelta = timedelta(seconds=REQUEST_REFRESH_DEFAULT_COOLDOWN)
+    """Refreshes asked for between polls run at once, then at most once per this."""
+    ride_out: timedelta = timedelta(0)
+    """How long after its last good answer failures are ridden out (always for one refresh)."""
+
+    def __init__(self, hass: HomeAssistant, entry: JouloConfigEntry, client: JouloClient) -> None:
+        """Poll with `client` every `interval`; unchanged data writes no state."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} {self.endpoint}",
+            update_interval=self.interval,
+            always_update=False,
+            request_refresh_debouncer=Debouncer(
+                hass, LOGGER, cooldown=self.refresh_cooldown.total_seconds(), immediate=True
+            ),
+        )
+        self.client = client
+        self.refresh_step: Callable[[], None] | None = None
+        """Run after each refresh that read the API (see `data_changed`)."""
+        self.health = PollHealth()
+        self._changed_contexts: frozenset[Any] | None = None
+        self._data_changed = False
+        self._was_up = True
+        self._refreshes_running = 0
+        self._refresh_asked_meanwhile = False
+        self._context_listeners: dict[int, tuple[CALLBACK_TYPE, Any]] = {}
+        self._next_listener = 0
+
+    @property
+    def last_read_success(self) -> bool:
+        """Whether the latest refresh read the API (not so through a failure that is ridden out)."""
+        return self.last_update_success and not self.health.failures_in_a_row
+
+    @property
+    def data_changed(self) -> bool:
+        """Whether the latest refresh changed the data, or brought the API back."""
+        return self._data_changed
+
+    @property
+    def changed_contexts(self) -> frozenset[Any] | None:
+        """Whose data the latest refresh changed (None: everyone's, or not known)."""
+        return self._changed_contexts
+
+    def set_changed_contexts(self, contexts: frozenset[Any] | None) -> None:
+        """Say whose data the refresh under way changed (None: everyone's), with its new data."""
+        self._changed_contexts = contexts
+
+    @abstractmethod
+    async def _async_fetch(self) -> DataT:
+        """Read the data from the API; raise `UpdateFailed` (or `ConfigEntryAuthFailed`) if it fails."""
+
+    async def _async_update_data(self) -> DataT:
+        """Read the data; through a failure that is tolerated, keep the data read before."""
+        try:
+            data = await self._async_fetch()
+        except UpdateFailed as err:
+            self.health = self.health.failed()
+            if not self.health.tolerates(dt_util.utcnow(), self.ride_out):
+                raise
+            self.logger.debug(
+                "Keeping the last %s data through failure %d in a row: %s",
+                self.name,
+                self.health.failures_in_a_row,
+                err,
+            )
+            if err.retry_after is not None:
+                # Home Assistant honours a `retry_after` only from an `UpdateFailed` it catches, and
+                # a ridden-out failure raises none: so this is the one private attribute of Home
+                # Assistant the integration sets. The next scheduled refresh waits for the
+                # Retry-After instead of running into the closed rate-limit gate.
+                self._retry_after = err.retry_after
+            self._data_changed = False
+            return self.data
+        self.health = PollHealth.succeeded(dt_util.utcnow())
+        self._data_changed = data != self.data
+        return data
+
+    @callback
+    def _async_refresh_finished(self) -> None:
+        """Run the refresh step after a refresh that read the API, before any listener hears of it.
+
+        Home Assistant calls this (its hook for subclasses) after every refresh, also one whose
+        data did not change: the step decides what an unchanged read still asks for.
+        """
+        recovered = self.last_update_success and not self._was_up
+        self._was_up = self.last_update_success
+        if recovered:
+            self._changed_contexts = None  # everyone hears that the API is back
+            self._data_changed = True
+        if self.refresh_step is not None and self.last_read_success:
+            self.refresh_step()
+
+    @callback
+    def async_add_listener(
+        self, update_callback: CALLBACK_TYPE, context: Any = None
+    ) -> Callable[[], None]:
+        """Listen for data updates; with a `context`, only for refreshes that changed it."""
+        remove = super().async_add_listener(update_callback, context)
+        self._next_listener += 1
+        listener = self._next_listener
+        self._context_listeners[listener] = (update_callback, context)
+
+        @callback
+        def remove_listener() -> None:
+            remove()
+            del self._context_listeners[listener]
+
+        return remove_listener
+
+    @callback
+    def async_update_listeners(self) -> None:
+        """Tell the listeners whose data changed.
+
+        Listeners without a context hear of every change; all hear when the API fails or recovers.
+        """
+        contexts = self._changed_contexts if self.last_update_success else None
+        for update_callback, context in list(self._context_listeners.values()):
+            if contexts is None or context is None or context in contexts:
+                update_callback()
+
+    def request_refresh_soon(self) -> None:
+        """Refresh now (debounced), or right after the refresh under way, without waiting for it.
+
+        One refresh at a time: two at once (a scheduled one that waits for a slow API, and one
+        asked for) would each log the same failure or recovery, and race to set the data.
+        """
+        if self._refreshes_running:
+            self._refresh_asked_meanwhile = True
+            return
+        self.config_entry.async_create_background_task(
+            self.hass, self.async_request_refresh(), f"{self.name} refresh"
+        )
+
+    async def _async_refresh(self, *args: Any, **kwargs: Any) -> None:
+        """Refresh as Home Assistant does, counting the refreshes under way; then one asked for."""
+        self._refreshes_running += 1
+        try:
+            await super()._async_refresh(*args, **kwargs)
+        finally:
+            self._refreshes_running -= 1
+        if self._refresh_asked_meanwhile and not self._refreshes_running:
+            self._refresh_asked_meanwhile = False
+            self.request_refresh_soon()
+
 
 # A triggered energy refresh between two scheduled ones reuses the account; a scheduled one renews it.
 ACCOUNT_MAX_AGE = ENERGY_INTERVAL - timedelta(minutes=5)
 # An account without `/ere-position` (404, or a token without its scope) is asked again once a day.
 MISSING_ERE_POSITION_RECHECK = timedelta(days=1)
-
-
-@contextmanager
-def translate_errors() -> Iterator[None]:
-    """Turn the client's errors into the coordinator's, with translated messages."""
-    try:
-        yield
-    except JouloAuthenticationError as err:
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN, translation_key="authentication_failed"
-        ) from err
-    except JouloRateLimitedError as err:
-        raise UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key="rate_limited",
-            translation_placeholders={"retry_after": f"{err.retry_after:.0f}"},
-            retry_after=err.retry_after,
-        ) from err
-    except JouloConnectionError as err:
-        raise UpdateFailed(translation_domain=DOMAIN, translation_key="cannot_connect") from err
-    except JouloResponseError as err:
-        raise UpdateFailed(translation_domain=DOMAIN, translation_key="invalid_response") from err
-
-
-DEFAULT_COOLDOWN = timedelta(seconds=REQUEST_REFRESH_DEFAULT_COOLDOWN)
 
 
 class JouloEnergyCoordinator(JouloCoordinator[EnergyData]):
@@ -109,17 +254,13 @@ class JouloEnergyCoordinator(JouloCoordinator[EnergyData]):
     most once per cadence, also when a finished session triggers a refresh.
     """
 
+    endpoint = "energy"
+    interval = ENERGY_INTERVAL
+    refresh_cooldown = ENERGY_REFRESH_COOLDOWN
+
     def __init__(self, hass: HomeAssistant, entry: JouloConfigEntry, client: JouloClient) -> None:
         """Create the energy coordinator."""
-        super().__init__(
-            hass,
-            entry,
-            client,
-            logger=LOGGER,
-            name=f"{DOMAIN} energy",
-            update_interval=ENERGY_INTERVAL,
-            refresh_cooldown=ENERGY_REFRESH_COOLDOWN,
-        )
+        super().__init__(hass, entry, client)
         self._account: Account | None = None
         self._account_checked_at: datetime | None = None
         self._position: ErePosition | None = None
@@ -128,7 +269,7 @@ class JouloEnergyCoordinator(JouloCoordinator[EnergyData]):
         self._position_health = PollHealth()
 
     async def _async_fetch(self) -> EnergyData:
-        with translate_errors():
+        with joulo_errors(self.hass, self.config_entry, Caller.POLL):
             energy = await self.client.get_energy()
         # The optional two together, once `/energy` answered: one after the other, they made the
         # longest part of a setup. Each ends by itself, so neither is left half done.
@@ -164,46 +305,36 @@ class JouloEnergyCoordinator(JouloCoordinator[EnergyData]):
         ):
             return self._account
         self._account_checked_at = now
-        try:
-            self._account = await self.client.get_account()
-        except JouloAuthenticationError as err:
-            _raise_if_refused(err)
-            LOGGER.debug("The Joulo account (/me) is not readable with this token")
-        except JouloError as err:
-            LOGGER.debug("The Joulo account (/me) is not available: %s", err)
+        account = await async_read_optional(self.client.get_account(), "The Joulo account (/me)")
+        if isinstance(account, Unanswered):
+            if account.refused:
+                raise token_refused()
+        else:
+            self._account = account
         return self._account
 
     async def _async_ere_position(self) -> ErePosition | None:
-        """Return the ERE position, or None while it fails; ask once per cadence (a day if missing)."""
+        """Return the ERE position, or None while it fails; ask once per cadence (a day if missing).
+
+        A position that fails to answer is kept through one failed read, like a coordinator's data.
+        """
         now = dt_util.utcnow()
         max_age = MISSING_ERE_POSITION_RECHECK if self._position_missing else ACCOUNT_MAX_AGE
         if self._position_checked_at is not None and now - self._position_checked_at < max_age:
             return self._position
         self._position_checked_at = now
-        try:
-            self._position = await self.client.get_ere_position()
-        except JouloAuthenticationError as err:
-            _raise_if_refused(err)
-            self._position, self._position_missing = None, True
-            LOGGER.debug("The ERE position is not readable with this token")
-        except JouloError as err:
-            self._position_missing = isinstance(err, JouloResponseError) and err.status == 404  # noqa: PLR2004
-            self._position_health = self._position_health.failed()
-            if self._position_missing or not self._position_health.tolerates(now, timedelta(0)):
-                self._position = None
-            LOGGER.debug("The ERE position is not available: %s", err)
-        else:
-            self._position_missing = False
+        position = await async_read_optional(self.client.get_ere_position(), "The ERE position")
+        if not isinstance(position, Unanswered):
+            self._position, self._position_missing = position, False
             self._position_health = PollHealth.succeeded(now)
+            return position
+        if position.refused:
+            raise token_refused()
+        self._position_missing = position.missing
+        self._position_health = self._position_health.failed()
+        if position.missing or not self._position_health.tolerates(now, timedelta(0)):
+            self._position = None
         return self._position
-
-
-def _raise_if_refused(err: JouloAuthenticationError) -> None:
-    """A refused token (401) asks for a new one; 403 is a token without that endpoint's scope."""
-    if err.status == 401:  # noqa: PLR2004
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN, translation_key="authentication_failed"
-        ) from err
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,55 +345,72 @@ class _FinishedSession:
     since: datetime
 
 
+class FinishedSessions:
+    """Sessions that left their charger and that `/sessions` does not list as completed yet.
+
+    The chargers coordinator sees a session leave its charger and adds it; the sessions coordinator
+    looks for each by charger until a read lists it completed. While one is awaited, the chargers are
+    polled every minute, and each chargers poll asks for the sessions again (the pipeline's step).
+    A session is looked for at most `FINISHED_SESSION_WATCH`.
+    """
+
+    def __init__(self) -> None:
+        """Await nothing yet."""
+        self._awaited: dict[str, _FinishedSession] = {}
+        self._listed_completed: frozenset[str] = frozenset()
+
+    def add(self, ended: Mapping[str, RunningSession], now: datetime) -> None:
+        """Await the sessions that just left their charger, unless a read listed them completed."""
+        for session_id, running in ended.items():
+            if session_id not in self._listed_completed:
+                self._awaited[session_id] = _FinishedSession(running, now)
+
+    def read(self, sessions: Mapping[str, Session]) -> None:
+        """Take in a read of `/sessions`: the sessions it lists completed are no longer awaited."""
+        self._listed_completed = frozenset(
+            session_id for session_id, session in sessions.items() if session.is_completed
+        )
+        for session_id in self._listed_completed & self._awaited.keys():
+            del self._awaited[session_id]
+
+    def awaiting(self, now: datetime) -> bool:
+        """Whether a session that left its charger is still not listed as completed."""
+        self._awaited = {
+            session_id: finished
+            for session_id, finished in self._awaited.items()
+            if now - finished.since < FINISHED_SESSION_WATCH
+        }
+        return bool(self._awaited)
+
+    def awaited(self) -> list[tuple[str, RunningSession]]:
+        """The awaited sessions, by id, with the charger and start they ran with."""
+        return [(session_id, finished.running) for session_id, finished in self._awaited.items()]
+
+
 class JouloSessionsCoordinator(JouloCoordinator[SessionsData]):
     """Polls the newest page of `/sessions` every ten minutes, or at once when asked.
 
-    Sessions the chargers coordinator saw finish are looked up by charger when they are not on the
-    newest page: on an account with many chargers running, the page fills with running sessions.
-    The last-session entities of a charger hear of a refresh only when its newest completed session
+    Sessions awaited as finished are looked up by charger when they are not on the newest page: on
+    an account with many chargers running, the page fills with running sessions. The last-session
+    entities of a charger hear of a refresh only when its newest completed session (or the price)
     changed.
     """
+
+    endpoint = "sessions"
+    interval = SESSIONS_INTERVAL
 
     def __init__(
         self,
         hass: HomeAssistant,
         entry: JouloConfigEntry,
         client: JouloClient,
-        energy: JouloEnergyCoordinator,
+        finished: FinishedSessions,
     ) -> None:
-        """Create the sessions coordinator; it refreshes `energy` after a session completes."""
-        super().__init__(
-            hass,
-            entry,
-            client,
-            logger=LOGGER,
-            name=f"{DOMAIN} sessions",
-            update_interval=SESSIONS_INTERVAL,
-            refresh_cooldown=DEFAULT_COOLDOWN,
-        )
-        self._energy = energy
-        self._finished: dict[str, _FinishedSession] = {}
+        """Create the sessions coordinator; it also looks for the `finished` sessions."""
+        super().__init__(hass, entry, client)
+        self._finished = finished
         self._read_began: datetime | None = None
         """When the latest read of `/sessions` (under way, or done and answered) began."""
-
-    @property
-    def awaiting_finished(self) -> bool:
-        """Whether a session that left its charger is still not listed as completed."""
-        now = dt_util.utcnow()
-        self._finished = {
-            session_id: finished
-            for session_id, finished in self._finished.items()
-            if now - finished.since < FINISHED_SESSION_WATCH
-        }
-        return bool(self._finished)
-
-    def watch_finished(self, session_id: str, running: RunningSession) -> None:
-        """Look for this session on every refresh until it is listed as completed."""
-        if self.data is not None and any(
-            session.id == session_id and session.is_completed for session in self.data.recent
-        ):
-            return  # the sessions poll of the same moment read it already
-        self._finished[session_id] = _FinishedSession(running, dt_util.utcnow())
 
     def lists(self, session_ids: Iterable[str]) -> bool:
         """Whether the latest read listed every one of these sessions."""
@@ -281,29 +429,29 @@ class JouloSessionsCoordinator(JouloCoordinator[SessionsData]):
     async def _async_fetch(self) -> SessionsData:
         self._read_began = dt_util.utcnow()
         try:
-            with translate_errors():
+            with joulo_errors(self.hass, self.config_entry, Caller.POLL):
                 sessions, basis = await self._async_read()
         except UpdateFailed:
             self._read_began = None  # it holds no news after all
             raise
-        for session_id in [sid for sid in self._finished if _completed(sessions.get(sid))]:
-            del self._finished[session_id]
+        self._finished.read(sessions)
         previous: SessionsData | None = self.data  # None before the first refresh
         last_completed = newest_completed(
             previous.last_completed if previous else {}, sessions.values()
         )
-        changed = changed_keys(previous.last_completed if previous else None, last_completed)
-        if changed:
-            self._energy.request_refresh_soon()
+        completed = changed_keys(previous.last_completed if previous else None, last_completed)
         if basis is None and previous is not None:
             basis = previous.estimate_basis  # an answer without it does not take the price away
         # A new price changes every charger's euros.
         self.set_changed_contexts(
-            None if previous is not None and basis != previous.estimate_basis else changed
+            None if previous is not None and basis != previous.estimate_basis else completed
         )
         recent = sorted(sessions.values(), key=lambda session: session.started_at, reverse=True)
         return SessionsData(
-            recent=tuple(recent), last_completed=last_completed, estimate_basis=basis
+            recent=tuple(recent),
+            last_completed=last_completed,
+            estimate_basis=basis,
+            newly_completed=completed or frozenset(),
         )
 
     async def _async_read(self) -> tuple[dict[str, Session], EstimateBasis | None]:
@@ -311,51 +459,42 @@ class JouloSessionsCoordinator(JouloCoordinator[SessionsData]):
 
         And the page's `estimate_basis`.
         """
-        page = await self.client.get_sessions(limit=SESSIONS_PAGE_SIZE)
+        page = await self.client.get_sessions(limit=MAX_SESSIONS_LIMIT)
         sessions = {session.id: session for session in page.sessions}
-        for session_id, finished in list(self._finished.items()):
+        for session_id, running in self._finished.awaited():
             if session_id in sessions:
                 continue
             found = await self.client.get_sessions(
-                charger_id=finished.running.charger_id,
-                started_from=finished.running.started_at,
+                charger_id=running.charger_id, started_from=running.started_at
             )
             for session in found.sessions:
                 sessions.setdefault(session.id, session)
         return sessions, page.estimate_basis
 
 
-def _completed(session: Session | None) -> bool:
-    return session is not None and session.is_completed
-
-
 class JouloChargersCoordinator(JouloCoordinator[ChargersData]):
-    """Polls `/chargers`, works out each session's power, and asks for sessions as they change.
+    """Polls `/chargers`, works out each session's power, and says which sessions started or ended.
 
-    Every minute while a charger charges or reports live; every five minutes when every charger is
-    an idle cloud charger, which Joulo syncs only every 15 minutes. The entities of a charger hear of
-    a refresh only when that charger (or its power) changed.
+    Every minute while a charger charges or reports live, or a finished session is awaited; every
+    five minutes when every charger is an idle cloud charger, which Joulo syncs only every 15
+    minutes. The entities of a charger hear of a refresh only when that charger (or its power)
+    changed.
     """
+
+    endpoint = "chargers"
+    interval = FAST_INTERVAL
+    ride_out = CHARGERS_RIDE_OUT
 
     def __init__(
         self,
         hass: HomeAssistant,
         entry: JouloConfigEntry,
         client: JouloClient,
-        sessions: JouloSessionsCoordinator,
+        finished: FinishedSessions,
     ) -> None:
-        """Create the chargers coordinator; it steers `sessions`."""
-        super().__init__(
-            hass,
-            entry,
-            client,
-            logger=LOGGER,
-            name=f"{DOMAIN} chargers",
-            update_interval=FAST_INTERVAL,
-            refresh_cooldown=DEFAULT_COOLDOWN,
-            ride_out=CHARGERS_RIDE_OUT,
-        )
-        self._sessions = sessions
+        """Create the chargers coordinator; sessions that leave their charger go to `finished`."""
+        super().__init__(hass, entry, client)
+        self._finished = finished
         self._live: frozenset[str] = frozenset()
         self._power: dict[str, PowerTrack] = {}
         self._polled_at: datetime | None = None
@@ -368,7 +507,7 @@ class JouloChargersCoordinator(JouloCoordinator[ChargersData]):
 
     async def _async_fetch(self) -> ChargersData:
         asked = dt_util.utcnow()
-        with translate_errors():
+        with joulo_errors(self.hass, self.config_entry, Caller.POLL):
             listed = await self.client.get_chargers()
         now = dt_util.utcnow()
         chargers = {charger.id: charger for charger in listed}
@@ -385,31 +524,23 @@ class JouloChargersCoordinator(JouloCoordinator[ChargersData]):
             if (track := track_power(self._power.get(charger.id), charger, now, self._polled_at))
         }
         self._polled_at = now
+        news = None
+        if previous is not None:
+            was_running, now_running = running_sessions(before), running_sessions(chargers)
+            self._finished.add(sessions_ended(was_running, now_running), now)
+            news = SessionNews(
+                started=frozenset(sessions_started(was_running, now_running)), asked_at=asked
+            )
         data = ChargersData(
-            chargers, power={charger_id: track.power_w for charger_id, track in self._power.items()}
+            chargers,
+            power={charger_id: track.power_w for charger_id, track in self._power.items()},
+            news=news,
         )
         self.set_changed_contexts(_changed_chargers(previous, data))
-        if previous is not None:
-            self._follow_sessions(before, chargers, asked)
         self.update_interval = chargers_interval(
-            chargers, self._live, awaiting_finished=self._sessions.awaiting_finished
+            chargers, self._live, awaiting_finished=self._finished.awaiting(now)
         )
         return data
-
-    def _follow_sessions(
-        self, before: Mapping[str, Charger], after: Mapping[str, Charger], asked: datetime
-    ) -> None:
-        """Ask for a sessions refresh when a session started, or one that ended is not listed yet.
-
-        `asked` is when the chargers were asked for: the news is as of then.
-        """
-        was_running = running_sessions(before)
-        now_running = running_sessions(after)
-        for session_id, running in sessions_ended(was_running, now_running).items():
-            self._sessions.watch_finished(session_id, running)
-        started = sessions_started(was_running, now_running)
-        if self._sessions.awaiting_finished or not self._sessions.lists(started):
-            self._sessions.refresh_for_news(asked)
 
 
 def _changed_chargers(previous: ChargersData | None, data: ChargersData) -> frozenset[str] | None:
@@ -419,3 +550,35 @@ def _changed_chargers(previous: ChargersData | None, data: ChargersData) -> froz
     return (changed_keys(previous.chargers, data.chargers) or frozenset()) | (
         changed_keys(previous.power, data.power) or frozenset()
     )
+
+
+@dataclass
+class JouloRuntimeData:
+    """What a loaded config entry holds: the client, its coordinators, and entity adders.
+
+    `entity_adders` are the platforms' callbacks that add the entities of chargers (or of account
+    data) that appeared since; the refresh pipeline calls them after each refresh.
+    """
+
+    client: JouloClient
+    chargers: JouloChargersCoordinator
+    sessions: JouloSessionsCoordinator
+    energy: JouloEnergyCoordinator
+    finished: FinishedSessions
+    entity_adders: list[Callable[[], None]] = field(default_factory=list)
+    reads_history: bool = False
+    """Whether the session history is read (with the recorder), which tells what chargers missed."""
+    missed_this_year: Mapping[str, YearTally] | None = None
+    """Per charger, its sessions of this year that did not count for ERE, once the session history
+    is read (None before)."""
+
+    @property
+    def ere_price(self) -> ErePrice | None:
+        """The price ERE are valued at now: the sessions' estimate basis, else the account's."""
+        sessions, energy = self.sessions.data, self.energy.data
+        return ere_price(
+            sessions.estimate_basis if sessions else None, energy.account if energy else None
+        )
+
+
+type JouloConfigEntry = ConfigEntry[JouloRuntimeData]

@@ -13,7 +13,8 @@ from homeassistant.helpers import device_registry as dr
 
 from .api import Charger, ConnectionType
 from .const import ACCOUNT_DEVICE_NAME, DOMAIN, MANUFACTURER
-from .data import JouloConfigEntry, account_key, charger_name
+from .coordinator import JouloConfigEntry
+from .naming import account_key, charger_name
 
 MANUFACTURERS: dict[str, str] = {
     ConnectionType.EASEE: "Easee",

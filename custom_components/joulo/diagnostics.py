@@ -9,7 +9,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_API_TOKEN
 from homeassistant.core import HomeAssistant
 
-from .data import JouloConfigEntry, JouloCoordinator
+from .coordinator import JouloConfigEntry, JouloCoordinator
 
 TO_REDACT = {CONF_API_TOKEN, "email", "name", "id_tag"}
 

@@ -13,14 +13,9 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import Charger
 from .const import DOMAIN
-from .data import (
-    TOTALS,
-    ChargersData,
-    EnergyData,
-    JouloConfigEntry,
-    JouloCoordinator,
-    account_key,
-)
+from .coordinator import JouloConfigEntry, JouloCoordinator
+from .data import TOTALS, ChargersData, EnergyData
+from .naming import account_key
 
 
 class JouloCoordinatorEntity[CoordinatorT: JouloCoordinator[Any]](CoordinatorEntity[CoordinatorT]):
@@ -74,8 +69,8 @@ class JouloChargerEntity[CoordinatorT: JouloCoordinator[Any]](JouloCoordinatorEn
         self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, charger.id)})
 
 
-class JouloLiveChargerEntity(JouloChargerEntity[JouloCoordinator[ChargersData]]):
-    """An entity of a charger's live data from `/chargers`."""
+class JouloChargersPollEntity(JouloChargerEntity[JouloCoordinator[ChargersData]]):
+    """An entity of what the chargers poll (`/chargers`) says of a charger."""
 
     @property
     def available(self) -> bool:

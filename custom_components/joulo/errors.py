@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from http import HTTPStatus
+from typing import TYPE_CHECKING
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
@@ -26,7 +27,9 @@ from .api import (
     JouloResponseError,
 )
 from .const import DOMAIN, LOGGER
-from .data import JouloConfigEntry
+
+if TYPE_CHECKING:  # the coordinators read through this module
+    from .coordinator import JouloConfigEntry
 
 
 class Caller(StrEnum):

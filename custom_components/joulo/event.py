@@ -8,8 +8,8 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .announcer import SessionAnnouncement, session_signal
-from .data import JouloConfigEntry
-from .entity import JouloLiveChargerEntity, async_add_charger_entities
+from .coordinator import JouloConfigEntry
+from .entity import JouloChargersPollEntity, async_add_charger_entities
 
 # Coordinators do all the I/O; entities only read their data.
 PARALLEL_UPDATES = 0
@@ -36,7 +36,7 @@ async def async_setup_entry(
     )
 
 
-class JouloChargingSessionEvent(JouloLiveChargerEntity, EventEntity):
+class JouloChargingSessionEvent(JouloChargersPollEntity, EventEntity):
     """Fires `started` and `ended` for each of a charger's sessions, once each."""
 
     @property

@@ -12,8 +12,9 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
 from .const import DOMAIN
-from .data import JouloConfigEntry, charger_name
+from .coordinator import JouloConfigEntry
 from .ere import charger_counts_for_ere
+from .naming import charger_name
 from .phrases import euros, number
 
 ISSUE_NO_MID_METER = "no_mid_meter"

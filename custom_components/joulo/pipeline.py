@@ -1,20 +1,33 @@
 """What happens after each refresh, written down in one place and in one order.
 
-After a chargers refresh: devices (new and stale), then new entities, then announcements, then the
-repair issues of chargers without MID. After a sessions refresh: announcements, then statistics (which
-update those issues when what chargers missed changed), then faster chargers polling if Joulo lists a
-session running. After an energy refresh: new entities (the account's ERE position may have appeared),
-then the issues (the price in them). Each step runs before any entity writes its new state, and only
-after refreshes that changed something.
+The coordinators only read and say what changed; every consequence of a refresh is a step here. Each
+step runs after a refresh that read the API, before any entity writes its new state; what follows a
+change runs only when the data changed (or the API came back).
+
+After a chargers refresh, when it changed: devices (new and stale), new entities, announcements, the
+repair issues of chargers without MID. Then, after every chargers poll: the sessions poll, when a
+session started that `/sessions` does not list yet, or one that left its charger is not listed as
+completed yet.
+
+After a sessions refresh that changed: announcements, statistics (which update the issues when what
+chargers missed changed), the energy poll when a charger's newest completed session changed (its
+totals moved), and faster chargers polling when Joulo lists a session running that the chargers do
+not show yet.
+
+After an energy refresh that changed: new entities (the account's ERE position may have appeared),
+then the issues (the price in them). And whenever the session history's tally of what chargers
+without MID missed this year changed (it is read in pages, between polls): the issues.
 """
 
 from __future__ import annotations
 
-from homeassistant.core import CALLBACK_TYPE, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.util import dt as dt_util
 
 from .announcer import SessionAnnouncer
-from .coordinator import JouloChargersCoordinator
-from .data import JouloRuntimeData
+from .coordinator import JouloConfigEntry
+from .data import missed_signal
 from .devices import ChargerDevices
 from .issues import NoMidMeterIssues
 from .statistics import SessionStatistics
@@ -25,21 +38,22 @@ class RefreshPipeline:
 
     def __init__(
         self,
-        runtime: JouloRuntimeData,
-        chargers: JouloChargersCoordinator,
+        hass: HomeAssistant,
+        entry: JouloConfigEntry,
         devices: ChargerDevices,
         announcer: SessionAnnouncer,
         *,
         statistics: SessionStatistics | None,
         issues: NoMidMeterIssues | None,
     ) -> None:
-        """Follow `runtime`'s coordinators (`chargers` is its chargers coordinator)."""
-        self._issues = issues
-        self._runtime = runtime
-        self._chargers = chargers
+        """Follow the coordinators of `entry`."""
+        self._hass = hass
+        self._entry = entry
+        self._runtime = entry.runtime_data
         self._devices = devices
         self._announcer = announcer
         self._statistics = statistics
+        self._issues = issues
 
     @callback
     def async_start(self) -> CALLBACK_TYPE:
@@ -48,6 +62,9 @@ class RefreshPipeline:
         runtime.chargers.refresh_step = self._after_chargers
         runtime.sessions.refresh_step = self._after_sessions
         runtime.energy.refresh_step = self._after_energy
+        stop_hearing_missed = async_dispatcher_connect(
+            self._hass, missed_signal(self._entry.entry_id), self._update_issues
+        )
         if self._statistics is not None:
             self._statistics.async_process()
         self._update_issues()
@@ -57,39 +74,53 @@ class RefreshPipeline:
             runtime.chargers.refresh_step = None
             runtime.sessions.refresh_step = None
             runtime.energy.refresh_step = None
+            stop_hearing_missed()
 
         return stop
 
     @callback
     def _after_chargers(self) -> None:
-        self._devices.async_sync()
-        self._add_new_entities()
+        if self._runtime.chargers.data_changed:
+            self._devices.async_sync()
+            self._add_new_entities()
+            self._announcer.async_process()
+            self._update_issues()
+        runtime = self._runtime
+        news = runtime.chargers.data.news
+        if news is not None and (
+            runtime.finished.awaiting(dt_util.utcnow()) or not runtime.sessions.lists(news.started)
+        ):
+            runtime.sessions.refresh_for_news(news.asked_at)
+
+    @callback
+    def _after_sessions(self) -> None:
+        if not self._runtime.sessions.data_changed:
+            return
         self._announcer.async_process()
-        self._update_issues()
+        if self._statistics is not None:
+            self._statistics.async_process()
+        runtime = self._runtime
+        if runtime.sessions.data.newly_completed:
+            runtime.energy.request_refresh_soon()
+        charging = runtime.chargers.data
+        if any(
+            session.ended_at is None
+            and (charger := charging.get(session.charger_id)) is not None
+            and not charger.is_charging
+            for session in runtime.sessions.data.recent
+        ):
+            runtime.chargers.follow_running_session()
 
     @callback
     def _after_energy(self) -> None:
-        self._add_new_entities()
-        self._update_issues()
+        if self._runtime.energy.data_changed:
+            self._add_new_entities()
+            self._update_issues()
 
     @callback
     def _update_issues(self) -> None:
         if self._issues is not None:
             self._issues.async_update()
-
-    @callback
-    def _after_sessions(self) -> None:
-        self._announcer.async_process()
-        if self._statistics is not None:
-            self._statistics.async_process()
-        charging = self._runtime.chargers.data
-        if any(
-            session.ended_at is None
-            and (charger := charging.get(session.charger_id)) is not None
-            and not charger.is_charging
-            for session in self._runtime.sessions.data.recent
-        ):
-            self._chargers.follow_running_session()
 
     @callback
     def _add_new_entities(self) -> None:

@@ -22,20 +22,12 @@ from homeassistant.util import dt as dt_util
 
 from .api import Charger, ChargerStatus, ErePosition, ForecastConfidence, Session
 from .const import LOGGER
-from .data import (
-    ERE_POSITION,
-    TOTALS,
-    ChargersData,
-    EnergyData,
-    JouloConfigEntry,
-    JouloCoordinator,
-    SessionsData,
-    missed_signal,
-)
+from .coordinator import JouloConfigEntry, JouloCoordinator
+from .data import ERE_POSITION, TOTALS, ChargersData, EnergyData, SessionsData, missed_signal
 from .entity import (
     JouloAccountEntity,
     JouloChargerEntity,
-    JouloLiveChargerEntity,
+    JouloChargersPollEntity,
     async_add_charger_entities,
     async_register_entity_adder,
 )
@@ -51,7 +43,7 @@ CURRENCY_EUR = "EUR"
 
 @dataclass(frozen=True, kw_only=True)
 class JouloChargerSensorDescription(SensorEntityDescription):
-    """A sensor of a charger's live data."""
+    """A sensor of what the chargers poll says of a charger."""
 
     value_fn: Callable[[Charger], StateType | datetime]
     exists_fn: Callable[[Charger], bool] = lambda _: True
@@ -493,8 +485,8 @@ async def async_setup_entry(
         )
 
 
-class JouloChargerSensor(JouloLiveChargerEntity, SensorEntity):
-    """A sensor of a charger's live data."""
+class JouloChargerSensor(JouloChargersPollEntity, SensorEntity):
+    """A sensor of what the chargers poll says of a charger."""
 
     entity_description: JouloChargerSensorDescription
 
@@ -526,7 +518,7 @@ class JouloChargerSensor(JouloLiveChargerEntity, SensorEntity):
         return None
 
 
-class JouloChargingPowerSensor(JouloLiveChargerEntity, SensorEntity):
+class JouloChargingPowerSensor(JouloChargersPollEntity, SensorEntity):
     """The average power of a charger's running session between its last two readings; 0 when idle.
 
     For cloud chargers the readings are Joulo's syncs (about every 15 minutes), so this is the

@@ -19,9 +19,10 @@ from homeassistant.util import dt as dt_util
 
 from .api import MAX_SESSIONS_LIMIT, Session, format_timestamp
 from .const import DOMAIN
-from .data import JouloConfigEntry, charger_name
+from .coordinator import JouloConfigEntry
 from .ere import session_counts_for_ere
 from .errors import Caller, joulo_errors
+from .naming import charger_name
 from .report import GroupBy, energy_report
 from .validation import vol
 

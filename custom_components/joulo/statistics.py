@@ -52,9 +52,11 @@ from homeassistant.util.unit_conversion import EnergyConverter
 
 from .api import MAX_SESSIONS_LIMIT, Session
 from .const import DOMAIN, LOGGER, SESSIONS_INTERVAL
-from .data import JouloConfigEntry, YearTally, charger_name, missed_signal
+from .coordinator import JouloConfigEntry
+from .data import YearTally, missed_signal
 from .ere import session_counts_for_ere
 from .errors import Caller, joulo_errors
+from .naming import charger_name
 from .storage import DelayedStore
 
 STORAGE_VERSION = 1

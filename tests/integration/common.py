@@ -43,7 +43,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.joulo.announcer import EVENT_SESSION_ENDED, EVENT_SESSION_STARTED
 from custom_components.joulo.const import CHARGERS_RIDE_OUT, DOMAIN
-from custom_components.joulo.data import JouloRuntimeData
+from custom_components.joulo.coordinator import JouloRuntimeData
 from joulo_simulator import Fault, FaultKind, JouloSimulator, RecordedRequest, SimSession
 from joulo_simulator.sync import SYNC_INTERVAL, last_sync
 

@@ -628,7 +628,7 @@ async def test_reload_while_retry_after_runs_sends_nothing(
 
     assert init_integration.state is ConfigEntryState.SETUP_RETRY
     assert init_integration.reason is not None
-    assert "retrying in 110 seconds" in init_integration.reason
+    assert "nothing is sent to it for 110 seconds" in init_integration.reason
     # Home Assistant retries the setup on its own schedule; none of those tries sends anything.
     await advance_time(hass, freezer, timedelta(seconds=100))
     assert requests_between(simulator, refused.at + timedelta(microseconds=1)) == []
@@ -655,7 +655,7 @@ async def test_429_during_setup_retries_only_after_retry_after(
 
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
     assert mock_config_entry.reason is not None
-    assert "retrying in 120 seconds" in mock_config_entry.reason
+    assert "nothing is sent to it for 120 seconds" in mock_config_entry.reason
     first_setup = per_endpoint(simulator.requests)
     assert first_setup == {"/chargers": 1, "/sessions": 1, "/energy": 1}
 

@@ -1,0 +1,21 @@
+"""How the account and its chargers are named and identified, never by the token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+
+
+def account_key(entry: ConfigEntry[Any]) -> str:
+    """Return what identifies the account in unique ids: its Joulo id, else the entry's id."""
+    return entry.unique_id or entry.entry_id
+
+
+def charger_name(charger_id: str, *names: str | None) -> str:
+    """A charger's display name: the first of `names` that is set, else "Charger" and its id's start.
+
+    Callers pass what they know, freshest first: the charger's nickname, a session's nickname, the
+    name its device has.
+    """
+    return next((name for name in names if name), f"Charger {charger_id[:8]}")
