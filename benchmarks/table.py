@@ -3,7 +3,7 @@
 A row is a figure with our value, the YAML's where it applies, and the goal. Rows are kept in the
 order of `SECTIONS`, whatever order pytest runs the benchmarks in. With `JOULO_BENCH_JSON` set (as
 `scripts/bench` does), the rows are written there as JSON at the end of the run; `render` turns that
-file into the Markdown table the README shows.
+file into the Markdown table that docs/benchmarks.md shows.
 """
 
 from __future__ import annotations
