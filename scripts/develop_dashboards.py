@@ -7,7 +7,7 @@ commands the frontend sends when a person clicks it together (`lovelace/dashboar
 user would have made, stored where Home Assistant stores it.
 
 The cards are built from what the entry really has: its devices and entities from Home Assistant's
-registries, sorted by translation key (the SPEC's entity keys). An entity that a newer integration
+registries, sorted by translation key (the entity keys the README lists). An entity that a newer integration
 adds shows up at the next start of `scripts/develop`; one that does not exist (yet) is left out.
 """
 
@@ -141,7 +141,7 @@ class Entity:
 
     entity_id: str
     key: str
-    """Its translation key (SPEC's key), or its entity id when it has none."""
+    """Its translation key (the entity's key), or its entity id when it has none."""
     primary: bool
     """Not a diagnostic or configuration entity."""
 
