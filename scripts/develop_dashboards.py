@@ -7,8 +7,8 @@ commands the frontend sends when a person clicks it together (`lovelace/dashboar
 user would have made, stored where Home Assistant stores it.
 
 The cards are built from what the entry really has: its devices and entities from Home Assistant's
-registries, sorted by translation key (the entity keys the README lists). An entity that a newer integration
-adds shows up at the next start of `scripts/develop`; one that does not exist (yet) is left out.
+registries, sorted by translation key (the entity keys the README lists). An entity that a newer
+integration adds shows up at the next start of `scripts/develop`; one that does not exist (yet) is left out.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ from .demo import (
 DASHBOARD = "/dashboard-joulo"
 DEVICE_PAGE: ViewportSize = {"width": 1280, "height": 1400}
 POWER_TOLERANCE = 0.05
-"""How far a live charger's power may read from the true power (±5%, what the README promises)."""
+"""How far a live charger's power may read from the true power (within 5%)."""
 NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 KWH_ROUNDING = 0.005
 """The API gives kWh to 2 decimals."""
