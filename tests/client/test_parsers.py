@@ -49,6 +49,7 @@ from custom_components.joulo.api.models import (
     parse_reboot,
     parse_sessions,
 )
+from tests.factories import ERE_AMOUNT_FIELDS, QUARTER_FIELDS, SESSION_FIELDS
 
 EXAMPLES = settings(
     max_examples=250,
@@ -73,18 +74,6 @@ CHARGER_FIELDS = (
     "slug",
     "mid_eligible",
 )
-SESSION_FIELDS = (
-    "id",
-    "charger_id",
-    "charger_nickname",
-    "started_at",
-    "ended_at",
-    "kwh",
-    "status",
-    "ere_credits",
-    "id_tag",
-    "counts_for_ere",
-)
 MONTH_FIELDS = ("month", "kwh", "ere_credits", "sessions", "kwh_all", "sessions_all")
 ENERGY_FIELDS = (
     "total_kwh",
@@ -95,7 +84,6 @@ ENERGY_FIELDS = (
     "total_sessions_all",
 )
 ACCOUNT_FIELDS = ("id", "email", "name", "ere_price_mid", "effective_fee_pct")
-ERE_AMOUNT_FIELDS = ("ere", "net_eur", "price_per_ere")
 ERE_UNSOLD_FIELDS = (
     "ere",
     "ytd_ere",
@@ -105,16 +93,6 @@ ERE_UNSOLD_FIELDS = (
     "future_forecast_net_eur",
 )
 NET_BY_STATUS_FIELDS = ("paid", "payable", "reserved")
-QUARTER_FIELDS = (
-    "quarter",
-    "final",
-    "ere",
-    "sold_ere",
-    "unsold_ere",
-    "price_per_ere",
-    "realized_net_eur",
-    "net_eur_by_status",
-)
 ERE_POSITION_NUMBERS = (
     "pending_ere",
     "allocatable_ere",
