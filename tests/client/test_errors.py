@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 import socket
 import time
-from typing import Any
 
 import aiohttp
 import pytest
@@ -20,26 +18,13 @@ from custom_components.joulo.api import (
 )
 from joulo_simulator import (
     DEMO_TOKEN,
-    DRIVEWAY_ID,
     GARAGE_ID,
     FaultKind,
     JouloSimulator,
     ManualClock,
     SimulatorServer,
 )
-from tests.client.helpers import REQUEST_TIMEOUT, Pauses, make_client
-
-type Call = Callable[[JouloClient], Awaitable[Any]]
-
-CALLS: dict[str, Call] = {
-    "/chargers": lambda client: client.get_chargers(),
-    "/sessions": lambda client: client.get_sessions(),
-    "/energy": lambda client: client.get_energy(),
-    "/me": lambda client: client.get_account(),
-    "/ere-position": lambda client: client.get_ere_position(),
-    "/chargers/reboot": lambda client: client.reboot_charger(DRIVEWAY_ID),
-}
-"""Each endpoint and the client call that requests it."""
+from tests.client.helpers import CALLS, REQUEST_TIMEOUT, Pauses, make_client
 
 endpoints = pytest.mark.parametrize("endpoint", list(CALLS))
 

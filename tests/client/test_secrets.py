@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 import logging
 import socket
 import traceback
@@ -14,25 +13,14 @@ import pytest
 from custom_components.joulo.api import JouloClient, JouloError, RateLimitGate
 from joulo_simulator import (
     DEMO_TOKEN,
-    DRIVEWAY_ID,
     GARAGE_ID,
     FaultKind,
     JouloSimulator,
     ManualClock,
     SimulatorServer,
 )
-from tests.client.helpers import Pauses, exception_chain, make_client
+from tests.client.helpers import CALLS, Pauses, exception_chain, make_client
 
-type Call = Callable[[JouloClient], Awaitable[Any]]
-
-CALLS: tuple[Call, ...] = (
-    lambda client: client.get_chargers(),
-    lambda client: client.get_sessions(charger_id=GARAGE_ID, limit=3, offset=1),
-    lambda client: client.get_energy(),
-    lambda client: client.get_account(),
-    lambda client: client.get_ere_position(),
-    lambda client: client.reboot_charger(DRIVEWAY_ID, hard=True),
-)
 FAULTS: tuple[dict[str, Any], ...] = (
     {"kind": FaultKind.HTTP_ERROR, "status": 403},
     {"kind": FaultKind.HTTP_ERROR, "status": 404},
@@ -72,7 +60,7 @@ def _assert_error_hides_token(error: BaseException, token: str) -> None:
 
 async def _run(client: JouloClient, errors: list[BaseException]) -> None:
     """Call every method once, collecting what they raise."""
-    for call in CALLS:
+    for call in CALLS.values():
         try:
             await call(client)
         except JouloError as err:
