@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
+import socket
 from typing import Any
 
 import aiohttp
@@ -60,6 +61,23 @@ def make_client(
         request_timeout=REQUEST_TIMEOUT,
         gate=gate,
         sleep=Pauses() if sleep is None else sleep,
+    )
+
+
+def unreachable_client(
+    http_session: aiohttp.ClientSession, gate: RateLimitGate, token: str = DEMO_TOKEN
+) -> JouloClient:
+    """Return a client of `token` against a port of 127.0.0.1 that nothing listens on."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return JouloClient(
+        http_session,
+        token,
+        base_url=f"http://127.0.0.1:{port}/functions/v1/api",
+        request_timeout=REQUEST_TIMEOUT,
+        gate=gate,
+        sleep=Pauses(),
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-import socket
 import time
 
 import aiohttp
@@ -24,7 +23,7 @@ from joulo_simulator import (
     ManualClock,
     SimulatorServer,
 )
-from tests.client.helpers import CALLS, REQUEST_TIMEOUT, Pauses, make_client
+from tests.client.helpers import CALLS, REQUEST_TIMEOUT, make_client, unreachable_client
 
 endpoints = pytest.mark.parametrize("endpoint", list(CALLS))
 
@@ -154,17 +153,7 @@ async def test_connection_refused_raises_connection_error(
     socket_enabled: None, http_session: aiohttp.ClientSession, gate: RateLimitGate
 ) -> None:
     """Nothing listening on the port gives `JouloConnectionError`."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    client = JouloClient(
-        http_session,
-        DEMO_TOKEN,
-        base_url=f"http://127.0.0.1:{port}/functions/v1/api",
-        request_timeout=REQUEST_TIMEOUT,
-        gate=gate,
-        sleep=Pauses(),
-    )
+    client = unreachable_client(http_session, gate)
 
     for call in CALLS.values():
         with pytest.raises(JouloConnectionError) as caught:

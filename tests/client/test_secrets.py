@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 import traceback
 from typing import Any
 
@@ -19,7 +18,7 @@ from joulo_simulator import (
     ManualClock,
     SimulatorServer,
 )
-from tests.client.helpers import CALLS, Pauses, exception_chain, make_client
+from tests.client.helpers import CALLS, exception_chain, make_client, unreachable_client
 
 FAULTS: tuple[dict[str, Any], ...] = (
     {"kind": FaultKind.HTTP_ERROR, "status": 403},
@@ -131,16 +130,7 @@ async def test_token_hidden_when_refused_unreachable_or_timed_out(
     refused = make_client(http_session, simulator_server, RateLimitGate(simulator.clock), token)
     await _run(refused, errors)
 
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    unreachable = JouloClient(
-        http_session,
-        token,
-        base_url=f"http://127.0.0.1:{port}/api",
-        request_timeout=0.5,
-        sleep=Pauses(),
-    )
+    unreachable = unreachable_client(http_session, RateLimitGate(simulator.clock), token)
     await _run(unreachable, errors)
 
     account = simulator.add_account(token)
