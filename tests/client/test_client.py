@@ -23,17 +23,8 @@ from custom_components.joulo.api import (
     SessionPage,
     SessionStatus,
 )
-from joulo_simulator import (
-    CARPORT_ID,
-    DEFAULT_ID_TAG,
-    DRIVEWAY_ID,
-    GARAGE_ID,
-    FaultKind,
-    JouloSimulator,
-    ManualClock,
-    SimSession,
-    SimulatorServer,
-)
+from joulo_simulator import FaultKind, JouloSimulator, ManualClock, SimSession, SimulatorServer
+from joulo_simulator.account import CARPORT_ID, DEFAULT_ID_TAG, DRIVEWAY_ID, GARAGE_ID
 from tests.client.helpers import START, make_client
 from tests.factories import make_charger, make_session
 

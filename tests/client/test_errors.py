@@ -15,14 +15,8 @@ from custom_components.joulo.api import (
     JouloResponseError,
     RateLimitGate,
 )
-from joulo_simulator import (
-    DEMO_TOKEN,
-    GARAGE_ID,
-    FaultKind,
-    JouloSimulator,
-    ManualClock,
-    SimulatorServer,
-)
+from joulo_simulator import FaultKind, JouloSimulator, ManualClock, SimulatorServer
+from joulo_simulator.account import DEMO_TOKEN, GARAGE_ID
 from tests.client.helpers import CALLS, REQUEST_TIMEOUT, make_client, unreachable_client
 
 endpoints = pytest.mark.parametrize("endpoint", list(CALLS))

@@ -10,14 +10,8 @@ import aiohttp
 import pytest
 
 from custom_components.joulo.api import JouloClient, JouloError, RateLimitGate
-from joulo_simulator import (
-    DEMO_TOKEN,
-    GARAGE_ID,
-    FaultKind,
-    JouloSimulator,
-    ManualClock,
-    SimulatorServer,
-)
+from joulo_simulator import FaultKind, JouloSimulator, ManualClock, SimulatorServer
+from joulo_simulator.account import DEMO_TOKEN, GARAGE_ID
 from tests.client.helpers import CALLS, exception_chain, make_client, unreachable_client
 
 FAULTS: tuple[dict[str, Any], ...] = (

@@ -8,15 +8,8 @@ import re
 
 import pytest
 
-from joulo_simulator import (
-    CARPORT_ID,
-    DEFAULT_ID_TAG,
-    DEMO_TOKEN,
-    DRIVEWAY_ID,
-    GARAGE_ID,
-    JouloSimulator,
-    SimulatorServer,
-)
+from joulo_simulator import JouloSimulator, SimulatorServer
+from joulo_simulator.account import CARPORT_ID, DEFAULT_ID_TAG, DEMO_TOKEN, DRIVEWAY_ID, GARAGE_ID
 from tests.factories import SESSION_FIELDS
 
 from .common import SimClient, all_sessions

@@ -9,14 +9,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from joulo_simulator import (
-    DRIVEWAY_ID,
-    GARAGE_ID,
-    FaultKind,
-    JouloSimulator,
-    ManualClock,
-    SimulatorServer,
-)
+from joulo_simulator import FaultKind, JouloSimulator, ManualClock, SimulatorServer
+from joulo_simulator.account import DRIVEWAY_ID, GARAGE_ID
 from tests.factories import ERE_AMOUNT_FIELDS, QUARTER_FIELDS
 
 from .common import START, SimClient, all_sessions

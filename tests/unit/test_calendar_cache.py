@@ -5,12 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from custom_components.joulo.api import Session
-from custom_components.joulo.calendar_cache import (
-    FOLLOWED,
-    LISTING_DELAY,
-    LOOKBACK,
-    SessionCache,
-)
+from custom_components.joulo.calendar_cache import FOLLOWED, LISTING_DELAY, LOOKBACK, SessionCache
 from tests.factories import make_session
 
 NOW = datetime(2026, 4, 15, 12, 0, tzinfo=UTC)
