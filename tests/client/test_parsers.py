@@ -512,6 +512,19 @@ def _extras(draw: st.DrawFn, document: dict[str, Any], known: tuple[str, ...]) -
     document.update(extra)
 
 
+def _maybe_fields(
+    draw: st.DrawFn,
+    document: dict[str, Any],
+    names: tuple[str, ...],
+    values: st.SearchStrategy[Pair[Any]],
+) -> dict[str, Any]:
+    """`_maybe` for each of `names`: what each parses to, by name, as keyword arguments of a model.
+
+    Typed `Any`, as several of these go into one model whose fields have other types.
+    """
+    return {name: _maybe(draw, document, name, values) for name in names}
+
+
 @st.composite
 def current_sessions(draw: st.DrawFn) -> Pair[CurrentSession]:
     """A valid `current_session` object and its model."""
@@ -529,27 +542,21 @@ def current_sessions(draw: st.DrawFn) -> Pair[CurrentSession]:
 
 @st.composite
 def chargers(draw: st.DrawFn) -> Pair[Charger]:
-    """A valid charger object and its model."""
+    """A valid charger object and its model; without `is_charging`, charging means a session."""
     raw_id, charger_id = draw(required_texts)
     document: dict[str, Any] = {"id": raw_id}
-    nickname = _maybe(draw, document, "nickname", texts)
-    connection_type = _maybe(draw, document, "connection_type", enums(list(ConnectionType)))
-    status = _maybe(draw, document, "status", enums(list(ChargerStatus)))
-    mid_certified = _maybe(draw, document, "mid_certified", bools)
     current_session = _maybe(draw, document, "current_session", current_sessions())
     is_charging = _maybe(draw, document, "is_charging", bools)
     expected = Charger(
         id=charger_id,
-        nickname=nickname,
-        connection_type=connection_type,
-        status=status,
-        mid_certified=mid_certified,
+        connection_type=_maybe(draw, document, "connection_type", enums(list(ConnectionType))),
+        status=_maybe(draw, document, "status", enums(list(ChargerStatus))),
         is_charging=current_session is not None if is_charging is None else is_charging,
         current_session=current_session,
-        latest_meter_wh=_maybe(draw, document, "latest_meter_wh", floats),
         meter_updated_at=_maybe(draw, document, "meter_updated_at", timestamps()),
-        slug=_maybe(draw, document, "slug", texts),
-        mid_eligible=_maybe(draw, document, "mid_eligible", bools),
+        **_maybe_fields(draw, document, ("nickname", "slug"), texts),
+        **_maybe_fields(draw, document, ("mid_certified", "mid_eligible"), bools),
+        **_maybe_fields(draw, document, ("latest_meter_wh",), floats),
     )
     _extras(draw, document, CHARGER_FIELDS)
     return document, expected
@@ -569,14 +576,12 @@ def sessions(draw: st.DrawFn) -> Pair[Session]:
     expected = Session(
         id=session_id,
         charger_id=charger_id,
-        charger_nickname=_maybe(draw, document, "charger_nickname", texts),
         started_at=started_at,
         ended_at=_maybe(draw, document, "ended_at", timestamps()),
-        kwh=_maybe(draw, document, "kwh", floats),
         status=_maybe(draw, document, "status", enums(list(SessionStatus))),
-        ere_credits=_maybe(draw, document, "ere_credits", floats),
-        id_tag=_maybe(draw, document, "id_tag", texts),
         counts_for_ere=_maybe(draw, document, "counts_for_ere", bools),
+        **_maybe_fields(draw, document, ("charger_nickname", "id_tag"), texts),
+        **_maybe_fields(draw, document, ("kwh", "ere_credits"), floats),
     )
     _extras(draw, document, SESSION_FIELDS)
     return document, expected
@@ -590,11 +595,8 @@ def months(draw: st.DrawFn) -> Pair[MonthlyEnergy]:
     document: dict[str, Any] = {"month": draw(st.sampled_from((key, f"{key}-01")))}
     expected = MonthlyEnergy(
         month=first,
-        kwh=_maybe(draw, document, "kwh", floats),
-        ere_credits=_maybe(draw, document, "ere_credits", floats),
-        sessions=_maybe(draw, document, "sessions", ints),
-        kwh_all=_maybe(draw, document, "kwh_all", floats),
-        sessions_all=_maybe(draw, document, "sessions_all", ints),
+        **_maybe_fields(draw, document, ("kwh", "ere_credits", "kwh_all"), floats),
+        **_maybe_fields(draw, document, ("sessions", "sessions_all"), ints),
     )
     _extras(draw, document, MONTH_FIELDS)
     return document, expected
@@ -718,14 +720,12 @@ def test_valid_sessions_round_trip(pair: Pair[SessionPage]) -> None:
 def energies(draw: st.DrawFn) -> Pair[Energy]:
     """A valid `GET /energy` body and its model."""
     document: dict[str, Any] = {}
-    month_entries = _maybe(draw, document, "months", _lists(months()))
     expected = Energy(
-        total_kwh=_maybe(draw, document, "total_kwh", floats),
-        total_ere_credits=_maybe(draw, document, "total_ere_credits", floats),
-        total_sessions=_maybe(draw, document, "total_sessions", ints),
-        months=month_entries or (),
-        total_kwh_all=_maybe(draw, document, "total_kwh_all", floats),
-        total_sessions_all=_maybe(draw, document, "total_sessions_all", ints),
+        months=_maybe(draw, document, "months", _lists(months())) or (),
+        **_maybe_fields(
+            draw, document, ("total_kwh", "total_ere_credits", "total_kwh_all"), floats
+        ),
+        **_maybe_fields(draw, document, ("total_sessions", "total_sessions_all"), ints),
     )
     _extras(draw, document, ENERGY_FIELDS)
     return document, expected
@@ -755,11 +755,8 @@ def accounts(draw: st.DrawFn) -> Pair[Account]:
     """A valid `GET /me` body and its model (every field optional)."""
     document: dict[str, Any] = {}
     expected = Account(
-        id=_maybe(draw, document, "id", texts),
-        email=_maybe(draw, document, "email", texts),
-        name=_maybe(draw, document, "name", texts),
-        ere_price_mid=_maybe(draw, document, "ere_price_mid", floats),
-        effective_fee_pct=_maybe(draw, document, "effective_fee_pct", floats),
+        **_maybe_fields(draw, document, ("id", "email", "name"), texts),
+        **_maybe_fields(draw, document, ("ere_price_mid", "effective_fee_pct"), floats),
     )
     _extras(draw, document, ACCOUNT_FIELDS)
     return document, expected
@@ -771,16 +768,6 @@ def test_valid_account_round_trips(pair: Pair[Account]) -> None:
     """A valid `GET /me` body parses to exactly the account it was built from."""
     raw, expected = pair
     assert parse_account(_json(raw)) == expected
-
-
-def _maybe_fields[T](
-    draw: st.DrawFn,
-    document: dict[str, Any],
-    names: tuple[str, ...],
-    values: st.SearchStrategy[Pair[T]],
-) -> dict[str, T | None]:
-    """`_maybe` for each of `names`: what each parses to, by name."""
-    return {name: _maybe(draw, document, name, values) for name in names}
 
 
 def _objects[T](fields: tuple[str, ...], model: Callable[..., T]) -> st.SearchStrategy[Pair[T]]:
@@ -824,20 +811,18 @@ def quarters(draw: st.DrawFn) -> Pair[EreQuarter]:
 def ere_positions(draw: st.DrawFn) -> Pair[ErePosition]:
     """A valid `GET /ere-position` body and its model (every field optional)."""
     document: dict[str, Any] = {}
-    amounts = _objects(ERE_AMOUNT_FIELDS, EreAmount)
     expected = ErePosition(
-        compliance_year=_maybe(draw, document, "compliance_year", ints),
-        **_maybe_fields(draw, document, ERE_POSITION_NUMBERS, floats),
         forecast_confidence=_maybe(
             draw, document, "forecast_confidence", enums(list(ForecastConfidence))
         ),
         forecast_is_projected=_maybe(draw, document, "forecast_is_projected", bools),
-        forecast_history_days=_maybe(draw, document, "forecast_history_days", ints),
-        paid=_maybe(draw, document, "paid", amounts),
-        payable=_maybe(draw, document, "payable", amounts),
-        reserved=_maybe(draw, document, "reserved", amounts),
         unsold=_maybe(draw, document, "unsold", _objects(ERE_UNSOLD_FIELDS, EreUnsold)),
         quarters=_maybe(draw, document, "quarters", _lists(quarters())) or (),
+        **_maybe_fields(draw, document, ERE_POSITION_NUMBERS, floats),
+        **_maybe_fields(draw, document, ("compliance_year", "forecast_history_days"), ints),
+        **_maybe_fields(
+            draw, document, ("paid", "payable", "reserved"), _objects(ERE_AMOUNT_FIELDS, EreAmount)
+        ),
     )
     _extras(draw, document, ERE_POSITION_FIELDS)
     return document, expected
