@@ -971,7 +971,8 @@ def test_retry_after_http_date(moment: datetime) -> None:
     assert _parse_retry_after(format_datetime(moment, usegmt=True), NOW) == moment
 
 
-# The ERE position by example: the documented answer, a partial one, nulls everywhere, and breakage.
+# The ERE position by example: the documented answer and breakage. Absent and null figures are drawn
+# by `ere_positions` above, and met over HTTP in `test_ere_position.py`.
 
 DOCUMENTED_ERE_POSITION: dict[str, Any] = {
     "compliance_year": 2026,
@@ -1020,7 +1021,7 @@ DOCUMENTED_ERE_POSITION: dict[str, Any] = {
         },
     ],
 }
-"""The example answer of `joulo-api.md`."""
+"""The example answer in the API's documentation."""
 
 
 def test_documented_ere_position() -> None:
@@ -1078,39 +1079,6 @@ def test_documented_ere_position() -> None:
     assert position.current_quarter == q4
     assert type(position.compliance_year) is int
     assert type(position.forecast_history_days) is int
-
-
-def test_partial_ere_position() -> None:
-    """Only some figures: the rest is None, absent objects are None and quarters empty."""
-    position = parse_ere_position(
-        {"pending_ere": 12.5, "payable": {"net_eur": 40.1}, "forecast_confidence": "guesswork"}
-    )
-
-    assert position == ErePosition(
-        pending_ere=12.5, payable=EreAmount(net_eur=40.1), forecast_confidence="guesswork"
-    )
-    assert position.paid is None
-    assert position.quarters == ()
-    assert position.current_quarter is None
-    assert parse_ere_position({}) == ErePosition()
-
-
-def test_null_filled_ere_position() -> None:
-    """Every field null, also inside the objects: every figure is None."""
-
-    def nulls(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {key: nulls(item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [nulls(item) for item in value]
-        return None
-
-    assert parse_ere_position(dict.fromkeys(DOCUMENTED_ERE_POSITION)) == ErePosition()
-    position = parse_ere_position(nulls(DOCUMENTED_ERE_POSITION))
-    assert position.paid == EreAmount()
-    assert position.unsold == EreUnsold()
-    assert position.quarters == (EreQuarter(net_eur_by_status=EreNetByStatus()),) * 2
-    assert position.current_quarter is None  # no quarter says it is not final
 
 
 def test_current_quarter_is_the_newest_that_is_not_final() -> None:
