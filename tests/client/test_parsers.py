@@ -212,49 +212,37 @@ def _shaped(fields: dict[str, st.SearchStrategy[Any]]) -> st.SearchStrategy[Any]
     )
 
 
+free_texts = st.text(max_size=20)
+booleans = st.booleans()
+
 current_session_like = _shaped(
-    {
-        "id": identifiers,
-        "started_at": timestamp_texts,
-        "kwh_so_far": numbers,
-        "id_tag": st.text(max_size=20),
-    }
+    {"id": identifiers, "started_at": timestamp_texts, "kwh_so_far": numbers, "id_tag": free_texts}
 )
 charger_like = _shaped(
     {
         "id": identifiers,
-        "nickname": st.text(max_size=20),
+        **dict.fromkeys(("nickname", "slug"), free_texts),
         "connection_type": st.sampled_from([*ConnectionType, "zap"]),
         "status": st.sampled_from([*ChargerStatus, "sleeping"]),
-        "mid_certified": st.booleans(),
-        "is_charging": st.booleans(),
+        **dict.fromkeys(("mid_certified", "is_charging"), booleans),
         "current_session": current_session_like,
-        "latest_meter_wh": numbers,
+        **dict.fromkeys(("latest_meter_wh",), numbers),
         "meter_updated_at": timestamp_texts,
-        "slug": st.text(max_size=20),
     }
 )
 session_like = _shaped(
     {
-        "id": identifiers,
-        "charger_id": identifiers,
-        "charger_nickname": st.text(max_size=20),
-        "started_at": timestamp_texts,
-        "ended_at": timestamp_texts,
-        "kwh": numbers,
+        **dict.fromkeys(("id", "charger_id"), identifiers),
+        **dict.fromkeys(("charger_nickname", "id_tag"), free_texts),
+        **dict.fromkeys(("started_at", "ended_at"), timestamp_texts),
+        **dict.fromkeys(("kwh", "ere_credits"), numbers),
         "status": st.sampled_from([*SessionStatus, "paused"]),
-        "ere_credits": numbers,
-        "id_tag": st.text(max_size=20),
     }
 )
 month_like = _shaped(
     {
         "month": st.one_of(timestamp_texts, st.text(max_size=12)),
-        "kwh": numbers,
-        "ere_credits": numbers,
-        "sessions": numbers,
-        "kwh_all": numbers,
-        "sessions_all": numbers,
+        **dict.fromkeys(("kwh", "ere_credits", "sessions", "kwh_all", "sessions_all"), numbers),
     }
 )
 chargers_documents = st.one_of(
@@ -268,11 +256,10 @@ energy_documents = st.one_of(
     json_values,
     _shaped(
         {
-            "total_kwh": numbers,
-            "total_ere_credits": numbers,
-            "total_sessions": numbers,
             "months": st.lists(month_like, max_size=3),
-            "total_kwh_all": numbers,
+            **dict.fromkeys(
+                ("total_kwh", "total_ere_credits", "total_sessions", "total_kwh_all"), numbers
+            ),
             "total_sessions_all": numbers,
         }
     ),
@@ -282,10 +269,8 @@ account_documents = st.one_of(
     _shaped(
         {
             "id": identifiers,
-            "email": st.text(max_size=20),
-            "name": st.text(max_size=20),
-            "ere_price_mid": numbers,
-            "effective_fee_pct": numbers,
+            **dict.fromkeys(("email", "name"), free_texts),
+            **dict.fromkeys(("ere_price_mid", "effective_fee_pct"), numbers),
         }
     ),
 )
@@ -294,9 +279,10 @@ ere_amount_like = _shaped(dict.fromkeys(ERE_AMOUNT_FIELDS, numbers))
 quarter_like = _shaped(
     {
         "quarter": st.sampled_from(("2026-Q3", "2026-Q4", "")),
-        "final": st.booleans(),
-        **dict.fromkeys(("ere", "sold_ere", "unsold_ere", "price_per_ere"), numbers),
-        "realized_net_eur": numbers,
+        "final": booleans,
+        **dict.fromkeys(
+            ("ere", "sold_ere", "unsold_ere", "price_per_ere", "realized_net_eur"), numbers
+        ),
         "net_eur_by_status": _shaped(dict.fromkeys(NET_BY_STATUS_FIELDS, numbers)),
     }
 )
@@ -304,11 +290,11 @@ ere_position_documents = st.one_of(
     json_values,
     _shaped(
         {
-            "compliance_year": numbers,
-            **dict.fromkeys(ERE_POSITION_NUMBERS, numbers),
+            **dict.fromkeys(
+                ("compliance_year", *ERE_POSITION_NUMBERS, "forecast_history_days"), numbers
+            ),
             "forecast_confidence": st.sampled_from([*ForecastConfidence, "certain"]),
-            "forecast_is_projected": st.booleans(),
-            "forecast_history_days": numbers,
+            "forecast_is_projected": booleans,
             **dict.fromkeys(("paid", "payable", "reserved"), ere_amount_like),
             "unsold": _shaped(dict.fromkeys(ERE_UNSOLD_FIELDS, numbers)),
             "quarters": st.lists(quarter_like, max_size=3),
@@ -317,7 +303,7 @@ ere_position_documents = st.one_of(
 )
 reboot_documents = st.one_of(
     json_values,
-    _shaped({"confirmed_by_boot": st.booleans(), "message": st.text(max_size=20)}),
+    _shaped({"confirmed_by_boot": booleans, "message": free_texts}),
 )
 
 
