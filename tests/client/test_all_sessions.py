@@ -96,27 +96,23 @@ def _ignoring_offset(_offset: int) -> list[int]:
     return list(range(100))
 
 
-@pytest.mark.parametrize("stub_client", [_shifted], indirect=True)
-async def test_a_session_pushed_onto_the_next_page_comes_once(
-    stub_client: tuple[JouloClient, list[int]],
+@pytest.mark.parametrize(
+    ("stub_client", "listed", "asked"),
+    [
+        # A session that shifted to the next page while reading is listed once.
+        (_shifted, range(206), [0, 100, 200]),
+        # A page with nothing new ends the reading.
+        (_ignoring_offset, range(100), [0, 100]),
+    ],
+    indirect=["stub_client"],
+)
+async def test_each_session_once_and_always_to_an_end(
+    stub_client: tuple[JouloClient, list[int]], listed: range, asked: list[int]
 ) -> None:
-    """A session that shifted to the next page while reading is listed once."""
+    """However the pages shift, each session is listed once and the reading ends."""
     client, offsets = stub_client
 
     sessions = await client.get_all_sessions()
 
-    assert [session.id for session in sessions] == [f"s{number}" for number in range(206)]
-    assert offsets == [0, 100, 200]
-
-
-@pytest.mark.parametrize("stub_client", [_ignoring_offset], indirect=True)
-async def test_an_api_that_ignores_the_offset_cannot_keep_it_reading(
-    stub_client: tuple[JouloClient, list[int]],
-) -> None:
-    """A page with nothing new ends the reading."""
-    client, offsets = stub_client
-
-    sessions = await client.get_all_sessions()
-
-    assert len(sessions) == 100
-    assert offsets == [0, 100]
+    assert [session.id for session in sessions] == [f"s{number}" for number in listed]
+    assert offsets == asked

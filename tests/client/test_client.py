@@ -11,7 +11,6 @@ import pytest
 from custom_components.joulo.api import (
     DEFAULT_BASE_URL,
     Account,
-    Charger,
     ChargerStatus,
     ConnectionType,
     CurrentSession,
@@ -24,18 +23,10 @@ from custom_components.joulo.api import (
     SessionPage,
     SessionStatus,
 )
-from joulo_simulator import (
-    CARPORT_ID,
-    DEFAULT_ID_TAG,
-    DRIVEWAY_ID,
-    GARAGE_ID,
-    FaultKind,
-    JouloSimulator,
-    ManualClock,
-    SimSession,
-    SimulatorServer,
-)
+from joulo_simulator import FaultKind, JouloSimulator, ManualClock, SimSession, SimulatorServer
+from joulo_simulator.account import CARPORT_ID, DEFAULT_ID_TAG, DRIVEWAY_ID, GARAGE_ID
 from tests.client.helpers import START, make_client
+from tests.factories import make_charger, make_session
 
 
 def _expected_session(session: SimSession, now: datetime) -> Session:
@@ -76,40 +67,23 @@ async def test_chargers_of_the_default_account(
     driveway = simulator.charger(DRIVEWAY_ID)
     assert driveway.meter_updated_at is not None
     assert chargers == (
-        Charger(
-            id=GARAGE_ID,
-            nickname="Garage",
-            connection_type=ConnectionType.EASEE,
-            status=ChargerStatus.ONLINE,
-            mid_certified=True,
-            is_charging=False,
-            current_session=None,
-            latest_meter_wh=None,
-            meter_updated_at=None,
-            mid_eligible=True,
+        make_charger(
+            GARAGE_ID, nickname="Garage", mid_eligible=True, connection_type=ConnectionType.EASEE
         ),
-        Charger(
-            id=DRIVEWAY_ID,
+        make_charger(
+            DRIVEWAY_ID,
             nickname="Oprit",
             connection_type=ConnectionType.OCPP,
-            status=ChargerStatus.ONLINE,
-            mid_certified=True,
-            is_charging=False,
-            current_session=None,
-            latest_meter_wh=float(int(driveway.meter_wh or 0)),
-            meter_updated_at=driveway.meter_updated_at,
             mid_eligible=True,
+            meter_wh=float(int(driveway.meter_wh or 0)),
+            meter_at=driveway.meter_updated_at,
         ),
-        Charger(
-            id=CARPORT_ID,
+        make_charger(
+            CARPORT_ID,
             nickname="Carport",
             connection_type=ConnectionType.WALLBOX,
             status=ChargerStatus.OFFLINE,
             mid_certified=False,
-            is_charging=False,
-            current_session=None,
-            latest_meter_wh=None,
-            meter_updated_at=None,
             mid_eligible=False,
         ),
     )
@@ -233,18 +207,16 @@ async def test_sessions_with_a_running_session(
 
     newest = (await client.get_sessions(limit=1)).sessions[0]
 
-    assert newest == Session(
-        id=running.id,
+    assert newest == make_session(
+        running.id,
         charger_id=GARAGE_ID,
-        charger_nickname="Garage",
+        nickname="Garage",
         started_at=START,
-        ended_at=None,
+        running=True,
         kwh=5.5,
-        status=SessionStatus.CHARGING,
-        ere_credits=None,
-        id_tag=None,
         counts_for_ere=True,
     )
+    assert newest.status is SessionStatus.CHARGING
     assert not newest.is_completed
 
     simulator.end_session(GARAGE_ID)

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
-import socket
 import time
-from typing import Any
 
 import aiohttp
 import pytest
@@ -18,28 +15,9 @@ from custom_components.joulo.api import (
     JouloResponseError,
     RateLimitGate,
 )
-from joulo_simulator import (
-    DEMO_TOKEN,
-    DRIVEWAY_ID,
-    GARAGE_ID,
-    FaultKind,
-    JouloSimulator,
-    ManualClock,
-    SimulatorServer,
-)
-from tests.client.helpers import REQUEST_TIMEOUT, Pauses, make_client
-
-type Call = Callable[[JouloClient], Awaitable[Any]]
-
-CALLS: dict[str, Call] = {
-    "/chargers": lambda client: client.get_chargers(),
-    "/sessions": lambda client: client.get_sessions(),
-    "/energy": lambda client: client.get_energy(),
-    "/me": lambda client: client.get_account(),
-    "/ere-position": lambda client: client.get_ere_position(),
-    "/chargers/reboot": lambda client: client.reboot_charger(DRIVEWAY_ID),
-}
-"""Each endpoint and the client call that requests it."""
+from joulo_simulator import FaultKind, JouloSimulator, ManualClock, SimulatorServer
+from joulo_simulator.account import DEMO_TOKEN, GARAGE_ID
+from tests.client.helpers import CALLS, REQUEST_TIMEOUT, make_client, unreachable_client
 
 endpoints = pytest.mark.parametrize("endpoint", list(CALLS))
 
@@ -169,17 +147,7 @@ async def test_connection_refused_raises_connection_error(
     socket_enabled: None, http_session: aiohttp.ClientSession, gate: RateLimitGate
 ) -> None:
     """Nothing listening on the port gives `JouloConnectionError`."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    client = JouloClient(
-        http_session,
-        DEMO_TOKEN,
-        base_url=f"http://127.0.0.1:{port}/functions/v1/api",
-        request_timeout=REQUEST_TIMEOUT,
-        gate=gate,
-        sleep=Pauses(),
-    )
+    client = unreachable_client(http_session, gate)
 
     for call in CALLS.values():
         with pytest.raises(JouloConnectionError) as caught:

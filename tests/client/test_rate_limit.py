@@ -2,45 +2,43 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from email.utils import format_datetime
-from typing import Any
 
 import aiohttp
 import pytest
 
 from custom_components.joulo.api import JouloClient, JouloRateLimitedError, RateLimitGate
 from joulo_simulator import FaultKind, JouloSimulator, ManualClock, RateLimit, SimulatorServer
-from tests.client.helpers import START, make_client
-
-type Call = Callable[[JouloClient], Awaitable[Any]]
-
-CALLS: tuple[Call, ...] = (
-    lambda client: client.get_chargers(),
-    lambda client: client.get_sessions(limit=5, offset=1),
-    lambda client: client.get_energy(),
-    lambda client: client.get_account(),
-    lambda client: client.get_ere_position(),
-)
+from tests.client.helpers import READS, START, Call, make_client
 
 
 async def _assert_held(client: JouloClient, simulator: JouloSimulator, seconds: float) -> None:
     """Every method raises `JouloRateLimitedError` without sending anything."""
     sent = simulator.request_count()
-    for call in CALLS:
+    for call in READS.values():
         with pytest.raises(JouloRateLimitedError) as caught:
             await call(client)
         assert caught.value.retry_after == pytest.approx(seconds)
     assert simulator.request_count() == sent
 
 
+async def _assert_held_for(
+    client: JouloClient, simulator: JouloSimulator, clock: ManualClock, seconds: int
+) -> None:
+    """Every request is held for `seconds` from now, to the second; the clock ends at that moment."""
+    await _assert_held(client, simulator, seconds)
+    clock.advance(seconds - 1)
+    await _assert_held(client, simulator, 1)
+    clock.advance(1)
+
+
 async def _assert_open(client: JouloClient, simulator: JouloSimulator) -> None:
     """Every method reaches the API and succeeds."""
     sent = simulator.request_count()
-    for call in CALLS:
+    for call in READS.values():
         await call(client)
-    assert simulator.request_count() == sent + len(CALLS)
+    assert simulator.request_count() == sent + len(READS)
 
 
 async def _rate_limited(
@@ -56,7 +54,7 @@ async def _rate_limited(
     return caught.value
 
 
-@pytest.mark.parametrize("call", CALLS)
+@pytest.mark.parametrize("call", READS.values(), ids=list(READS))
 async def test_retry_after_seconds_holds_every_request(
     client: JouloClient, simulator: JouloSimulator, clock: ManualClock, call: Call
 ) -> None:
@@ -77,56 +75,31 @@ async def test_retry_after_seconds_holds_every_request(
     await _assert_held(client, simulator, 1)
     clock.advance(1)
     await _assert_open(client, simulator)
-    assert simulator.request_count() == 1 + len(CALLS)
-
-
-async def test_retry_after_http_date(
-    client: JouloClient, simulator: JouloSimulator, clock: ManualClock
-) -> None:
-    """A 429 with an HTTP-date `Retry-After` holds every request until that moment."""
-    until = START + timedelta(minutes=7)
-
-    error = await _rate_limited(client, simulator, format_datetime(until, usegmt=True))
-
-    assert error.retry_at == until
-    assert error.retry_after == 420
-    await _assert_held(client, simulator, 420)
-    clock.advance(timedelta(minutes=7) - timedelta(seconds=1))
-    await _assert_held(client, simulator, 1)
-    clock.advance(1)
-    await _assert_open(client, simulator)
+    assert simulator.request_count() == 1 + len(READS)
 
 
 @pytest.mark.parametrize(
-    "retry_after",
-    ["86400", format_datetime(START + timedelta(days=3650), usegmt=True)],
+    ("retry_after", "held"),
+    [
+        (format_datetime(START + timedelta(minutes=7), usegmt=True), 420),
+        # Days away is a server mistake: requests resume after six hours at most.
+        ("86400", 6 * 3600),
+        (format_datetime(START + timedelta(days=3650), usegmt=True), 6 * 3600),
+        # Now or in the past still holds requests for one second.
+        ("0", 1),
+        ("-5", 1),
+        (format_datetime(START - timedelta(hours=1), usegmt=True), 1),
+    ],
 )
-async def test_retry_after_is_capped_at_six_hours(
-    client: JouloClient, simulator: JouloSimulator, clock: ManualClock, retry_after: str
+async def test_retry_after_holds_every_request_until_its_moment(
+    client: JouloClient, simulator: JouloSimulator, clock: ManualClock, retry_after: str, held: int
 ) -> None:
-    """A `Retry-After` days away is a server mistake: requests resume after six hours at most."""
+    """A `Retry-After` holds every request until its moment: six hours at most, one second at least."""
     error = await _rate_limited(client, simulator, retry_after)
 
-    assert error.retry_after == 6 * 3600
-    clock.advance(timedelta(hours=6) - timedelta(seconds=1))
-    await _assert_held(client, simulator, 1)
-    clock.advance(1)
-    await _assert_open(client, simulator)
-
-
-@pytest.mark.parametrize(
-    "retry_after",
-    ["0", "-5", format_datetime(START - timedelta(hours=1), usegmt=True)],
-)
-async def test_retry_after_now_or_past_still_holds_a_second(
-    client: JouloClient, simulator: JouloSimulator, clock: ManualClock, retry_after: str
-) -> None:
-    """A `Retry-After` of now or in the past still holds requests for one second."""
-    error = await _rate_limited(client, simulator, retry_after)
-
-    assert error.retry_after == 1
-    await _assert_held(client, simulator, 1)
-    clock.advance(1)
+    assert error.retry_after == held
+    assert error.retry_at == START + timedelta(seconds=held)
+    await _assert_held_for(client, simulator, clock, held)
     await _assert_open(client, simulator)
 
 
@@ -151,10 +124,7 @@ async def test_backoff_without_a_usable_retry_after(
     for expected in (60, 120, 240, 480, 900, 900):
         error = await _rate_limited(client, simulator, retry_after)
         assert error.retry_after == expected
-        await _assert_held(client, simulator, expected)
-        clock.advance(expected - 1)
-        await _assert_held(client, simulator, 1)
-        clock.advance(1)
+        await _assert_held_for(client, simulator, clock, expected)
 
     await _assert_open(client, simulator)
 

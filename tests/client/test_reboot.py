@@ -16,17 +16,8 @@ from custom_components.joulo.api import (
     RateLimitGate,
     RebootResult,
 )
-from joulo_simulator import (
-    CARPORT_ID,
-    DEMO_TOKEN,
-    DRIVEWAY_ID,
-    GARAGE_ID,
-    REBOOT_COOLDOWN,
-    FaultKind,
-    JouloSimulator,
-    ManualClock,
-    SimReboot,
-)
+from joulo_simulator import REBOOT_COOLDOWN, FaultKind, JouloSimulator, ManualClock, SimReboot
+from joulo_simulator.account import CARPORT_ID, DEMO_TOKEN, DRIVEWAY_ID, GARAGE_ID
 from tests.client.helpers import START
 
 

@@ -6,7 +6,6 @@ a read that may go better a moment later (no answer, a 5xx, a broken body).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -23,18 +22,7 @@ from custom_components.joulo.api import (
 )
 from custom_components.joulo.api.client import RETRY_PAUSE
 from joulo_simulator import DRIVEWAY_ID, FaultKind, JouloSimulator, SimulatorServer
-from tests.client.helpers import Pauses, make_client
-
-type Call = Callable[[JouloClient], Awaitable[Any]]
-
-READS: dict[str, Call] = {
-    "/chargers": lambda client: client.get_chargers(),
-    "/sessions": lambda client: client.get_sessions(limit=5),
-    "/energy": lambda client: client.get_energy(),
-    "/me": lambda client: client.get_account(),
-    "/ere-position": lambda client: client.get_ere_position(),
-}
-"""Each endpoint read, and the client call that reads it."""
+from tests.client.helpers import READS, Pauses, make_client
 
 reads = pytest.mark.parametrize("endpoint", list(READS))
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 import logging
-import socket
 import traceback
 from typing import Any
 
@@ -12,27 +10,10 @@ import aiohttp
 import pytest
 
 from custom_components.joulo.api import JouloClient, JouloError, RateLimitGate
-from joulo_simulator import (
-    DEMO_TOKEN,
-    DRIVEWAY_ID,
-    GARAGE_ID,
-    FaultKind,
-    JouloSimulator,
-    ManualClock,
-    SimulatorServer,
-)
-from tests.client.helpers import Pauses, exception_chain, make_client
+from joulo_simulator import FaultKind, JouloSimulator, ManualClock, SimulatorServer
+from joulo_simulator.account import DEMO_TOKEN, GARAGE_ID
+from tests.client.helpers import CALLS, exception_chain, make_client, unreachable_client
 
-type Call = Callable[[JouloClient], Awaitable[Any]]
-
-CALLS: tuple[Call, ...] = (
-    lambda client: client.get_chargers(),
-    lambda client: client.get_sessions(charger_id=GARAGE_ID, limit=3, offset=1),
-    lambda client: client.get_energy(),
-    lambda client: client.get_account(),
-    lambda client: client.get_ere_position(),
-    lambda client: client.reboot_charger(DRIVEWAY_ID, hard=True),
-)
 FAULTS: tuple[dict[str, Any], ...] = (
     {"kind": FaultKind.HTTP_ERROR, "status": 403},
     {"kind": FaultKind.HTTP_ERROR, "status": 404},
@@ -72,7 +53,7 @@ def _assert_error_hides_token(error: BaseException, token: str) -> None:
 
 async def _run(client: JouloClient, errors: list[BaseException]) -> None:
     """Call every method once, collecting what they raise."""
-    for call in CALLS:
+    for call in CALLS.values():
         try:
             await call(client)
         except JouloError as err:
@@ -143,16 +124,7 @@ async def test_token_hidden_when_refused_unreachable_or_timed_out(
     refused = make_client(http_session, simulator_server, RateLimitGate(simulator.clock), token)
     await _run(refused, errors)
 
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    unreachable = JouloClient(
-        http_session,
-        token,
-        base_url=f"http://127.0.0.1:{port}/api",
-        request_timeout=0.5,
-        sleep=Pauses(),
-    )
+    unreachable = unreachable_client(http_session, RateLimitGate(simulator.clock), token)
     await _run(unreachable, errors)
 
     account = simulator.add_account(token)

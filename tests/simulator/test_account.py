@@ -9,17 +9,13 @@ import re
 import pytest
 
 from joulo_simulator import (
-    CARPORT_ID,
-    DEFAULT_ID_TAG,
-    DEMO_TOKEN,
-    DRIVEWAY_ID,
-    GARAGE_ID,
     JouloSimulator,
     ManualClock,
     SimAccount,
     UnknownObjectError,
     ere_credits_for,
 )
+from joulo_simulator.account import CARPORT_ID, DEFAULT_ID_TAG, DEMO_TOKEN, DRIVEWAY_ID, GARAGE_ID
 
 from .common import START
 

@@ -5,14 +5,8 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from joulo_simulator import (
-    CARPORT_ID,
-    DEMO_TOKEN,
-    DRIVEWAY_ID,
-    GARAGE_ID,
-    JouloSimulator,
-    SimulatorServer,
-)
+from joulo_simulator import JouloSimulator, SimulatorServer
+from joulo_simulator.account import CARPORT_ID, DEMO_TOKEN, DRIVEWAY_ID, GARAGE_ID
 
 from .common import SimClient, all_sessions
 

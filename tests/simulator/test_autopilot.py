@@ -14,16 +14,8 @@ from typing import Any
 
 import pytest
 
-from joulo_simulator import (
-    CARPORT_ID,
-    DEFAULT_ID_TAG,
-    DEMO_TOKEN,
-    DRIVEWAY_ID,
-    GARAGE_ID,
-    JouloSimulator,
-    ManualClock,
-    SimSession,
-)
+from joulo_simulator import JouloSimulator, ManualClock, SimSession
+from joulo_simulator.account import CARPORT_ID, DEFAULT_ID_TAG, DEMO_TOKEN, DRIVEWAY_ID, GARAGE_ID
 from joulo_simulator.api import handle_request
 
 from .common import START

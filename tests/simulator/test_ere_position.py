@@ -9,29 +9,13 @@ from typing import Any
 import aiohttp
 import pytest
 
-from joulo_simulator import (
-    DRIVEWAY_ID,
-    GARAGE_ID,
-    FaultKind,
-    JouloSimulator,
-    ManualClock,
-    SimulatorServer,
-)
+from joulo_simulator import FaultKind, JouloSimulator, ManualClock, SimulatorServer
+from joulo_simulator.account import DRIVEWAY_ID, GARAGE_ID
+from tests.factories import ERE_AMOUNT_FIELDS, QUARTER_FIELDS
 
 from .common import START, SimClient, all_sessions
 
 POSITION = "/ere-position"
-SOLD_KEYS = {"ere", "net_eur", "price_per_ere"}
-QUARTER_KEYS = {
-    "quarter",
-    "final",
-    "ere",
-    "sold_ere",
-    "unsold_ere",
-    "price_per_ere",
-    "realized_net_eur",
-    "net_eur_by_status",
-}
 DATES = [
     datetime(2026, 1, 1, 6, 0, tzinfo=UTC),
     datetime(2026, 2, 20, 9, 0, tzinfo=UTC),
@@ -113,7 +97,7 @@ async def test_agrees_with_the_sessions_energy_and_me(
         assert price is None or abs(price / me["ere_price_mid"] - 1) <= 0.1
     for status in ("paid", "payable", "reserved"):
         sold = position[status]
-        assert set(sold) == SOLD_KEYS
+        assert set(sold) == set(ERE_AMOUNT_FIELDS)
         if sold["ere"]:
             assert sold["net_eur"] == pytest.approx(sold["ere"] * sold["price_per_ere"] * net, 0.01)
         else:
@@ -142,7 +126,7 @@ async def test_quarters_of_this_year(client: SimClient, clock: ManualClock) -> N
     assert [q["final"] for q in quarters] == [True] * (current - 1) + [False]
     assert sum(q["ere"] for q in quarters) == pytest.approx(position["allocatable_ere"], abs=0.001)
     for number, quarter in enumerate(quarters, start=1):
-        assert set(quarter) == QUARTER_KEYS
+        assert set(quarter) == set(QUARTER_FIELDS)
         in_quarter = [s for s in ours if (int(s["started_at"][5:7]) - 1) // 3 + 1 == number]
         assert quarter["ere"] == round(sum(s["ere_credits"] for s in in_quarter), 2)
         assert quarter["sold_ere"] + quarter["unsold_ere"] == pytest.approx(

@@ -10,15 +10,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from joulo_simulator import (
-    DRIVEWAY_ID,
-    GARAGE_ID,
-    Fault,
-    FaultKind,
-    JouloSimulator,
-    RecordedRequest,
-    SimulatorServer,
-)
+from joulo_simulator import Fault, FaultKind, JouloSimulator, RecordedRequest, SimulatorServer
+from joulo_simulator.account import DRIVEWAY_ID, GARAGE_ID
 from joulo_simulator.faults import corrupt
 
 from .common import SimClient

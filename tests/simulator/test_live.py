@@ -8,16 +8,13 @@ from typing import Any
 import pytest
 
 from joulo_simulator import (
-    CARPORT_ID,
-    DEFAULT_ID_TAG,
-    DRIVEWAY_ID,
-    GARAGE_ID,
     JouloSimulator,
     ManualClock,
     SimulatorStateError,
     UnknownObjectError,
     ere_credits_for,
 )
+from joulo_simulator.account import CARPORT_ID, DEFAULT_ID_TAG, DRIVEWAY_ID, GARAGE_ID
 
 from .common import START, SimClient
 

@@ -9,12 +9,8 @@ from typing import Any
 
 import pytest
 
-from joulo_simulator import (
-    DEMO_TOKEN,
-    FaultKind,
-    JouloSimulator,
-    ManualClock,
-)
+from joulo_simulator import FaultKind, JouloSimulator, ManualClock
+from joulo_simulator.account import DEMO_TOKEN
 from joulo_simulator.api import handle_request
 
 from .common import START, SimClient

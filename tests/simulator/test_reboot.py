@@ -9,9 +9,6 @@ from typing import Any
 import pytest
 
 from joulo_simulator import (
-    CARPORT_ID,
-    DRIVEWAY_ID,
-    GARAGE_ID,
     ChargerOfflineError,
     FaultKind,
     JouloSimulator,
@@ -21,6 +18,7 @@ from joulo_simulator import (
     SimulatorServer,
     UnknownObjectError,
 )
+from joulo_simulator.account import CARPORT_ID, DRIVEWAY_ID, GARAGE_ID
 
 from .common import START, SimClient
 

@@ -8,14 +8,8 @@ from typing import Any
 
 import pytest
 
-from joulo_simulator import (
-    CARPORT_ID,
-    DRIVEWAY_ID,
-    GARAGE_ID,
-    JouloSimulator,
-    ManualClock,
-    ere_credits_for,
-)
+from joulo_simulator import JouloSimulator, ManualClock, ere_credits_for
+from joulo_simulator.account import CARPORT_ID, DRIVEWAY_ID, GARAGE_ID
 from joulo_simulator.sync import SYNC_INTERVAL, last_sync, sync_phase
 
 from .common import START, SimClient

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from custom_components.joulo.api import Session, SessionStatus
-from custom_components.joulo.calendar_cache import (
-    FOLLOWED,
-    LISTING_DELAY,
-    LOOKBACK,
-    SessionCache,
-)
+from custom_components.joulo.api import Session
+from custom_components.joulo.calendar_cache import FOLLOWED, LISTING_DELAY, LOOKBACK, SessionCache
+from tests.factories import make_session
 
 NOW = datetime(2026, 4, 15, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -18,22 +14,15 @@ HOUR = timedelta(hours=1)
 
 
 def session(
-    session_id: str,
-    started_at: datetime,
-    ended_at: datetime | None,
-    *,
-    charger_id: str = "c1",
+    session_id: str, started_at: datetime, ended_at: datetime | None, *, charger_id: str = "c1"
 ) -> Session:
-    """A session of `charger_id` as `/sessions` lists it."""
-    return Session(
-        id=session_id,
+    """A session of `charger_id` as `/sessions` lists it; one without an end is running."""
+    return make_session(
+        session_id,
         charger_id=charger_id,
-        charger_nickname=None,
         started_at=started_at,
         ended_at=ended_at,
-        kwh=10.0,
-        status=SessionStatus.COMPLETED if ended_at else SessionStatus.CHARGING,
-        ere_credits=None,
+        running=ended_at is None,
     )
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from custom_components.joulo.api import Account, Charger, EstimateBasis, Session
+from custom_components.joulo.api import Account, Charger, ConnectionType, EstimateBasis, Session
 from custom_components.joulo.ere import (
     ErePrice,
     SessionEre,
@@ -17,6 +17,7 @@ from custom_components.joulo.ere import (
     session_counts_for_ere,
     session_ere,
 )
+from tests.factories import make_charger, make_session
 
 STARTED = datetime(2026, 4, 9, 18, tzinfo=UTC)
 PRICE = ErePrice(0.87, 12.5)
@@ -24,30 +25,24 @@ PRICE = ErePrice(0.87, 12.5)
 
 def charger(*, mid_certified: bool | None, mid_eligible: bool | None = None) -> Charger:
     """A charger with these MID flags."""
-    return Charger(
-        id="c",
+    return make_charger(
+        "c",
         nickname="Carport",
-        connection_type="wallbox",
-        status="online",
+        connection_type=ConnectionType.WALLBOX,
         mid_certified=mid_certified,
-        is_charging=False,
-        current_session=None,
-        latest_meter_wh=None,
-        meter_updated_at=None,
         mid_eligible=mid_eligible,
     )
 
 
 def session(*, counts_for_ere: bool | None = None, ere_credits: float | None = 9.26) -> Session:
     """A completed session of 27.84 kWh on charger `c`."""
-    return Session(
-        id="s",
+    return make_session(
+        "s",
         charger_id="c",
-        charger_nickname="Carport",
+        nickname="Carport",
         started_at=STARTED,
         ended_at=STARTED,
         kwh=27.84,
-        status="completed",
         ere_credits=ere_credits,
         counts_for_ere=counts_for_ere,
     )

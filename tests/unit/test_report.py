@@ -8,9 +8,10 @@ from itertools import count
 import operator
 from zoneinfo import ZoneInfo
 
-from custom_components.joulo.api import Session, SessionStatus
+from custom_components.joulo.api import Session
 from custom_components.joulo.ere import ErePrice
 from custom_components.joulo.report import GroupBy, energy_report
+from tests.factories import make_session
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 TAG = "DEADBEEF12345678"
@@ -30,18 +31,37 @@ def session(
     counts_for_ere: bool | None = None,
 ) -> Session:
     """A session of two hours (running: without an end) as the client parses it."""
-    return Session(
-        id=f"s{next(_ids)}",
+    return make_session(
+        f"s{next(_ids)}",
         charger_id=charger_id,
-        charger_nickname=nickname,
+        nickname=nickname,
         started_at=started_at,
-        ended_at=None if running else started_at + timedelta(hours=2),
+        running=running,
         kwh=kwh,
-        status=SessionStatus.CHARGING if running else SessionStatus.COMPLETED,
         ere_credits=None if running else ere_credits,
         id_tag=id_tag,
         counts_for_ere=counts_for_ere,
     )
+
+
+def sums(
+    sessions: int,
+    kwh: float,
+    ere_credits: float,
+    *,
+    ere_kwh: float | None = None,
+    eur: float | None = None,
+    **group: object,
+) -> dict[str, object]:
+    """A group's keys (`group`) and its sums, as the report gives them; `ere_kwh` is all `kwh`."""
+    return {
+        **group,
+        "sessions": sessions,
+        "kwh": kwh,
+        "ere_kwh": kwh if ere_kwh is None else ere_kwh,
+        "ere_credits": ere_credits,
+        "ere_value_eur": eur,
+    }
 
 
 def report(
@@ -75,32 +95,10 @@ def test_only_sessions_that_count_earn_ere_and_euros() -> None:
     result = report(sessions, GroupBy.CHARGER, price=ErePrice(0.87, 12.5))
 
     assert result["groups"] == [
-        {
-            "charger_id": "carport-id",
-            "charger_name": "Carport",
-            "sessions": 1,
-            "kwh": 10.0,
-            "ere_kwh": 0.0,
-            "ere_credits": 0.0,
-            "ere_value_eur": 0.0,
-        },
-        {
-            "charger_id": "garage-id",
-            "charger_name": "Garage",
-            "sessions": 1,
-            "kwh": 20.0,
-            "ere_kwh": 20.0,
-            "ere_credits": 6.66,
-            "ere_value_eur": 5.07,
-        },
+        sums(1, 10.0, 0.0, ere_kwh=0.0, eur=0.0, charger_id="carport-id", charger_name="Carport"),
+        sums(1, 20.0, 6.66, eur=5.07, charger_id="garage-id", charger_name="Garage"),
     ]
-    assert result["total"] == {
-        "sessions": 2,
-        "kwh": 30.0,
-        "ere_kwh": 20.0,
-        "ere_credits": 6.66,
-        "ere_value_eur": 5.07,
-    }
+    assert result["total"] == sums(2, 30.0, 6.66, ere_kwh=20.0, eur=5.07)
 
 
 def test_sessions_count_in_the_local_month_they_started() -> None:
@@ -113,30 +111,10 @@ def test_sessions_count_in_the_local_month_they_started() -> None:
 
     assert report([early, late], GroupBy.MONTH) == {
         "groups": [
-            {
-                "month": "2026-03",
-                "sessions": 1,
-                "kwh": 11.0,
-                "ere_kwh": 11.0,
-                "ere_credits": 3.66,
-                "ere_value_eur": None,
-            },
-            {
-                "month": "2026-04",
-                "sessions": 1,
-                "kwh": 7.25,
-                "ere_kwh": 7.25,
-                "ere_credits": 2.41,
-                "ere_value_eur": None,
-            },
+            sums(1, 11.0, 3.66, month="2026-03"),
+            sums(1, 7.25, 2.41, month="2026-04"),
         ],
-        "total": {
-            "sessions": 2,
-            "kwh": 18.25,
-            "ere_kwh": 18.25,
-            "ere_credits": 6.07,
-            "ere_value_eur": None,
-        },
+        "total": sums(2, 18.25, 6.07),
         "running": 0,
     }
 
@@ -152,49 +130,27 @@ def test_sums_are_exact_to_the_wh() -> None:
 
     result = report(sessions, GroupBy.MONTH)
 
-    assert result["total"] == {
-        "sessions": 1000,
-        "kwh": 100.0,
-        "ere_kwh": 100.0,
-        "ere_credits": 30.0,
-        "ere_value_eur": None,
-    }
-    assert result["groups"] == [
-        {
-            "month": "2026-05",
-            "sessions": 1000,
-            "kwh": 100.0,
-            "ere_kwh": 100.0,
-            "ere_credits": 30.0,
-            "ere_value_eur": None,
-        }
-    ]
+    assert result["total"] == sums(1000, 100.0, 30.0)
+    assert result["groups"] == [sums(1000, 100.0, 30.0, month="2026-05")]
 
 
 def test_running_sessions_are_left_out_and_counted() -> None:
     """A running session adds nothing but is counted; an unknown status without an end too."""
     start = datetime(2026, 5, 1, 8, tzinfo=UTC)
-    odd = Session(
-        id="odd",
+    odd = make_session(
+        "odd",
         charger_id="garage-id",
-        charger_nickname="Garage",
+        nickname="Garage",
         started_at=start,
-        ended_at=None,
+        running=True,
         kwh=4.0,
         status="paused",
-        ere_credits=None,
     )
     sessions = [session(start, running=True, kwh=5.5), odd, session(start, kwh=12.5)]
 
     result = report(sessions, GroupBy.MONTH)
 
-    assert result["total"] == {
-        "sessions": 1,
-        "kwh": 12.5,
-        "ere_kwh": 12.5,
-        "ere_credits": 3.33,
-        "ere_value_eur": None,
-    }
+    assert result["total"] == sums(1, 12.5, 3.33)
     assert result["running"] == 2
 
 
@@ -204,9 +160,7 @@ def test_missing_figures_count_as_zero() -> None:
 
     result = report([session(start, kwh=None, ere_credits=None), session(start, kwh=0.0)])
 
-    assert result["groups"] == [
-        {"sessions": 2, "kwh": 0.0, "ere_kwh": 0.0, "ere_credits": 3.33, "ere_value_eur": None}
-    ]
+    assert result["groups"] == [sums(2, 0.0, 3.33)]
 
 
 def test_grouping_by_tag_puts_untagged_sessions_together_last() -> None:
@@ -221,30 +175,9 @@ def test_grouping_by_tag_puts_untagged_sessions_together_last() -> None:
     ]
 
     assert report(sessions, GroupBy.ID_TAG)["groups"] == [
-        {
-            "id_tag": OTHER_TAG,
-            "sessions": 1,
-            "kwh": 4.0,
-            "ere_kwh": 4.0,
-            "ere_credits": 1.33,
-            "ere_value_eur": None,
-        },
-        {
-            "id_tag": TAG,
-            "sessions": 2,
-            "kwh": 18.0,
-            "ere_kwh": 18.0,
-            "ere_credits": 6.0,
-            "ere_value_eur": None,
-        },
-        {
-            "id_tag": None,
-            "sessions": 2,
-            "kwh": 9.0,
-            "ere_kwh": 9.0,
-            "ere_credits": 3.66,
-            "ere_value_eur": None,
-        },
+        sums(1, 4.0, 1.33, id_tag=OTHER_TAG),
+        sums(2, 18.0, 6.0, id_tag=TAG),
+        sums(2, 9.0, 3.66, id_tag=None),
     ]
 
 
@@ -264,18 +197,17 @@ def test_grouping_by_month_charger_and_tag() -> None:
 
     result = report(sessions, GroupBy.ID_TAG, GroupBy.CHARGER, GroupBy.MONTH)
 
-    def group(month: str, charger: tuple[str, str], id_tag: str | None, *sums: float) -> object:
-        return {
-            "month": month,
-            "charger_id": charger[0],
-            "charger_name": charger[1],
-            "id_tag": id_tag,
-            "sessions": int(sums[0]),
-            "kwh": sums[1],
-            "ere_kwh": sums[1],
-            "ere_credits": sums[2],
-            "ere_value_eur": None,
-        }
+    def group(month: str, charger: tuple[str, str], id_tag: str | None, *figures: float) -> object:
+        count, kwh, ere_credits = figures
+        return sums(
+            int(count),
+            kwh,
+            ere_credits,
+            month=month,
+            charger_id=charger[0],
+            charger_name=charger[1],
+            id_tag=id_tag,
+        )
 
     assert result["groups"] == [
         group("2026-04", ("garage-id", "Garage"), None, 1, 48.0, 16.0),
@@ -284,13 +216,7 @@ def test_grouping_by_month_charger_and_tag() -> None:
         group("2026-05", ("carport-id", "Carport"), None, 1, 1.5, 0.5),
         group("2026-05", ("oprit-id", "oprit"), TAG, 1, 3.0, 1.0),
     ]
-    assert result["total"] == {
-        "sessions": 6,
-        "kwh": 94.5,
-        "ere_kwh": 94.5,
-        "ere_credits": 31.5,
-        "ere_value_eur": None,
-    }
+    assert result["total"] == sums(6, 94.5, 31.5)
 
 
 def test_charger_groups_are_named_from_their_first_session() -> None:
@@ -301,17 +227,7 @@ def test_charger_groups_are_named_from_their_first_session() -> None:
 
     result = report([newest, oldest], GroupBy.CHARGER)
 
-    assert result["groups"] == [
-        {
-            "charger_id": "garage-id",
-            "charger_name": "Schuur",
-            "sessions": 2,
-            "kwh": 20.0,
-            "ere_kwh": 20.0,
-            "ere_credits": 6.66,
-            "ere_value_eur": None,
-        }
-    ]
+    assert result["groups"] == [sums(2, 20.0, 6.66, charger_id="garage-id", charger_name="Schuur")]
 
 
 def test_without_dimensions_one_group_and_without_sessions_none() -> None:
@@ -319,16 +235,10 @@ def test_without_dimensions_one_group_and_without_sessions_none() -> None:
     start = datetime(2026, 5, 1, 8, tzinfo=UTC)
 
     assert report([session(start), session(start, charger_id="other")])["groups"] == [
-        {"sessions": 2, "kwh": 20.0, "ere_kwh": 20.0, "ere_credits": 6.66, "ere_value_eur": None}
+        sums(2, 20.0, 6.66)
     ]
     assert report([], GroupBy.MONTH, GroupBy.ID_TAG) == {
         "groups": [],
-        "total": {
-            "sessions": 0,
-            "kwh": 0.0,
-            "ere_kwh": 0.0,
-            "ere_credits": 0.0,
-            "ere_value_eur": None,
-        },
+        "total": sums(0, 0.0, 0.0),
         "running": 0,
     }
