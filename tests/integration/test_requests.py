@@ -73,6 +73,13 @@ def times_of(requests: Iterable[RecordedRequest], endpoint: str) -> list[datetim
     return [request.at for request in requests if request.endpoint == endpoint]
 
 
+def assert_setup_held(entry: MockConfigEntry, *, seconds: int) -> None:
+    """The entry's setup waits to be retried, and says for how many seconds nothing is sent."""
+    assert entry_state(entry) is ConfigEntryState.SETUP_RETRY
+    assert entry.reason is not None
+    assert f"nothing is sent to it for {seconds} seconds" in entry.reason
+
+
 @contextmanager
 def listed_as_running(session: SimSession) -> Iterator[None]:
     """Let `/sessions` lag behind the charger: it lists the ended `session` as still running."""
@@ -626,9 +633,7 @@ async def test_reload_while_retry_after_runs_sends_nothing(
     await hass.config_entries.async_reload(init_integration.entry_id)
     await hass.async_block_till_done()
 
-    assert init_integration.state is ConfigEntryState.SETUP_RETRY
-    assert init_integration.reason is not None
-    assert "retrying in 110 seconds" in init_integration.reason
+    assert_setup_held(init_integration, seconds=110)
     # Home Assistant retries the setup on its own schedule; none of those tries sends anything.
     await advance_time(hass, freezer, timedelta(seconds=100))
     assert requests_between(simulator, refused.at + timedelta(microseconds=1)) == []
@@ -653,9 +658,7 @@ async def test_429_during_setup_retries_only_after_retry_after(
 
     await try_set_up_entry(hass, mock_config_entry)
 
-    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
-    assert mock_config_entry.reason is not None
-    assert "retrying in 120 seconds" in mock_config_entry.reason
+    assert_setup_held(mock_config_entry, seconds=120)
     first_setup = per_endpoint(simulator.requests)
     assert first_setup == {"/chargers": 1, "/sessions": 1, "/energy": 1}
 
