@@ -77,6 +77,12 @@ RIDDEN_OUT = (*ENERGY_ENTITIES, *ACCOUNT_ENTITIES)
 """What stays: the energy coordinator polls once in a half hour, and one failure is ridden out."""
 
 
+@pytest.fixture(autouse=True)
+def log_recoveries(caplog: pytest.LogCaptureFixture) -> None:
+    """Capture the integration's INFO messages too: a coordinator logs its recovery at INFO."""
+    caplog.set_level(logging.INFO, logger="custom_components.joulo")
+
+
 def states(hass: HomeAssistant, entity_ids: tuple[str, ...] = WATCHED) -> dict[str, str]:
     """The state of each of `entity_ids`."""
     return {entity_id: state_of(hass, entity_id) for entity_id in entity_ids}
@@ -112,7 +118,6 @@ async def check_outage(
     end: Step,
 ) -> None:
     """Thirty minutes of outage over an hourly energy poll, with a session that runs through it."""
-    caplog.set_level(logging.INFO, logger="custom_components.joulo")
     await advance_time(hass, freezer, timedelta(minutes=45), step=MINUTE)
     before = states(hass)
     energy_before = float(before["sensor.joulo_total_energy"])
@@ -407,7 +412,6 @@ async def test_second_failed_refresh_in_a_row_shows(
     entity_ids: tuple[str, ...],
 ) -> None:
     """Sessions and energy entities ride out one failed refresh, and go unavailable at the second."""
-    caplog.set_level(logging.INFO, logger="custom_components.joulo")
     name = endpoint.strip("/")
     before = states(hass, entity_ids)
     simulator.faults.inject("malformed_json", endpoint=endpoint, times=None)
@@ -547,7 +551,6 @@ async def test_one_failed_poll_of_each_coordinator_flaps_nothing(
     blip: str,
 ) -> None:
     """A poll of each coordinator fails, its retry too: no entity reads unavailable, no ERROR."""
-    caplog.set_level(logging.INFO, logger="custom_components.joulo")
     entity_ids = entry_entity_ids(hass, init_integration)
     unavailable = record_unavailable_writes(hass)
     api = HangingApi(hass, simulator, init_integration)
@@ -580,7 +583,6 @@ async def test_ten_minute_chargers_outage_shows_within_five_minutes(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """`/chargers` fails for 10 minutes: unavailable within 5, logged once down and once back."""
-    caplog.set_level(logging.INFO, logger="custom_components.joulo")
     entity_ids = entry_entity_ids(hass, init_integration)
     before = states(hass, entity_ids)
     start = dt_util.utcnow() + timedelta(seconds=90)
@@ -622,7 +624,6 @@ async def test_a_day_of_random_server_errors_writes_no_unavailable_state(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """5% of requests answer a random 5xx for a day: no state unavailable, no ERROR, one retry each."""
-    caplog.set_level(logging.INFO, logger="custom_components.joulo")
     faults = simulator.faults.add_random({FaultKind.HTTP_ERROR: 0.05}, seed=16)
     simulator.clear_requests()
     unavailable = record_unavailable_writes(hass)

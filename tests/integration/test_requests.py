@@ -80,6 +80,18 @@ def assert_setup_held(entry: MockConfigEntry, *, seconds: int) -> None:
     assert f"nothing is sent to it for {seconds} seconds" in entry.reason
 
 
+async def requested_during(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, sim: JouloSimulator, duration: timedelta
+) -> dict[str, list[datetime]]:
+    """When each endpoint was asked for in the next `duration` (moved in `STEP`s), by endpoint."""
+    sim.clear_requests()
+    await advance_time(hass, freezer, duration, step=STEP)
+    times: dict[str, list[datetime]] = {}
+    for request in sim.requests:
+        times.setdefault(request.endpoint, []).append(request.at)
+    return times
+
+
 @contextmanager
 def listed_as_running(session: SimSession) -> Iterator[None]:
     """Let `/sessions` lag behind the charger: it lists the ended `session` as still running."""
@@ -163,28 +175,22 @@ async def test_session_start_and_end_steer_the_other_polls(
     """A start brings one sessions refresh; an end brings sessions and energy in the same poll."""
     await advance_time(hass, freezer, timedelta(minutes=2), step=STEP)
     simulator.start_session(GARAGE_ID, power_kw=11.0)
-    simulator.clear_requests()
 
-    await advance_time(hass, freezer, timedelta(minutes=5), step=STEP)
+    requested = await requested_during(hass, freezer, simulator, timedelta(minutes=5))
 
-    after_start = simulator.requests
-    polls = times_of(after_start, "/chargers")
+    polls = requested["/chargers"]
     assert len(polls) == 5
-    assert times_of(after_start, "/sessions") == polls[:1]
+    assert requested == {"/chargers": polls, "/sessions": polls[:1]}
     assert state_of(hass, "binary_sensor.garage_charging") == "on"
     energy_before = float(state_of(hass, "sensor.joulo_total_energy"))
 
     session = simulator.end_session(GARAGE_ID)
-    simulator.clear_requests()
-    await advance_time(hass, freezer, timedelta(minutes=3), step=STEP)
+    requested = await requested_during(hass, freezer, simulator, timedelta(minutes=3))
 
-    after_end = simulator.requests
-    polls = times_of(after_end, "/chargers")
+    polls = requested["/chargers"]
     assert len(polls) == 3
     # The poll that sees the charger idle brings the session's final kWh, then the new totals.
-    assert times_of(after_end, "/sessions") == polls[:1]
-    assert times_of(after_end, "/energy") == polls[:1]
-    assert times_of(after_end, "/me") == []
+    assert requested == {"/chargers": polls, "/sessions": polls[:1], "/energy": polls[:1]}
     assert state_of(hass, "binary_sensor.garage_charging") == "off"
     assert float(state_of(hass, "sensor.garage_last_session_energy")) == session.kwh
     assert float(state_of(hass, "sensor.joulo_total_energy")) == pytest.approx(
@@ -203,26 +209,20 @@ async def test_late_listed_session_is_asked_for_on_every_poll(
     await advance_time(hass, freezer, timedelta(minutes=2), step=STEP)
     last_energy = state_of(hass, "sensor.garage_last_session_energy")
     session = simulator.end_session(GARAGE_ID)
-    simulator.clear_requests()
 
     with listed_as_running(session):
-        await advance_time(hass, freezer, timedelta(minutes=3), step=STEP)
+        requested = await requested_during(hass, freezer, simulator, timedelta(minutes=3))
 
-    waiting = list(simulator.requests)
-    polls = times_of(waiting, "/chargers")
+    polls = requested["/chargers"]
     assert len(polls) == 3
-    assert times_of(waiting, "/sessions") == polls
-    assert times_of(waiting, "/energy") == []
+    assert requested == {"/chargers": polls, "/sessions": polls}
     assert state_of(hass, "sensor.garage_last_session_energy") == last_energy
 
-    simulator.clear_requests()
-    await advance_time(hass, freezer, timedelta(minutes=4), step=STEP)
+    requested = await requested_during(hass, freezer, simulator, timedelta(minutes=4))
 
-    listed = simulator.requests
-    polls = times_of(listed, "/chargers")
+    polls = requested["/chargers"]
     assert len(polls) == 4
-    assert times_of(listed, "/sessions") == polls[:1]
-    assert times_of(listed, "/energy") == polls[:1]
+    assert requested == {"/chargers": polls, "/sessions": polls[:1], "/energy": polls[:1]}
     assert float(state_of(hass, "sensor.garage_last_session_energy")) == session.kwh
 
 
@@ -235,16 +235,14 @@ async def test_session_never_listed_is_not_chased_forever(
     """A finished session `/sessions` never lists is looked for on each poll for 30 minutes only."""
     simulator.start_session(GARAGE_ID, power_kw=11.0)
     await advance_time(hass, freezer, timedelta(minutes=2), step=STEP)
-    simulator.clear_requests()
 
     with listed_as_running(simulator.end_session(GARAGE_ID)):
-        await advance_time(hass, freezer, timedelta(minutes=40), step=STEP)
+        requested = await requested_during(hass, freezer, simulator, timedelta(minutes=40))
 
-    polls = times_of(simulator.requests, "/chargers")
-    sessions = times_of(simulator.requests, "/sessions")
+    polls = requested["/chargers"]
     assert len(polls) == 40
     # Asked on the 30 polls of the watch; after it, only on the usual ten-minute schedule.
-    assert sessions == [*polls[:30], polls[29] + timedelta(minutes=10)]
+    assert requested["/sessions"] == [*polls[:30], polls[29] + timedelta(minutes=10)]
 
 
 # The rate-limit gate
@@ -606,8 +604,7 @@ async def test_sessions_ending_a_minute_apart_refresh_the_energy_once_per_cooldo
     driveway = simulator.end_session(DRIVEWAY_ID)
     await advance_time(hass, freezer, timedelta(minutes=9), step=STEP)
 
-    polls = times_of(simulator.requests, "/chargers")
-    first, second = polls[0], polls[1]
+    first, second, *_ = times_of(simulator.requests, "/chargers")
     assert second - first == timedelta(minutes=1)
     assert times_of(simulator.requests, "/sessions") == [first, second]
     assert times_of(simulator.requests, "/energy") == [first, first + ENERGY_REFRESH_COOLDOWN]
