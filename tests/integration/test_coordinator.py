@@ -158,11 +158,11 @@ async def check_outage(
     assert_no_tracebacks(caplog)
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_server_errors_for_half_an_hour(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A 503 on every endpoint for 30 minutes: unavailable, one error, one recovery, right values."""
@@ -284,13 +284,13 @@ async def test_timeouts_for_half_an_hour(
     assert api.hangs[0].hits == 2 * (12 + 3 + 1)
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_network_down_for_half_an_hour(
     *,
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: JouloSimulator,
     simulator_server: SimulatorServer,
-    init_integration: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The API cannot be reached for 30 minutes (connection refused), then it is back."""
@@ -364,12 +364,12 @@ INTERVALS = {
 
 
 @pytest.mark.parametrize(("endpoint", "kind", "expected"), BROKEN_ANSWERS)
+@pytest.mark.usefixtures("init_integration")
 async def test_broken_answer(
     *,
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
     endpoint: str,
     kind: str,
@@ -400,12 +400,12 @@ SHOWN_AFTER = [
 
 
 @pytest.mark.parametrize(("endpoint", "interval", "entity_ids"), SHOWN_AFTER)
+@pytest.mark.usefixtures("init_integration")
 async def test_second_failed_refresh_in_a_row_shows(
     *,
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
     endpoint: str,
     interval: timedelta,
@@ -437,11 +437,11 @@ async def test_second_failed_refresh_in_a_row_shows(
 
 
 @pytest.mark.parametrize("status", [403, 500])
+@pytest.mark.usefixtures("init_integration")
 async def test_account_refused_or_failing_keeps_the_last_account(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
     status: int,
 ) -> None:
     """A 403 or 5xx (to its retry too) on `/me` fails nothing: the euro values stay."""
@@ -458,11 +458,11 @@ async def test_account_refused_or_failing_keeps_the_last_account(
     assert not hass.config_entries.flow.async_progress()
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_account_refusing_the_token_starts_reauth(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
 ) -> None:
     """A 401 on `/me` is a refused token like any other: reauth, and nothing more is sent."""
     simulator.faults.inject("http_error", endpoint="/me", status=401)

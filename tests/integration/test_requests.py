@@ -39,7 +39,15 @@ from joulo_simulator import (
 )
 from joulo_simulator.sync import next_sync
 
-from .common import ONE_POLL, advance_time, entry_state, set_up_entry, state_of, try_set_up_entry
+from .common import (
+    ONE_POLL,
+    advance_time,
+    entry_state,
+    set_up_entry,
+    start_session_and_poll,
+    state_of,
+    try_set_up_entry,
+)
 
 STEP = timedelta(seconds=30)
 """Half the chargers interval: fine enough to see every poll at its own time."""
@@ -205,8 +213,7 @@ async def test_late_listed_session_is_asked_for_on_every_poll(
     init_integration: MockConfigEntry,
 ) -> None:
     """Until `/sessions` lists a finished session, every chargers poll asks for it; then it stops."""
-    simulator.start_session(GARAGE_ID, power_kw=11.0)
-    await advance_time(hass, freezer, timedelta(minutes=2), step=STEP)
+    await start_session_and_poll(hass, freezer, simulator, GARAGE_ID)
     last_energy = state_of(hass, "sensor.garage_last_session_energy")
     session = simulator.end_session(GARAGE_ID)
 
@@ -233,8 +240,7 @@ async def test_session_never_listed_is_not_chased_forever(
     init_integration: MockConfigEntry,
 ) -> None:
     """A finished session `/sessions` never lists is looked for on each poll for 30 minutes only."""
-    simulator.start_session(GARAGE_ID, power_kw=11.0)
-    await advance_time(hass, freezer, timedelta(minutes=2), step=STEP)
+    await start_session_and_poll(hass, freezer, simulator, GARAGE_ID)
 
     with listed_as_running(simulator.end_session(GARAGE_ID)):
         requested = await requested_during(hass, freezer, simulator, timedelta(minutes=40))

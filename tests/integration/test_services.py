@@ -205,9 +205,8 @@ async def test_limit_out_of_bounds_is_refused(
     assert simulator.requests == []
 
 
-async def test_unknown_entry_is_refused(
-    hass: HomeAssistant, init_integration: MockConfigEntry
-) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_unknown_entry_is_refused(hass: HomeAssistant) -> None:
     """An entry id that is not a Joulo entry is refused."""
     other = MockConfigEntry(domain="demo")
     other.add_to_hass(hass)
