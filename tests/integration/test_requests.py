@@ -206,15 +206,25 @@ async def test_session_start_and_end_steer_the_other_polls(
     )
 
 
-async def test_late_listed_session_is_asked_for_on_every_poll(
+@pytest.fixture
+async def garage_last_energy(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: JouloSimulator,
     init_integration: MockConfigEntry,
+) -> str:
+    """Let a Garage session run for two polled minutes; the last session's energy shown meanwhile."""
+    await start_session_and_poll(hass, freezer, simulator, GARAGE_ID)
+    return state_of(hass, "sensor.garage_last_session_energy")
+
+
+async def test_late_listed_session_is_asked_for_on_every_poll(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    garage_last_energy: str,
 ) -> None:
     """Until `/sessions` lists a finished session, every chargers poll asks for it; then it stops."""
-    await start_session_and_poll(hass, freezer, simulator, GARAGE_ID)
-    last_energy = state_of(hass, "sensor.garage_last_session_energy")
     session = simulator.end_session(GARAGE_ID)
 
     with listed_as_running(session):
@@ -223,7 +233,7 @@ async def test_late_listed_session_is_asked_for_on_every_poll(
     polls = requested["/chargers"]
     assert len(polls) == 3
     assert requested == {"/chargers": polls, "/sessions": polls}
-    assert state_of(hass, "sensor.garage_last_session_energy") == last_energy
+    assert state_of(hass, "sensor.garage_last_session_energy") == garage_last_energy
 
     requested = await requested_during(hass, freezer, simulator, timedelta(minutes=4))
 
@@ -233,15 +243,11 @@ async def test_late_listed_session_is_asked_for_on_every_poll(
     assert float(state_of(hass, "sensor.garage_last_session_energy")) == session.kwh
 
 
+@pytest.mark.usefixtures("garage_last_energy")
 async def test_session_never_listed_is_not_chased_forever(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, simulator: JouloSimulator
 ) -> None:
     """A finished session `/sessions` never lists is looked for on each poll for 30 minutes only."""
-    await start_session_and_poll(hass, freezer, simulator, GARAGE_ID)
-
     with listed_as_running(simulator.end_session(GARAGE_ID)):
         requested = await requested_during(hass, freezer, simulator, timedelta(minutes=40))
 
