@@ -339,7 +339,7 @@ BROKEN_ANSWERS = [
     (
         "/chargers",
         "unknown_enum",
-        # An undocumented status is not `offline`, so the offline carport reads online (SPEC).
+        # An undocumented status is not `offline`, so the offline carport reads online.
         {"sensor.garage_status": STATE_UNKNOWN, "binary_sensor.carport_online": STATE_ON},
     ),
     ("/sessions", "malformed_json", UNCHANGED),
