@@ -15,7 +15,6 @@ from joulo_simulator import CARPORT_ID, DRIVEWAY_ID, GARAGE_ID, FaultKind, Joulo
 from tests.integration.common import (
     ONE_POLL,
     advance_time,
-    fail_chargers_past_the_ride_out,
     registry_snapshot,
     state_of,
 )
@@ -88,28 +87,3 @@ async def test_mid_certified(
     await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
     assert state_of(hass, "binary_sensor.garage_mid_certified") == STATE_UNKNOWN
     assert state_of(hass, "binary_sensor.schuur_mid_certified") == STATE_UNKNOWN
-
-
-async def test_unavailable_while_chargers_fail(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
-    """Every binary sensor is unavailable once `/chargers` failed for 5 minutes; its value comes back."""
-    binary_sensors = sorted(
-        entity_id
-        for entity_id in hass.states.async_entity_ids("binary_sensor")
-        if entity_id.startswith(
-            ("binary_sensor.garage_", "binary_sensor.oprit_", "binary_sensor.carport_")
-        )
-    )
-    assert len(binary_sensors) == 9
-    before = {entity_id: state_of(hass, entity_id) for entity_id in binary_sensors}
-
-    simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/chargers", status=500, times=None)
-    await fail_chargers_past_the_ride_out(hass, freezer, tuple(binary_sensors))
-
-    simulator.faults.clear()
-    await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
-    assert {entity_id: state_of(hass, entity_id) for entity_id in binary_sensors} == before

@@ -30,6 +30,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.joulo.const import (
     CHARGERS_INTERVAL,
+    CHARGERS_RIDE_OUT,
     ENERGY_INTERVAL,
     SESSIONS_INTERVAL,
 )
@@ -76,6 +77,12 @@ RIDDEN_OUT = (*ENERGY_ENTITIES, *ACCOUNT_ENTITIES)
 """What stays: the energy coordinator polls once in a half hour, and one failure is ridden out."""
 
 
+@pytest.fixture(autouse=True)
+def log_recoveries(caplog: pytest.LogCaptureFixture) -> None:
+    """Capture the integration's INFO messages too: a coordinator logs its recovery at INFO."""
+    caplog.set_level(logging.INFO, logger="custom_components.joulo")
+
+
 def states(hass: HomeAssistant, entity_ids: tuple[str, ...] = WATCHED) -> dict[str, str]:
     """The state of each of `entity_ids`."""
     return {entity_id: state_of(hass, entity_id) for entity_id in entity_ids}
@@ -111,7 +118,6 @@ async def check_outage(
     end: Step,
 ) -> None:
     """Thirty minutes of outage over an hourly energy poll, with a session that runs through it."""
-    caplog.set_level(logging.INFO, logger="custom_components.joulo")
     await advance_time(hass, freezer, timedelta(minutes=45), step=MINUTE)
     before = states(hass)
     energy_before = float(before["sensor.joulo_total_energy"])
@@ -152,11 +158,11 @@ async def check_outage(
     assert_no_tracebacks(caplog)
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_server_errors_for_half_an_hour(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A 503 on every endpoint for 30 minutes: unavailable, one error, one recovery, right values."""
@@ -278,13 +284,13 @@ async def test_timeouts_for_half_an_hour(
     assert api.hangs[0].hits == 2 * (12 + 3 + 1)
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_network_down_for_half_an_hour(
     *,
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: JouloSimulator,
     simulator_server: SimulatorServer,
-    init_integration: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The API cannot be reached for 30 minutes (connection refused), then it is back."""
@@ -333,7 +339,7 @@ BROKEN_ANSWERS = [
     (
         "/chargers",
         "unknown_enum",
-        # An undocumented status is not `offline`, so the offline carport reads online (SPEC).
+        # An undocumented status is not `offline`, so the offline carport reads online.
         {"sensor.garage_status": STATE_UNKNOWN, "binary_sensor.carport_online": STATE_ON},
     ),
     ("/sessions", "malformed_json", UNCHANGED),
@@ -358,12 +364,12 @@ INTERVALS = {
 
 
 @pytest.mark.parametrize(("endpoint", "kind", "expected"), BROKEN_ANSWERS)
+@pytest.mark.usefixtures("init_integration")
 async def test_broken_answer(
     *,
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
     endpoint: str,
     kind: str,
@@ -394,19 +400,18 @@ SHOWN_AFTER = [
 
 
 @pytest.mark.parametrize(("endpoint", "interval", "entity_ids"), SHOWN_AFTER)
+@pytest.mark.usefixtures("init_integration")
 async def test_second_failed_refresh_in_a_row_shows(
     *,
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
     endpoint: str,
     interval: timedelta,
     entity_ids: tuple[str, ...],
 ) -> None:
     """Sessions and energy entities ride out one failed refresh, and go unavailable at the second."""
-    caplog.set_level(logging.INFO, logger="custom_components.joulo")
     name = endpoint.strip("/")
     before = states(hass, entity_ids)
     simulator.faults.inject("malformed_json", endpoint=endpoint, times=None)
@@ -428,63 +433,15 @@ async def test_second_failed_refresh_in_a_row_shows(
     assert_no_tracebacks(caplog)
 
 
-async def test_partial_answer_while_charging(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    mock_config_entry: MockConfigEntry,
-) -> None:
-    """A running session without its kWh reads unknown, not 0: a drop to 0 would look like a reset."""
-    simulator.start_session(GARAGE_ID, power_kw=11.0)
-    await try_set_up_entry(hass, mock_config_entry)
-    await advance_time(hass, freezer, timedelta(minutes=30), step=MINUTE)
-    assert state_of(hass, "sensor.garage_session_energy") == "5.5"
-
-    simulator.faults.inject("missing_fields", endpoint="/chargers", fields=["kwh_so_far"])
-    await advance_time(hass, freezer, MINUTE, step=MINUTE)
-
-    assert state_of(hass, "binary_sensor.garage_charging") == STATE_ON
-    assert state_of(hass, "sensor.garage_session_energy") == STATE_UNKNOWN
-
-    await advance_time(hass, freezer, MINUTE, step=MINUTE)
-
-    assert state_of(hass, "sensor.garage_session_energy") == "5.87"
-
-
 # The account (/me) never fails the energy poll
 
 
-async def test_account_missing_leaves_only_the_euro_sensors_unavailable(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    mock_config_entry: MockConfigEntry,
-) -> None:
-    """Without `/me` (404) setup succeeds; the euro sensors wait until the account can be read."""
-    simulator.account().me_available = False
-    await try_set_up_entry(hass, mock_config_entry)
-
-    assert mock_config_entry.state is ConfigEntryState.LOADED
-    assert set(states(hass, ACCOUNT_ENTITIES).values()) == {STATE_UNAVAILABLE}
-    assert STATE_UNAVAILABLE not in states(hass, ENERGY_ENTITIES).values()
-
-    simulator.account().me_available = True
-    await advance_time(hass, freezer, ENERGY_INTERVAL, step=ENERGY_INTERVAL)
-
-    assert state_of(hass, "sensor.joulo_ere_price") == "0.87"
-    assert state_of(hass, "sensor.joulo_platform_fee") == "12.5"
-    credits_ = float(state_of(hass, "sensor.joulo_total_ere_credits"))
-    assert float(state_of(hass, "sensor.joulo_ere_value")) == round(
-        credits_ * 0.87 * (1 - 12.5 / 100), 2
-    )
-
-
 @pytest.mark.parametrize("status", [403, 500])
+@pytest.mark.usefixtures("init_integration")
 async def test_account_refused_or_failing_keeps_the_last_account(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
     status: int,
 ) -> None:
     """A 403 or 5xx (to its retry too) on `/me` fails nothing: the euro values stay."""
@@ -501,11 +458,11 @@ async def test_account_refused_or_failing_keeps_the_last_account(
     assert not hass.config_entries.flow.async_progress()
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_account_refusing_the_token_starts_reauth(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
 ) -> None:
     """A 401 on `/me` is a refused token like any other: reauth, and nothing more is sent."""
     simulator.faults.inject("http_error", endpoint="/me", status=401)
@@ -594,7 +551,6 @@ async def test_one_failed_poll_of_each_coordinator_flaps_nothing(
     blip: str,
 ) -> None:
     """A poll of each coordinator fails, its retry too: no entity reads unavailable, no ERROR."""
-    caplog.set_level(logging.INFO, logger="custom_components.joulo")
     entity_ids = entry_entity_ids(hass, init_integration)
     unavailable = record_unavailable_writes(hass)
     api = HangingApi(hass, simulator, init_integration)
@@ -627,8 +583,8 @@ async def test_ten_minute_chargers_outage_shows_within_five_minutes(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """`/chargers` fails for 10 minutes: unavailable within 5, logged once down and once back."""
-    caplog.set_level(logging.INFO, logger="custom_components.joulo")
-    before = states(hass, CHARGER_ENTITIES)
+    entity_ids = entry_entity_ids(hass, init_integration)
+    before = states(hass, entity_ids)
     start = dt_util.utcnow() + timedelta(seconds=90)
     simulator.faults.add_outage(start, start + timedelta(minutes=10), endpoint="/chargers")
     unavailable = record_unavailable_writes(hass)
@@ -636,10 +592,21 @@ async def test_ten_minute_chargers_outage_shows_within_five_minutes(
     await advance_time(hass, freezer, timedelta(minutes=15), step=timedelta(seconds=10))
 
     shown = {entity_id: at for at, entity_id in reversed(unavailable)}
-    assert set(shown) >= set(CHARGER_ENTITIES)
-    assert not set(shown) & {*SESSION_ENTITIES, *ENERGY_ENTITIES, *ACCOUNT_ENTITIES}
-    assert all(start < at <= start + timedelta(minutes=5) for at in shown.values())
-    assert states(hass, CHARGER_ENTITIES) == before
+    # Every entity of a charger but the ones `/sessions` feeds (its last session and its event).
+    assert set(shown) == {
+        entity_id
+        for entity_id in entity_ids
+        if entity_id.split(".")[1].startswith(("garage_", "oprit_", "carport_"))
+        and "_last_session_" not in entity_id
+        and not entity_id.startswith("event.")
+    }
+    assert len(shown) == 31
+    # The last good poll was at most a minute before the outage; five minutes after it, it shows.
+    last_good = start - ONE_POLL
+    assert all(
+        last_good + CHARGERS_RIDE_OUT <= at <= start + CHARGERS_RIDE_OUT for at in shown.values()
+    )
+    assert states(hass, entity_ids) == before
     [down] = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert down.getMessage().startswith("Error fetching joulo chargers data")
     assert down.exc_info is None
@@ -657,7 +624,6 @@ async def test_a_day_of_random_server_errors_writes_no_unavailable_state(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """5% of requests answer a random 5xx for a day: no state unavailable, no ERROR, one retry each."""
-    caplog.set_level(logging.INFO, logger="custom_components.joulo")
     faults = simulator.faults.add_random({FaultKind.HTTP_ERROR: 0.05}, seed=16)
     simulator.clear_requests()
     unavailable = record_unavailable_writes(hass)

@@ -39,7 +39,15 @@ from joulo_simulator import (
 )
 from joulo_simulator.sync import next_sync
 
-from .common import ONE_POLL, advance_time, entry_state, set_up_entry, state_of, try_set_up_entry
+from .common import (
+    ONE_POLL,
+    advance_time,
+    entry_state,
+    set_up_entry,
+    start_session_and_poll,
+    state_of,
+    try_set_up_entry,
+)
 
 STEP = timedelta(seconds=30)
 """Half the chargers interval: fine enough to see every poll at its own time."""
@@ -71,6 +79,25 @@ def per_endpoint(requests: Iterable[RecordedRequest]) -> dict[str, int]:
 def times_of(requests: Iterable[RecordedRequest], endpoint: str) -> list[datetime]:
     """When each request for `endpoint` was received."""
     return [request.at for request in requests if request.endpoint == endpoint]
+
+
+def assert_setup_held(entry: MockConfigEntry, *, seconds: int) -> None:
+    """The entry's setup waits to be retried, and says for how many seconds nothing is sent."""
+    assert entry_state(entry) is ConfigEntryState.SETUP_RETRY
+    assert entry.reason is not None
+    assert f"nothing is sent to it for {seconds} seconds" in entry.reason
+
+
+async def requested_during(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, sim: JouloSimulator, duration: timedelta
+) -> dict[str, list[datetime]]:
+    """When each endpoint was asked for in the next `duration` (moved in `STEP`s), by endpoint."""
+    sim.clear_requests()
+    await advance_time(hass, freezer, duration, step=STEP)
+    times: dict[str, list[datetime]] = {}
+    for request in sim.requests:
+        times.setdefault(request.endpoint, []).append(request.at)
+    return times
 
 
 @contextmanager
@@ -156,28 +183,22 @@ async def test_session_start_and_end_steer_the_other_polls(
     """A start brings one sessions refresh; an end brings sessions and energy in the same poll."""
     await advance_time(hass, freezer, timedelta(minutes=2), step=STEP)
     simulator.start_session(GARAGE_ID, power_kw=11.0)
-    simulator.clear_requests()
 
-    await advance_time(hass, freezer, timedelta(minutes=5), step=STEP)
+    requested = await requested_during(hass, freezer, simulator, timedelta(minutes=5))
 
-    after_start = simulator.requests
-    polls = times_of(after_start, "/chargers")
+    polls = requested["/chargers"]
     assert len(polls) == 5
-    assert times_of(after_start, "/sessions") == polls[:1]
+    assert requested == {"/chargers": polls, "/sessions": polls[:1]}
     assert state_of(hass, "binary_sensor.garage_charging") == "on"
     energy_before = float(state_of(hass, "sensor.joulo_total_energy"))
 
     session = simulator.end_session(GARAGE_ID)
-    simulator.clear_requests()
-    await advance_time(hass, freezer, timedelta(minutes=3), step=STEP)
+    requested = await requested_during(hass, freezer, simulator, timedelta(minutes=3))
 
-    after_end = simulator.requests
-    polls = times_of(after_end, "/chargers")
+    polls = requested["/chargers"]
     assert len(polls) == 3
     # The poll that sees the charger idle brings the session's final kWh, then the new totals.
-    assert times_of(after_end, "/sessions") == polls[:1]
-    assert times_of(after_end, "/energy") == polls[:1]
-    assert times_of(after_end, "/me") == []
+    assert requested == {"/chargers": polls, "/sessions": polls[:1], "/energy": polls[:1]}
     assert state_of(hass, "binary_sensor.garage_charging") == "off"
     assert float(state_of(hass, "sensor.garage_last_session_energy")) == session.kwh
     assert float(state_of(hass, "sensor.joulo_total_energy")) == pytest.approx(
@@ -185,59 +206,55 @@ async def test_session_start_and_end_steer_the_other_polls(
     )
 
 
+@pytest.fixture
+async def garage_last_energy(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+) -> str:
+    """Let a Garage session run for two polled minutes; the last session's energy shown meanwhile."""
+    await start_session_and_poll(hass, freezer, simulator, GARAGE_ID)
+    return state_of(hass, "sensor.garage_last_session_energy")
+
+
 async def test_late_listed_session_is_asked_for_on_every_poll(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
+    garage_last_energy: str,
 ) -> None:
     """Until `/sessions` lists a finished session, every chargers poll asks for it; then it stops."""
-    simulator.start_session(GARAGE_ID, power_kw=11.0)
-    await advance_time(hass, freezer, timedelta(minutes=2), step=STEP)
-    last_energy = state_of(hass, "sensor.garage_last_session_energy")
     session = simulator.end_session(GARAGE_ID)
-    simulator.clear_requests()
 
     with listed_as_running(session):
-        await advance_time(hass, freezer, timedelta(minutes=3), step=STEP)
+        requested = await requested_during(hass, freezer, simulator, timedelta(minutes=3))
 
-    waiting = list(simulator.requests)
-    polls = times_of(waiting, "/chargers")
+    polls = requested["/chargers"]
     assert len(polls) == 3
-    assert times_of(waiting, "/sessions") == polls
-    assert times_of(waiting, "/energy") == []
-    assert state_of(hass, "sensor.garage_last_session_energy") == last_energy
+    assert requested == {"/chargers": polls, "/sessions": polls}
+    assert state_of(hass, "sensor.garage_last_session_energy") == garage_last_energy
 
-    simulator.clear_requests()
-    await advance_time(hass, freezer, timedelta(minutes=4), step=STEP)
+    requested = await requested_during(hass, freezer, simulator, timedelta(minutes=4))
 
-    listed = simulator.requests
-    polls = times_of(listed, "/chargers")
+    polls = requested["/chargers"]
     assert len(polls) == 4
-    assert times_of(listed, "/sessions") == polls[:1]
-    assert times_of(listed, "/energy") == polls[:1]
+    assert requested == {"/chargers": polls, "/sessions": polls[:1], "/energy": polls[:1]}
     assert float(state_of(hass, "sensor.garage_last_session_energy")) == session.kwh
 
 
+@pytest.mark.usefixtures("garage_last_energy")
 async def test_session_never_listed_is_not_chased_forever(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, simulator: JouloSimulator
 ) -> None:
     """A finished session `/sessions` never lists is looked for on each poll for 30 minutes only."""
-    simulator.start_session(GARAGE_ID, power_kw=11.0)
-    await advance_time(hass, freezer, timedelta(minutes=2), step=STEP)
-    simulator.clear_requests()
-
     with listed_as_running(simulator.end_session(GARAGE_ID)):
-        await advance_time(hass, freezer, timedelta(minutes=40), step=STEP)
+        requested = await requested_during(hass, freezer, simulator, timedelta(minutes=40))
 
-    polls = times_of(simulator.requests, "/chargers")
-    sessions = times_of(simulator.requests, "/sessions")
+    polls = requested["/chargers"]
     assert len(polls) == 40
     # Asked on the 30 polls of the watch; after it, only on the usual ten-minute schedule.
-    assert sessions == [*polls[:30], polls[29] + timedelta(minutes=10)]
+    assert requested["/sessions"] == [*polls[:30], polls[29] + timedelta(minutes=10)]
 
 
 # The rate-limit gate
@@ -599,8 +616,7 @@ async def test_sessions_ending_a_minute_apart_refresh_the_energy_once_per_cooldo
     driveway = simulator.end_session(DRIVEWAY_ID)
     await advance_time(hass, freezer, timedelta(minutes=9), step=STEP)
 
-    polls = times_of(simulator.requests, "/chargers")
-    first, second = polls[0], polls[1]
+    first, second, *_ = times_of(simulator.requests, "/chargers")
     assert second - first == timedelta(minutes=1)
     assert times_of(simulator.requests, "/sessions") == [first, second]
     assert times_of(simulator.requests, "/energy") == [first, first + ENERGY_REFRESH_COOLDOWN]
@@ -626,9 +642,7 @@ async def test_reload_while_retry_after_runs_sends_nothing(
     await hass.config_entries.async_reload(init_integration.entry_id)
     await hass.async_block_till_done()
 
-    assert init_integration.state is ConfigEntryState.SETUP_RETRY
-    assert init_integration.reason is not None
-    assert "nothing is sent to it for 110 seconds" in init_integration.reason
+    assert_setup_held(init_integration, seconds=110)
     # Home Assistant retries the setup on its own schedule; none of those tries sends anything.
     await advance_time(hass, freezer, timedelta(seconds=100))
     assert requests_between(simulator, refused.at + timedelta(microseconds=1)) == []
@@ -653,9 +667,7 @@ async def test_429_during_setup_retries_only_after_retry_after(
 
     await try_set_up_entry(hass, mock_config_entry)
 
-    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
-    assert mock_config_entry.reason is not None
-    assert "nothing is sent to it for 120 seconds" in mock_config_entry.reason
+    assert_setup_held(mock_config_entry, seconds=120)
     first_setup = per_endpoint(simulator.requests)
     assert first_setup == {"/chargers": 1, "/sessions": 1, "/energy": 1}
 

@@ -34,7 +34,6 @@ from tests.integration.common import (
     NOW,
     ONE_POLL,
     advance_time,
-    fail_chargers_past_the_ride_out,
     registry_snapshot,
     set_up_entry,
     state_of,
@@ -305,33 +304,6 @@ async def test_euro_sensors_with_a_partial_account(
     assert state_of(hass, "sensor.joulo_ere_value") == expected
 
 
-async def test_euro_sensors_without_account(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    mock_config_entry: MockConfigEntry,
-) -> None:
-    """Without `/me` the euro sensors are unavailable, the totals are not; they recover with it."""
-    simulator.default_account.me_available = False
-    await set_up_entry(hass, mock_config_entry)
-
-    for entity_id in (
-        "sensor.joulo_ere_value",
-        "sensor.joulo_ere_price",
-        "sensor.joulo_platform_fee",
-    ):
-        assert state_of(hass, entity_id) == STATE_UNAVAILABLE
-    total = _number(hass, "sensor.joulo_total_ere_credits")
-    assert _number(hass, "sensor.joulo_total_energy") > 0
-
-    simulator.default_account.me_available = True
-    await advance_time(hass, freezer, timedelta(hours=1), step=timedelta(minutes=5))
-
-    assert _number(hass, "sensor.joulo_ere_price") == 0.87
-    assert _number(hass, "sensor.joulo_platform_fee") == 12.5
-    assert _number(hass, "sensor.joulo_ere_value") == round(total * 0.87 * 0.875, 2)
-
-
 async def test_this_month(
     hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
 ) -> None:
@@ -446,39 +418,6 @@ async def test_missing_charger_fields(
     assert _number(hass, "sensor.oprit_session_energy") == round(11.0 * 12 / 60, 2)
     assert state_of(hass, "sensor.oprit_status") == "online"
     assert state_of(hass, "sensor.oprit_active_tag_id") == DEFAULT_ID_TAG
-
-
-async def test_unavailable_while_chargers_fail(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
-    """Charger entities are unavailable once `/chargers` failed for 5 minutes, and come back with it."""
-    live = (
-        "sensor.garage_status",
-        "sensor.garage_session_energy",
-        "sensor.oprit_energy_meter",
-        "sensor.oprit_active_tag_id",
-        "binary_sensor.garage_charging",
-        "binary_sensor.oprit_online",
-        "binary_sensor.carport_mid_certified",
-    )
-    before = {entity_id: state_of(hass, entity_id) for entity_id in live}
-    assert STATE_UNAVAILABLE not in before.values()
-
-    simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/chargers", status=503, times=None)
-    await fail_chargers_past_the_ride_out(hass, freezer, live)
-    # Sensors of other endpoints keep their values.
-    assert state_of(hass, "sensor.garage_last_session_energy") != STATE_UNAVAILABLE
-    assert state_of(hass, "sensor.joulo_total_energy") != STATE_UNAVAILABLE
-
-    await advance_time(hass, freezer, timedelta(minutes=5), step=ONE_POLL)
-    assert state_of(hass, "sensor.garage_status") == STATE_UNAVAILABLE
-
-    simulator.faults.clear()
-    await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
-    assert {entity_id: state_of(hass, entity_id) for entity_id in live} == before
 
 
 async def test_energy_of_all_chargers_only_when_joulo_gives_it(

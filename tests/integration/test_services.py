@@ -5,7 +5,7 @@ Results, filters, paging, the rate-limit gate and the translated errors.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 import math
 from pathlib import Path
@@ -205,9 +205,8 @@ async def test_limit_out_of_bounds_is_refused(
     assert simulator.requests == []
 
 
-async def test_unknown_entry_is_refused(
-    hass: HomeAssistant, init_integration: MockConfigEntry
-) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_unknown_entry_is_refused(hass: HomeAssistant) -> None:
     """An entry id that is not a Joulo entry is refused."""
     other = MockConfigEntry(domain="demo")
     other.add_to_hass(hass)
@@ -290,30 +289,6 @@ async def test_charger_of_another_account_is_refused(
     assert {session["charger_id"] for session in sessions} == {next(iter(account.chargers))}
 
 
-@pytest.mark.parametrize(
-    ("start", "end"),
-    [
-        ("2026-04-02T00:00:00+00:00", "2026-04-01T00:00:00+00:00"),
-        ("2026-04-01T02:00:00+02:00", "2026-04-01T00:00:00+00:00"),
-    ],
-)
-async def test_period_must_start_before_it_ends(
-    hass: HomeAssistant,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-    start: str,
-    end: str,
-) -> None:
-    """A period that ends before (or when) it starts is refused."""
-    simulator.clear_requests()
-    with pytest.raises(ServiceValidationError) as caught:
-        await get_sessions(
-            hass, config_entry_id=init_integration.entry_id, **{"from": start, "to": end}
-        )
-    assert caught.value.translation_key == "invalid_period"
-    assert simulator.requests == []
-
-
 async def test_only_one_end_of_the_period(
     hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
 ) -> None:
@@ -336,20 +311,6 @@ async def test_only_one_end_of_the_period(
     assert all(session["started_at"] >= api_timestamp(since) for session in recent)
     assert len(older) == 3
     assert all(session["started_at"] < api_timestamp(since) for session in older)
-
-
-async def test_api_failure_is_an_error(
-    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
-) -> None:
-    """When Joulo fails to answer (the retry too), the action fails with a translated error."""
-    inject_failed_read(simulator, FaultKind.HTTP_ERROR, endpoint="/sessions", status=503)
-
-    with pytest.raises(HomeAssistantError) as caught:
-        await get_sessions(hass, config_entry_id=init_integration.entry_id)
-
-    assert not isinstance(caught.value, ServiceValidationError)
-    assert caught.value.translation_key == "cannot_connect"
-    assert str(caught.value) == "Could not reach the Joulo API"
 
 
 # joulo.get_energy_report
@@ -638,33 +599,6 @@ async def test_empty_period_has_no_groups(
     assert simulator.request_count() == 1
 
 
-@pytest.mark.parametrize(
-    ("start", "end", "key"),
-    [
-        ("2026-04-02T00:00:00+00:00", "2026-04-01T00:00:00+00:00", "invalid_period"),
-        ("2026-04-01T02:00:00+02:00", "2026-04-01T00:00:00+00:00", "invalid_period"),
-        ("2023-03-27T00:00:00+00:00", "2026-04-01T00:00:00+00:00", "period_too_long"),
-    ],
-)
-async def test_report_period_is_checked(
-    *,
-    hass: HomeAssistant,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-    start: str,
-    end: str,
-    key: str,
-) -> None:
-    """A period that ends before it starts, or longer than 1100 days, is refused; nothing is asked."""
-    simulator.clear_requests()
-    with pytest.raises(ServiceValidationError) as caught:
-        await get_energy_report(
-            hass, config_entry_id=init_integration.entry_id, **{"from": start, "to": end}
-        )
-    assert caught.value.translation_key == key
-    assert simulator.requests == []
-
-
 async def test_report_period_of_1100_days_is_accepted(
     hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
 ) -> None:
@@ -747,31 +681,88 @@ async def test_refused_token_starts_reauth(
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
 
 
-async def test_report_api_failure_is_a_translated_error(
-    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
+# What both actions refuse or fail with in the same way
+
+type Action = Callable[..., Awaitable[Any]]
+ACTIONS = [
+    pytest.param(get_sessions, id="get_sessions"),
+    pytest.param(get_energy_report, id="get_energy_report"),
+]
+LAST_YEAR = {"from": "2025-04-01T00:00:00+00:00", "to": "2026-04-01T00:00:00+00:00"}
+"""A period either action takes (the report needs one)."""
+
+
+@pytest.mark.parametrize(
+    ("action", "start", "end", "key"),
+    [
+        *(
+            pytest.param(action, start, end, "invalid_period", id=f"{name}-{id_}")
+            for action, name in ((get_sessions, "get_sessions"), (get_energy_report, "report"))
+            for start, end, id_ in (
+                ("2026-04-02T00:00:00+00:00", "2026-04-01T00:00:00+00:00", "ends-before"),
+                ("2026-04-01T02:00:00+02:00", "2026-04-01T00:00:00+00:00", "ends-at-start"),
+            )
+        ),
+        pytest.param(
+            get_energy_report,
+            "2023-03-27T00:00:00+00:00",
+            "2026-04-01T00:00:00+00:00",
+            "period_too_long",
+            id="report-too-long",
+        ),
+    ],
+)
+async def test_period_is_checked(
+    *,
+    hass: HomeAssistant,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+    action: Action,
+    start: str,
+    end: str,
+    key: str,
 ) -> None:
-    """A failing page (its retry too) fails the report with a translated error, not a partial one."""
-    now = dt_util.utcnow()
-    for fault, expected in (
-        ({"kind": FaultKind.HTTP_ERROR, "status": 503}, "cannot_connect"),
-        ({"kind": FaultKind.MALFORMED_JSON}, "invalid_response"),
+    """A period that ends before (or when) it starts, or one too long, is refused; nothing is asked."""
+    simulator.clear_requests()
+    with pytest.raises(ServiceValidationError) as caught:
+        await action(hass, config_entry_id=init_integration.entry_id, **{"from": start, "to": end})
+    assert caught.value.translation_key == key
+    assert simulator.requests == []
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+async def test_api_failure_is_a_translated_error(
+    hass: HomeAssistant,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+    action: Action,
+) -> None:
+    """A failing read (its retry too) fails the action with a translated error, not a partial one."""
+    for fault, key, message in (
+        (
+            {"kind": FaultKind.HTTP_ERROR, "status": 503},
+            "cannot_connect",
+            "Could not reach the Joulo API",
+        ),
+        ({"kind": FaultKind.MALFORMED_JSON}, "invalid_response", None),
     ):
         inject_failed_read(simulator, endpoint="/sessions", **fault)
         with pytest.raises(HomeAssistantError) as caught:
-            await get_energy_report(
-                hass,
-                config_entry_id=init_integration.entry_id,
-                **period(now - timedelta(days=365), now),
-            )
+            await action(hass, config_entry_id=init_integration.entry_id, **LAST_YEAR)
         assert not isinstance(caught.value, ServiceValidationError)
-        assert caught.value.translation_key == expected
+        assert caught.value.translation_key == key
+        if message is not None:
+            assert str(caught.value) == message
 
 
-async def test_report_waits_for_the_rate_limit_gate(
-    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
+@pytest.mark.parametrize("action", ACTIONS)
+async def test_action_waits_for_the_rate_limit_gate(
+    hass: HomeAssistant,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+    action: Action,
 ) -> None:
-    """After a 429 the report says when to try again, and sends nothing while the gate is closed."""
-    now = dt_util.utcnow()
+    """After a 429 the action says when to try again, and sends nothing while the gate is closed."""
     simulator.faults.inject(
         FaultKind.HTTP_ERROR, endpoint="/sessions", status=429, retry_after="120"
     )
@@ -779,30 +770,11 @@ async def test_report_waits_for_the_rate_limit_gate(
 
     for _ in range(2):
         with pytest.raises(HomeAssistantError) as caught:
-            await get_energy_report(
-                hass,
-                config_entry_id=init_integration.entry_id,
-                **period(now - timedelta(days=30), now),
-            )
+            await action(hass, config_entry_id=init_integration.entry_id, **LAST_YEAR)
         assert caught.value.translation_key == "rate_limited"
         assert caught.value.translation_placeholders == {"retry_after": "120"}
         assert "120 seconds" in str(caught.value)
     assert [request.status for request in simulator.requests] == [429]
-
-
-async def test_get_sessions_says_when_to_retry(
-    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
-) -> None:
-    """While Joulo asks to slow down, `joulo.get_sessions` says when to try again."""
-    simulator.faults.inject(
-        FaultKind.HTTP_ERROR, endpoint="/sessions", status=429, retry_after="90"
-    )
-
-    with pytest.raises(HomeAssistantError) as caught:
-        await get_sessions(hass, config_entry_id=init_integration.entry_id)
-
-    assert caught.value.translation_key == "rate_limited"
-    assert "90 seconds" in str(caught.value)
 
 
 # The reimbursement example of the README.
