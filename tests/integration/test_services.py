@@ -38,6 +38,7 @@ from joulo_simulator import (
     SimulatorServer,
     ere_credits_for,
 )
+from tests.factories import SESSION_FIELDS
 from tests.integration.common import (
     advance_time,
     device_id_of,
@@ -46,18 +47,8 @@ from tests.integration.common import (
     set_up_entry,
 )
 
-API_FIELDS = {
-    "id",
-    "charger_id",
-    "charger_nickname",
-    "started_at",
-    "ended_at",
-    "kwh",
-    "status",
-    "ere_credits",
-    "counts_for_ere",
-    "id_tag",
-}
+API_FIELDS = set(SESSION_FIELDS)
+"""The fields of a session in the actions' answers: the API's own."""
 
 
 async def get_sessions(hass: HomeAssistant, **data: Any) -> list[dict[str, Any]]:
