@@ -6,6 +6,7 @@ only way the tests move time), the session helpers watch what the event entities
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from homeassistant.core import (
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.json import json_dumps
 from homeassistant.util import dt as dt_util
+import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
@@ -42,6 +44,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.joulo.announcer import EVENT_SESSION_ENDED, EVENT_SESSION_STARTED
+from custom_components.joulo.api import JouloClient
 from custom_components.joulo.const import CHARGERS_RIDE_OUT, DOMAIN
 from custom_components.joulo.coordinator import JouloRuntimeData
 from joulo_simulator import Fault, FaultKind, JouloSimulator, RecordedRequest, SimSession
@@ -532,3 +535,78 @@ async def simulate(
         minute_seconds=tuple(minute_seconds),
         chargers_only_seconds=tuple(chargers_only),
     )
+
+
+# TD: requests that hang on purpose
+
+
+class HangingApi:
+    """Requests hang in the simulator; time moves on only once each open one hangs there.
+
+    Under a frozen clock the event loop's timers run on Home Assistant's time, so the client's 20 s
+    timeout fires only when a test moves time. `advance_time` waits for requests to finish, which a
+    hanging one never does; moving on without waiting would time requests out before they even
+    reached the API (or before their answer was read). So before each step this waits until Home
+    Assistant's tracked tasks are done and every request a Joulo client has open is one the simulator
+    holds; the step then times them out, as 20 s of silence would.
+    """
+
+    def __init__(self, hass: HomeAssistant, simulator: JouloSimulator) -> None:
+        """Watch the requests every Joulo client sends to `simulator` (see `watch`)."""
+        self.hass = hass
+        self.simulator = simulator
+        self.hangs: list[Fault] = []
+        """The injected hangs."""
+        self.open = 0
+        """The requests the clients have open (a retry too)."""
+        self.released = 0
+        """The hangs that earlier steps timed out."""
+        self._changed = asyncio.Event()
+
+    @property
+    def held(self) -> int:
+        """The requests the simulator holds now: hangs it served since the last step."""
+        return sum(fault.hits for fault in self.hangs) - self.released
+
+    def hang(self, *, endpoint: str | None = None, times: int | None = None) -> Fault:
+        """Let the next `times` requests for `endpoint` (None: all, until cleared) hang."""
+        fault = self.simulator.faults.inject("hang", endpoint=endpoint, times=times, delay=3600.0)
+        self.hangs.append(fault)
+        return fault
+
+    def watch(self, patch: pytest.MonkeyPatch) -> None:
+        """Count the requests the clients have open, and what the simulator receives, until undone."""
+        original_request = JouloClient._request
+        original_record = self.simulator.record
+
+        async def counted_request(client: JouloClient, *args: Any, **kwargs: Any) -> Any:
+            self.open += 1
+            self._changed.set()
+            try:
+                return await original_request(client, *args, **kwargs)
+            finally:
+                self.open -= 1
+                self._changed.set()
+
+        def signalled_record(request: RecordedRequest) -> None:
+            original_record(request)
+            self._changed.set()
+
+        patch.setattr(JouloClient, "_request", counted_request)
+        patch.setattr(self.simulator, "record", signalled_record)
+
+    async def advance(self, freezer: FrozenDateTimeFactory, duration: timedelta) -> None:
+        """Move time in 30 s ticks, each once every open request hangs in the simulator."""
+        remaining = duration
+        while remaining > timedelta(0):
+            await self.hass.async_block_till_done()
+            while self.open != self.held:
+                self._changed.clear()
+                await self._changed.wait()
+            tick = min(timedelta(seconds=30), remaining)
+            # Not `advance_time`: it waits for background tasks, and these requests hang on purpose.
+            freezer.tick(tick)
+            self.released += self.held
+            async_fire_time_changed(self.hass)
+            remaining -= tick
+        await self.hass.async_block_till_done()

@@ -4,7 +4,7 @@ The real integration runs in Home Assistant against the simulator, with Joulo's 
 chargers change only at their 15-minute syncs) and the autopilot charging. Every request may fail at
 random (seeded): 5% answer a server error, 1% hang past the client's timeout, 0.5% answer 429. Joulo
 is down (503) for half an hour once, and Home Assistant restarts twice. `run_soak` runs it and returns
-what happened; `test_soak.py` asserts on it and `benchmarks/test_soak.py` puts it in the table.
+what happened; `test_soak.py` asserts on it and records it for `scripts/bench`'s table (`record_soak`).
 The client tries a failed read once more at once (the suite's pause is 0 s), so a random fault
 alone rarely fails a poll, and the coordinators ride out the polls that do fail: outside the outage
 and the restarts, nothing should read unavailable or log an ERROR.
@@ -36,10 +36,12 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
+from benchmarks.table import BenchTable
 from custom_components.joulo.api import JouloClient, JouloConnectionError
 from custom_components.joulo.api.client import DEFAULT_TIMEOUT
 from custom_components.joulo.const import (
     CHARGERS_INTERVAL,
+    CHARGERS_RIDE_OUT,
     DOMAIN,
     ENERGY_INTERVAL,
     FINISHED_SESSION_WATCH,
@@ -52,6 +54,7 @@ from tests.integration.common import (
     async_stop_entry,
     entry_state,
     log_sessions,
+    real_time,
     record_unavailable_writes,
 )
 
@@ -75,6 +78,8 @@ STARTUP = ONE_POLL
 QUIET = timedelta(minutes=30)
 """After `SOAK`, the soak ends at the first moment no session runs and none ended this recently."""
 COORDINATORS = ("chargers", "sessions", "energy")
+SOAK_SECTION = "Soak"
+DAY = timedelta(days=1)
 ENDPOINTS = ("/chargers", "/sessions", "/energy", "/me", "/ere-position")
 
 type FetchLine = tuple[datetime, str, str]
@@ -120,6 +125,8 @@ class SoakRun:
     """(when, entity id) of every state written as unavailable."""
     longest_stale: timedelta
     """The longest time the charger entities showed data older than a minute (while available)."""
+    seconds: float
+    """The real seconds the soak took."""
 
     @property
     def duration(self) -> timedelta:
@@ -271,6 +278,7 @@ async def run_soak(
 ) -> SoakRun:
     """Run the soak on `entry`, not set up yet, against `simulator` (autopilot and sync on)."""
     caplog.set_level(logging.INFO, logger="custom_components.joulo")
+    started = real_time()
     with _reproducible():
         faults = simulator.faults.add_random(
             FAULT_RATES,
@@ -323,6 +331,7 @@ async def run_soak(
         timed_out_by_endpoint=traffic.timed_out_by_endpoint,
         unavailable_writes=tuple(unavailable),
         longest_stale=traffic.longest_stale,
+        seconds=real_time() - started,
     )
 
 
@@ -366,6 +375,114 @@ def _fetch_log(records: list[logging.LogRecord]) -> Iterator[FetchLine]:
                 yield at, name, "down"
             elif message == f"Fetching joulo {name} data recovered":
                 yield at, name, "back"
+
+
+def record_soak(run: SoakRun) -> None:
+    """Record the soak's figures for `scripts/bench`'s table (see `benchmarks/table.py`)."""
+    table = BenchTable()
+    days, rest = divmod(run.duration, DAY)
+    table.add(SOAK_SECTION, "Simulated time", f"{days} days {rest.total_seconds() / 3600:.1f} h")
+    ended = len(run.sessions.ended_ids())
+    table.add(
+        SOAK_SECTION,
+        "Sessions announced as ended, of the sessions that ended",
+        f"{ended} of {len(run.ended)}",
+        goal="equal, each once",
+        met=run.ended_announced_once,
+    )
+    table.add(
+        SOAK_SECTION,
+        "ERROR records with a traceback",
+        f"{len(run.tracebacks)} ({run.errors} ERROR records in all,"
+        f' {run.fetch_failures} of them a coordinator\'s "Error fetching" line)',
+        goal="0",
+        met=not run.tracebacks,
+    )
+    _add_steadiness_rows(table, run)
+    budget = run.budget
+    for endpoint, allowed in budget.items():
+        sent = run.per_endpoint[endpoint]
+        table.add(
+            SOAK_SECTION,
+            f"Requests to {endpoint}, of the budget",
+            f"{sent:,} of {allowed:,}",
+            goal="at most the budget",
+            met=sent <= allowed,
+        )
+    table.add(
+        SOAK_SECTION,
+        "Requests sent while the rate-limit gate was closed",
+        f"{len(run.sent_while_gated)} ({run.held_back} held back)",
+        goal="0",
+        met=not run.sent_while_gated,
+    )
+    hits = run.faults.hits
+    table.add(
+        SOAK_SECTION,
+        "Faults served",
+        f"{hits[FaultKind.HTTP_ERROR]} 5xx, {hits[FaultKind.HANG]} hangs"
+        f" ({run.timed_out} client timeouts),"
+        f" {hits[FaultKind.RATE_LIMITED]} 429s; {run.outage_errors} 503s"
+        f" in a {OUTAGE.total_seconds() / 60:.0f}-minute outage",
+    )
+    table.add(
+        SOAK_SECTION,
+        "The outage in the log",
+        "; ".join(f"{name}: {', '.join(run.outage_lines(name)) or '-'}" for name in COORDINATORS),
+        goal="down once, back once",
+        met=run.outage_logged_once,
+    )
+    retries = run.setups - 1 - len(run.restarts)
+    table.add(
+        SOAK_SECTION,
+        "Home Assistant restarts",
+        f"{len(run.restarts)}, each down {DOWNTIME.total_seconds() / 60:.0f} minutes;"
+        f" setups retried after a fault: {retries}",
+    )
+    table.add(SOAK_SECTION, "Real time", f"{run.seconds:.0f} s")
+    table.record("soak")
+
+
+def _add_steadiness_rows(table: BenchTable, run: SoakRun) -> None:
+    """Add the rows of what the faults showed a user: unavailable states, errors, stale data."""
+    unavailable = len(run.unavailable_writes)
+    unexplained = len(run.unexplained_unavailable_writes)
+    table.add(
+        SOAK_SECTION,
+        "Unavailable writes per simulated day",
+        f"{unavailable / run.days:.1f} ({unavailable} in all, {unexplained} of them outside the"
+        " outage and the restarts)",
+        goal="0 outside the outage and the restarts",
+        met=not unexplained,
+    )
+    outside = [
+        at
+        for at, _, state in run.fetch_log
+        if state == "down" and not run.outage.start <= at < run.outage.end
+    ]
+    table.add(
+        SOAK_SECTION,
+        "ERROR records per simulated day",
+        f"{run.errors / run.days:.1f} ({run.errors} in all, {len(outside)} of them outside the"
+        " outage)",
+        goal="only the outage's own lines",
+        met=not outside and run.errors == run.fetch_failures,
+    )
+    failed = run.failed_requests.total()
+    table.add(
+        SOAK_SECTION,
+        "Retries sent per simulated day",
+        f"{run.retries / run.days:.0f} ({run.retries} in all, after {failed} failed requests)",
+        goal="at most one per failed request",
+        met=run.retries <= failed,
+    )
+    table.add(
+        SOAK_SECTION,
+        "Longest time charger entities showed data older than a minute",
+        f"{run.longest_stale.total_seconds() / 60:.0f} min",
+        goal="at most 5 min",
+        met=run.longest_stale <= CHARGERS_RIDE_OUT,
+    )
 
 
 class SoakTraffic:

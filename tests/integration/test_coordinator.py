@@ -9,7 +9,6 @@ values come back when the API does.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from datetime import timedelta
@@ -25,7 +24,6 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
 )
 
 from custom_components.joulo.const import (
@@ -36,15 +34,14 @@ from custom_components.joulo.const import (
 )
 from joulo_simulator import (
     GARAGE_ID,
-    Fault,
     FaultKind,
     JouloSimulator,
-    RecordedRequest,
     SimulatorServer,
 )
 
 from .common import (
     ONE_POLL,
+    HangingApi,
     advance_time,
     inject_failed_read,
     record_unavailable_writes,
@@ -179,79 +176,6 @@ async def test_server_errors_for_half_an_hour(
     await check_outage(hass, freezer, simulator, caplog, begin=begin, during=during, end=end)
 
 
-class HangingApi:
-    """Requests hang in the simulator; time moves on only once each open one hangs there.
-
-    Under a frozen clock the event loop's timers run on Home Assistant's time, so the client's 20 s
-    timeout fires only when a test moves time. `advance_time` waits for requests to finish, which a
-    hanging one never does; moving on without waiting would time requests out before they even
-    reached the API (or before their answer was read). So before each tick this waits until every
-    request the client has open is one the simulator holds; the tick then times them out, as 20 s
-    of silence would.
-    """
-
-    def __init__(
-        self, hass: HomeAssistant, simulator: JouloSimulator, entry: MockConfigEntry
-    ) -> None:
-        """Watch the requests `entry`'s client sends to `simulator`."""
-        self.hass = hass
-        self.simulator = simulator
-        self.client = entry.runtime_data.client
-        self.open = 0
-        self.hangs: list[Fault] = []
-        self.timed_out = 0
-        """The hangs that earlier ticks timed out."""
-        self.changed = asyncio.Event()
-
-    @property
-    def held(self) -> int:
-        """The requests the simulator holds now: hangs it served since the last tick."""
-        return sum(fault.hits for fault in self.hangs) - self.timed_out
-
-    def hang(self, *, endpoint: str | None = None, times: int | None = None) -> Fault:
-        """Let the next `times` requests for `endpoint` (None: all, until cleared) hang."""
-        fault = self.simulator.faults.inject("hang", endpoint=endpoint, times=times, delay=3600.0)
-        self.hangs.append(fault)
-        return fault
-
-    def watch(self, patch: pytest.MonkeyPatch) -> None:
-        """Count the requests the client has open (a retry too), and what the simulator receives."""
-        original_request = self.client._request
-        original_record = self.simulator.record
-
-        async def counted_request(*args: Any, **kwargs: Any) -> Any:
-            self.open += 1
-            self.changed.set()
-            try:
-                return await original_request(*args, **kwargs)
-            finally:
-                self.open -= 1
-                self.changed.set()
-
-        def signalled_record(request: RecordedRequest) -> None:
-            original_record(request)
-            self.changed.set()
-
-        patch.setattr(self.client, "_request", counted_request)
-        patch.setattr(self.simulator, "record", signalled_record)
-
-    async def advance(self, freezer: FrozenDateTimeFactory, duration: timedelta) -> None:
-        """Move time in 30 s ticks, each once every open request hangs in the simulator."""
-        remaining = duration
-        while remaining > timedelta(0):
-            await self.hass.async_block_till_done()
-            while self.open != self.held:
-                self.changed.clear()
-                await self.changed.wait()
-            tick = min(timedelta(seconds=30), remaining)
-            # Not `advance_time`: it waits for background tasks, and these requests hang on purpose.
-            freezer.tick(tick)
-            self.timed_out += self.held
-            async_fire_time_changed(self.hass)
-            remaining -= tick
-        await self.hass.async_block_till_done()
-
-
 async def test_timeouts_for_half_an_hour(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -260,7 +184,7 @@ async def test_timeouts_for_half_an_hour(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Every request hangs for 30 minutes: the client times out each time, and all recovers after."""
-    api = HangingApi(hass, simulator, init_integration)
+    api = HangingApi(hass, simulator)
     with pytest.MonkeyPatch.context() as patch:
 
         async def begin() -> None:
@@ -553,7 +477,7 @@ async def test_one_failed_poll_of_each_coordinator_flaps_nothing(
     """A poll of each coordinator fails, its retry too: no entity reads unavailable, no ERROR."""
     entity_ids = entry_entity_ids(hass, init_integration)
     unavailable = record_unavailable_writes(hass)
-    api = HangingApi(hass, simulator, init_integration)
+    api = HangingApi(hass, simulator)
     faults = [
         api.hang(endpoint=endpoint, times=2)
         if blip == "timeout"

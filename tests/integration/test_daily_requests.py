@@ -3,8 +3,8 @@
 Both run side by side in one Home Assistant (see `side_by_side.py`) for 24 simulated hours with
 Joulo's upstream sync on: the default account with the autopilot charging (its OCPP charger reports
 live, so chargers are polled every minute), and the same account without the OCPP charger and idle.
-The counts are the same on every run and both Home Assistant versions; `benchmarks/test_compare.py`
-prints them with the writes and the freshness.
+The counts are the same on every run and both Home Assistant versions; each day is recorded for
+`scripts/bench`'s table with the writes and the freshness (`record_day`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from joulo_simulator import JouloSimulator
-from tests.integration.side_by_side import make_cloud_only, simulate_side_by_side
+from tests.integration.side_by_side import make_cloud_only, record_day, simulate_side_by_side
 
 pytestmark = [pytest.mark.usefixtures("frozen_time"), pytest.mark.upstream_sync]
 
@@ -52,6 +52,7 @@ async def test_default_account_day(
     }
     assert day.guide_per_endpoint == GUIDE_DAY
     assert day.ours.per_endpoint.total() == 1661  # the YAML's 1608, and 64 entities for its 8
+    record_day("default account", day)
 
 
 async def test_cloud_only_account_day(
@@ -76,3 +77,4 @@ async def test_cloud_only_account_day(
     }
     assert day.guide_per_endpoint == GUIDE_DAY
     assert day.ours.per_endpoint.total() == 504  # 31% of the YAML's 1608
+    record_day("idle cloud-only account", day)

@@ -3,7 +3,8 @@
 The soak (see `soak.py`) runs the real integration against the simulator with Joulo's upstream sync
 and the autopilot charging. Its faults and Home Assistant's polling offsets are seeded, so a run is
 the same every time (the request counts differ a little between Home Assistant versions; they are
-asserted against the budget of the cadences, not exactly).
+asserted against the budget of the cadences, not exactly). A run that passes records its figures for
+`scripts/bench`'s table.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from tests.integration.soak import (
     COORDINATORS,
     ENDPOINTS,
     FAULT_RATES,
+    record_soak,
     run_soak,
 )
 
@@ -99,3 +101,4 @@ async def test_seven_days_of_faults(
     for name in COORDINATORS:
         assert all(alternates(states) for states in run.fetch_states(name)), name
     assert run.outage_logged_once, {name: run.outage_lines(name) for name in COORDINATORS}
+    record_soak(run)
