@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
 import freezegun.api
 from freezegun.api import FrozenDateTimeFactory
@@ -532,3 +532,15 @@ async def simulate(
         minute_seconds=tuple(minute_seconds),
         chargers_only_seconds=tuple(chargers_only),
     )
+
+
+# Group TB: the four fixtures most integration tests take, as one
+
+
+class Live(NamedTuple):
+    """Home Assistant with the simulator's account set up, its clock, the simulator and the entry."""
+
+    hass: HomeAssistant
+    freezer: FrozenDateTimeFactory
+    simulator: JouloSimulator
+    entry: MockConfigEntry

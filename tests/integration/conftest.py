@@ -17,7 +17,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.joulo.api import client as api_client
 from custom_components.joulo.const import DOMAIN
 from joulo_simulator import DEMO_TOKEN, JouloSimulator, SimulatorServer
-from tests.integration.common import NOW, set_up_entry
+from tests.integration.common import NOW, Live, set_up_entry
 
 
 @pytest.fixture(autouse=True)
@@ -106,3 +106,14 @@ def quiet_database_log() -> Iterator[None]:
     logger.setLevel(logging.WARNING)
     yield
     logger.setLevel(level)
+
+
+@pytest.fixture
+def live(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+) -> Live:
+    """The fixtures most tests take, as one: the account set up, the clock and the simulator."""
+    return Live(hass, freezer, simulator, init_integration)

@@ -23,6 +23,7 @@ from joulo_simulator import CARPORT_ID, DRIVEWAY_ID, GARAGE_ID, FaultKind, Joulo
 from tests.integration.common import (
     NOW,
     ONE_POLL,
+    Live,
     advance_time,
     device_id_of,
     device_of,
@@ -107,13 +108,9 @@ async def test_devices_snapshot(
         assert charger.via_device_id == account.id
 
 
-async def test_charger_added_later(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
+async def test_charger_added_later(live: Live) -> None:
     """A charger linked later gets its device and entities within one poll, without a reload."""
+    hass, freezer, simulator, init_integration = live
     runtime_data = init_integration.runtime_data
     simulator.add_charger(charger_id=NEW_ID, nickname="Schuur", connection_type="zaptec")
     assert device_of(hass, init_integration, NEW_ID) is None
@@ -166,13 +163,9 @@ async def test_meter_appears_later(
     }
 
 
-async def test_charger_removed_and_back(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
+async def test_charger_removed_and_back(live: Live) -> None:
     """A charger unlinked from the account loses its device and entities; linked again, it has them."""
+    hass, freezer, simulator, init_integration = live
     garage_entities = _expected_entity_ids("garage")
     assert _charger_entity_ids(hass, init_integration, GARAGE_ID) == garage_entities
 
@@ -241,16 +234,10 @@ async def test_charger_renamed(
     ],
 )
 async def test_connection_type_changed(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-    *,
-    connection_type: str,
-    manufacturer: str,
-    model: str | None,
+    live: Live, *, connection_type: str, manufacturer: str, model: str | None
 ) -> None:
     """A charger connected another way gets the manufacturer (and model) of its new connection."""
+    hass, freezer, simulator, init_integration = live
     simulator.add_charger(charger_id=NEW_ID, nickname="Schuur", connection_type="tesla")
     await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
     device = device_of(hass, init_integration, NEW_ID)
@@ -294,13 +281,9 @@ async def test_chargers_without_nickname(
     assert _friendly_name(hass, "sensor.charger_5f0c1a2e_status") == "Garage Status"
 
 
-async def test_fields_missing_from_one_answer_keep_the_device_as_it_is(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
+async def test_fields_missing_from_one_answer_keep_the_device_as_it_is(live: Live) -> None:
     """A poll without nicknames or connection types leaves known devices' names and makers alone."""
+    hass, freezer, simulator, init_integration = live
     simulator.faults.inject(
         FaultKind.MISSING_FIELDS, endpoint="/chargers", fields=["nickname", "connection_type"]
     )
@@ -315,13 +298,9 @@ async def test_fields_missing_from_one_answer_keep_the_device_as_it_is(
     assert (oprit.name, oprit.manufacturer) == ("Oprit", "OCPP")
 
 
-async def test_devices_survive_an_outage(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
+async def test_devices_survive_an_outage(live: Live) -> None:
     """While `/chargers` fails, no device is removed: its entities are only unavailable."""
+    hass, freezer, simulator, init_integration = live
     simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/chargers", status=502, times=None)
     await fail_chargers_past_the_ride_out(
         hass, freezer, ("sensor.garage_status", "sensor.oprit_status", "sensor.carport_status")
