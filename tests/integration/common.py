@@ -534,11 +534,11 @@ async def simulate(
     )
 
 
-# Group TB: the four fixtures most integration tests take, as one
+# Group TB: the four fixtures most integration tests take, as one (`live` and `recorded` in conftest)
 
 
 class Live(NamedTuple):
-    """Home Assistant with the simulator's account set up, its clock, the simulator and the entry."""
+    """Home Assistant, its clock, the simulator and the entry of the simulator's account."""
 
     hass: HomeAssistant
     freezer: FrozenDateTimeFactory

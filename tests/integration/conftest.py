@@ -6,6 +6,7 @@ from collections.abc import Iterator
 import logging
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.recorder.core import Recorder
 from homeassistant.const import CONF_API_TOKEN, CONF_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
@@ -117,3 +118,15 @@ def live(
 ) -> Live:
     """The fixtures most tests take, as one: the account set up, the clock and the simulator."""
     return Live(hass, freezer, simulator, init_integration)
+
+
+@pytest.fixture
+def recorded(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> Live:
+    """The same with the recorder running and the entry not set up yet."""
+    return Live(hass, freezer, simulator, mock_config_entry)

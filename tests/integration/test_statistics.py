@@ -14,7 +14,6 @@ import math
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.recorder.core import Recorder
 from homeassistant.components.recorder.statistics import (
     list_statistic_ids,
     statistics_during_period,
@@ -41,7 +40,7 @@ from joulo_simulator import (
     SimSession,
 )
 
-from .common import advance_time, inject_failed_read, set_up_entry
+from .common import Live, advance_time, inject_failed_read, set_up_entry
 
 NOW = datetime(2026, 4, 9, 17, 30, tzinfo=UTC)
 """A half hour, so the test sessions start in the middle of an hour."""
@@ -198,15 +197,9 @@ class History:
 
 
 @pytest.fixture
-def history(
-    recorder_mock: Recorder,
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    mock_config_entry: MockConfigEntry,
-) -> History:
+def history(recorded: Live) -> History:
     """The account's history with the recorder running; nothing set up yet."""
-    return History(hass, freezer, simulator, mock_config_entry)
+    return History(*recorded)
 
 
 async def test_backfill_imports_the_whole_history(history: History) -> None:
