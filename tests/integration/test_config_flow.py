@@ -6,7 +6,7 @@ Home Assistant version: the flow does not depend on the retired advanced mode.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from functools import partial
 import logging
@@ -53,6 +53,16 @@ async def second_server(simulator: JouloSimulator) -> AsyncIterator[SimulatorSer
     """The same simulator served on another port: another API URL to reconfigure to."""
     async with SimulatorServer(simulator) as server:
         yield server
+
+
+@pytest.fixture
+def joulo_at_the_simulator(
+    simulator_server: SimulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> SimulatorServer:
+    """Stand in for api.joulo.nl: the default URL of the flow's check and of the entry is the simulator."""
+    monkeypatch.setattr(config_flow, "DEFAULT_BASE_URL", simulator_server.base_url)
+    monkeypatch.setattr("custom_components.joulo.DEFAULT_BASE_URL", simulator_server.base_url)
+    return simulator_server
 
 
 def _schema(result: ConfigFlowResult) -> vol.Schema:
@@ -119,6 +129,17 @@ def _entities_and_devices(hass: HomeAssistant, entry: MockConfigEntry) -> dict[s
         "entities": {entity.entity_id: entity.unique_id for entity in entities},
         "devices": {device.id: device.identifiers for device in devices},
     }
+
+
+def _assert_kept_with(
+    hass: HomeAssistant, entry: MockConfigEntry, before: dict[str, Any], data: dict[str, Any]
+) -> None:
+    """The entry holds `data`, is loaded, works and kept its entities and devices; no second entry."""
+    assert entry.data == data
+    assert entry.state is ConfigEntryState.LOADED
+    assert _entities_and_devices(hass, entry) == before
+    assert state_of(hass, "sensor.garage_status") == "online"
+    assert hass.config_entries.async_entries(DOMAIN) == [entry]
 
 
 def _free_port() -> int:
@@ -227,14 +248,10 @@ async def test_user_creates_an_entry_for_the_account(
     ],
 )
 async def test_user_with_the_section_left_closed_stores_the_default_url(
-    hass: HomeAssistant,
-    simulator_server: SimulatorServer,
-    monkeypatch: pytest.MonkeyPatch,
-    section_input: str,
+    hass: HomeAssistant, joulo_at_the_simulator: SimulatorServer, section_input: str
 ) -> None:
     """A section left closed sends its default URL (or nothing, which the default fills in)."""
-    # Stand in for api.joulo.nl: the flow checks the token against its default URL.
-    monkeypatch.setattr(config_flow, "DEFAULT_BASE_URL", simulator_server.base_url)
+    simulator_server = joulo_at_the_simulator
     result = await _start_user_flow(hass)
     assert _shown_url(result) == simulator_server.base_url
 
@@ -248,23 +265,6 @@ async def test_user_with_the_section_left_closed_stores_the_default_url(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"] == {CONF_API_TOKEN: DEMO_TOKEN, CONF_URL: simulator_server.base_url}
     assert _entry(result).state is ConfigEntryState.LOADED
-
-
-async def test_user_with_a_blank_url_stores_none_and_uses_the_default(
-    hass: HomeAssistant, simulator_server: SimulatorServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A URL field emptied to blanks stores no URL: the entry then follows Joulo's default URL."""
-    # Stand in for api.joulo.nl, which both the check and the entry then use.
-    monkeypatch.setattr(config_flow, "DEFAULT_BASE_URL", simulator_server.base_url)
-    monkeypatch.setattr("custom_components.joulo.DEFAULT_BASE_URL", simulator_server.base_url)
-    result = await _start_user_flow(hass)
-
-    result = await submit_form(hass, result["flow_id"], _answer(DEMO_TOKEN, "  "))
-
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["data"] == {CONF_API_TOKEN: DEMO_TOKEN}
-    assert _entry(result).state is ConfigEntryState.LOADED
-    assert state_of(hass, "sensor.garage_status") == "online"
 
 
 @pytest.mark.parametrize(
@@ -599,30 +599,38 @@ async def test_reauth_with_a_new_token_of_the_account(
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
-    assert entry.data == {CONF_API_TOKEN: new_token, CONF_URL: simulator_server.base_url}
-    assert entry.state is ConfigEntryState.LOADED
+    _assert_kept_with(
+        hass, entry, before, {CONF_API_TOKEN: new_token, CONF_URL: simulator_server.base_url}
+    )
     # Reloaded: the check's request and the setup's first poll, both with the new token.
     assert simulator.request_count("/chargers") == 2
     assert all(request.status == 200 for request in simulator.requests)
-    assert _entities_and_devices(hass, entry) == before
-    assert state_of(hass, "sensor.garage_status") == "online"
-    assert hass.config_entries.async_entries(DOMAIN) == [entry]
 
 
-async def test_reauth_with_a_token_of_another_account_aborts(
-    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
+@pytest.mark.parametrize("flow", ["reauth", "reconfigure"])
+async def test_a_token_of_another_account_aborts(
+    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry, flow: str
 ) -> None:
-    """A token of another account is refused with `wrong_account`, and the entry is left as it was."""
+    """Reauth and reconfigure refuse a token of another account with `wrong_account`.
+
+    The entry is left as it was, and loaded.
+    """
     entry = init_integration
     data = dict(entry.data)
     other = simulator.add_account()
 
-    result = await entry.start_reauth_flow(hass)
-    result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: other.token})
+    if flow == "reauth":
+        result = await entry.start_reauth_flow(hass)
+        answer: dict[str, Any] = {CONF_API_TOKEN: other.token}
+    else:
+        result = await entry.start_reconfigure_flow(hass)
+        answer = _answer(other.token, _shown_url(result))
+    result = await submit_form(hass, result["flow_id"], answer)
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "wrong_account"
     assert entry.data == data
+    assert entry.state is ConfigEntryState.LOADED
 
 
 async def test_reauth_error_then_recovery(
@@ -718,25 +726,9 @@ async def test_reconfigure_the_token(
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
-    assert entry.data == {CONF_API_TOKEN: new_token, CONF_URL: simulator_server.base_url}
-    assert entry.state is ConfigEntryState.LOADED
-    assert _entities_and_devices(hass, entry) == before
-    assert state_of(hass, "sensor.garage_status") == "online"
-    assert hass.config_entries.async_entries(DOMAIN) == [entry]
-
-
-async def test_reconfigure_with_the_section_empty_keeps_the_url(
-    hass: HomeAssistant, simulator_server: SimulatorServer, init_integration: MockConfigEntry
-) -> None:
-    """A reconfigure form sent without the URL keeps the entry's URL: that is the section's default."""
-    entry = init_integration
-
-    result = await entry.start_reconfigure_flow(hass)
-    result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: DEMO_TOKEN, ADVANCED: {}})
-
-    assert result["reason"] == "reconfigure_successful"
-    assert entry.data == {CONF_API_TOKEN: DEMO_TOKEN, CONF_URL: simulator_server.base_url}
-    assert entry.state is ConfigEntryState.LOADED
+    _assert_kept_with(
+        hass, entry, before, {CONF_API_TOKEN: new_token, CONF_URL: simulator_server.base_url}
+    )
 
 
 async def test_reconfigure_the_url(
@@ -777,23 +769,6 @@ async def test_reconfigure_the_url(
     assert _shown_url(result) == second_server.base_url
 
 
-async def test_reconfigure_with_a_token_of_another_account_aborts(
-    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
-) -> None:
-    """A token of another account is refused with `wrong_account`, and the entry is left as it was."""
-    entry = init_integration
-    data = dict(entry.data)
-    other = simulator.add_account()
-
-    result = await entry.start_reconfigure_flow(hass)
-    result = await submit_form(hass, result["flow_id"], _answer(other.token, _shown_url(result)))
-
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "wrong_account"
-    assert entry.data == data
-    assert entry.state is ConfigEntryState.LOADED
-
-
 @pytest.mark.parametrize(
     ("fault", "error"),
     [
@@ -832,20 +807,25 @@ async def test_reconfigure_error_then_recovery(
 # The documented answer: the token alone
 
 
-@pytest.mark.parametrize("pasted", [DEMO_TOKEN, f"Bearer {DEMO_TOKEN}"])
-async def test_user_with_only_the_token_is_a_complete_answer(
-    hass: HomeAssistant,
-    simulator_server: SimulatorServer,
-    monkeypatch: pytest.MonkeyPatch,
-    pasted: str,
+@pytest.mark.parametrize(
+    "user_input",
+    [
+        pytest.param({CONF_API_TOKEN: DEMO_TOKEN}, id="token"),
+        pytest.param({CONF_API_TOKEN: f"Bearer {DEMO_TOKEN}"}, id="bearer token"),
+        pytest.param(_answer(DEMO_TOKEN, "  "), id="blank url"),
+    ],
+)
+@pytest.mark.usefixtures("joulo_at_the_simulator")
+async def test_user_without_a_url_stores_none_and_uses_the_default(
+    hass: HomeAssistant, user_input: dict[str, Any]
 ) -> None:
-    """`{"api_token": ...}` without the section, as scripts send it, sets up Joulo's default URL."""
-    # Stand in for api.joulo.nl, which both the check and the entry then use.
-    monkeypatch.setattr(config_flow, "DEFAULT_BASE_URL", simulator_server.base_url)
-    monkeypatch.setattr("custom_components.joulo.DEFAULT_BASE_URL", simulator_server.base_url)
+    """The token alone (as scripts send it) or a URL emptied to blanks stores no URL.
+
+    The entry then follows Joulo's default URL.
+    """
     result = await _start_user_flow(hass)
 
-    result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: pasted})
+    result = await submit_form(hass, result["flow_id"], user_input)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"] == {CONF_API_TOKEN: DEMO_TOKEN}
@@ -853,16 +833,11 @@ async def test_user_with_only_the_token_is_a_complete_answer(
     assert state_of(hass, "sensor.garage_status") == "online"
 
 
+@pytest.mark.usefixtures("joulo_at_the_simulator")
 async def test_user_with_only_the_token_over_the_rest_api(
-    hass: HomeAssistant,
-    hass_client: Any,
-    simulator: JouloSimulator,
-    simulator_server: SimulatorServer,
-    monkeypatch: pytest.MonkeyPatch,
+    hass: HomeAssistant, hass_client: Any, simulator: JouloSimulator
 ) -> None:
     """Home Assistant's REST config-flow API takes the one documented field, as the docs show it."""
-    monkeypatch.setattr(config_flow, "DEFAULT_BASE_URL", simulator_server.base_url)
-    monkeypatch.setattr("custom_components.joulo.DEFAULT_BASE_URL", simulator_server.base_url)
     assert await async_setup_component(hass, "config", {})
     client = await hass_client()
 
@@ -882,18 +857,29 @@ async def test_user_with_only_the_token_over_the_rest_api(
     assert entry.data == {CONF_API_TOKEN: DEMO_TOKEN}
 
 
-async def test_reconfigure_with_only_the_token_keeps_the_url(
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param(lambda token: {CONF_API_TOKEN: f"Bearer {token}"}, id="token only"),
+        pytest.param(lambda token: {CONF_API_TOKEN: token, ADVANCED: {}}, id="section empty"),
+    ],
+)
+async def test_reconfigure_without_a_url_keeps_the_url(
     hass: HomeAssistant,
     simulator: JouloSimulator,
     simulator_server: SimulatorServer,
     init_integration: MockConfigEntry,
+    answer: Callable[[str], dict[str, Any]],
 ) -> None:
-    """A reconfigure answer without the section changes the token and keeps the entry's URL."""
+    """A reconfigure answer without a URL changes the token and keeps the entry's URL.
+
+    That is the section's default, or the token alone as scripts send it.
+    """
     entry = init_integration
     new_token = simulator.rotate_token(DEMO_TOKEN)
 
     result = await entry.start_reconfigure_flow(hass)
-    result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: f"Bearer {new_token}"})
+    result = await submit_form(hass, result["flow_id"], answer(new_token))
 
     assert result["reason"] == "reconfigure_successful"
     assert entry.data == {CONF_API_TOKEN: new_token, CONF_URL: simulator_server.base_url}
