@@ -11,7 +11,7 @@ from datetime import timedelta
 from functools import partial
 import logging
 import socket
-from typing import Any
+from typing import Any, NamedTuple
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import (
@@ -140,6 +140,24 @@ def _assert_kept_with(
     assert _entities_and_devices(hass, entry) == before
     assert state_of(hass, "sensor.garage_status") == "online"
     assert hass.config_entries.async_entries(DOMAIN) == [entry]
+
+
+class Rotated(NamedTuple):
+    """A set-up entry whose account's token was replaced: the old one is refused from now on."""
+
+    entry: MockConfigEntry
+    before: dict[str, Any]
+    """Its entities and devices before the new token."""
+    new_token: str
+
+
+@pytest.fixture
+def rotated(
+    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
+) -> Rotated:
+    """The set-up entry, its entities and devices, and its account's new token."""
+    before = _entities_and_devices(hass, init_integration)
+    return Rotated(init_integration, before, simulator.rotate_token(DEMO_TOKEN))
 
 
 def _free_port() -> int:
@@ -444,16 +462,14 @@ async def test_user_new_token_of_a_configured_account_updates_its_entry(
     freezer: FrozenDateTimeFactory,
     simulator: JouloSimulator,
     simulator_server: SimulatorServer,
-    init_integration: MockConfigEntry,
+    rotated: Rotated,
 ) -> None:
     """Adding a configured account again with a rotated token aborts, but the entry takes the token.
 
     The old token is refused from the rotation on; the entry reloads with the new one and keeps its
     entities, which go on working without asking for re-authentication.
     """
-    entry = init_integration
-    before = _entities_and_devices(hass, entry)
-    new_token = simulator.rotate_token(DEMO_TOKEN)
+    entry, before, new_token = rotated
     simulator.clear_requests()
 
     result = await _start_user_flow(hass)
@@ -578,12 +594,10 @@ async def test_reauth_with_a_new_token_of_the_account(
     hass: HomeAssistant,
     simulator: JouloSimulator,
     simulator_server: SimulatorServer,
-    init_integration: MockConfigEntry,
+    rotated: Rotated,
 ) -> None:
     """A new token of the same account replaces the old one; the entry reloads and keeps its entities."""
-    entry = init_integration
-    before = _entities_and_devices(hass, entry)
-    new_token = simulator.rotate_token(DEMO_TOKEN)
+    entry, before, new_token = rotated
 
     result = await entry.start_reauth_flow(hass)
 
@@ -634,11 +648,10 @@ async def test_a_token_of_another_account_aborts(
 
 
 async def test_reauth_error_then_recovery(
-    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, simulator: JouloSimulator, rotated: Rotated
 ) -> None:
     """A refused token shows `invalid_auth` on the reauth form; a good one then finishes it."""
-    entry = init_integration
-    new_token = simulator.rotate_token(DEMO_TOKEN)
+    entry, _, new_token = rotated
 
     result = await entry.start_reauth_flow(hass)
     result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: UNKNOWN_TOKEN})
@@ -660,11 +673,10 @@ async def test_reauth_error_then_recovery(
 
 
 async def test_reauth_without_me_takes_the_working_token(
-    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, simulator: JouloSimulator, rotated: Rotated
 ) -> None:
     """When `/me` cannot tell the account, a token that works is taken."""
-    entry = init_integration
-    new_token = simulator.rotate_token(DEMO_TOKEN)
+    entry, _, new_token = rotated
     simulator.default_account.me_available = False
 
     result = await entry.start_reauth_flow(hass)
@@ -699,14 +711,11 @@ async def test_reauth_of_an_entry_without_unique_id(
 
 async def test_reconfigure_the_token(
     hass: HomeAssistant,
-    simulator: JouloSimulator,
     simulator_server: SimulatorServer,
-    init_integration: MockConfigEntry,
+    rotated: Rotated,
 ) -> None:
     """A new token of the account replaces the old one in place; the URL, entities and devices stay."""
-    entry = init_integration
-    before = _entities_and_devices(hass, entry)
-    new_token = simulator.rotate_token(DEMO_TOKEN)
+    entry, before, new_token = rotated
 
     result = await entry.start_reconfigure_flow(hass)
 
@@ -866,17 +875,15 @@ async def test_user_with_only_the_token_over_the_rest_api(
 )
 async def test_reconfigure_without_a_url_keeps_the_url(
     hass: HomeAssistant,
-    simulator: JouloSimulator,
     simulator_server: SimulatorServer,
-    init_integration: MockConfigEntry,
+    rotated: Rotated,
     answer: Callable[[str], dict[str, Any]],
 ) -> None:
     """A reconfigure answer without a URL changes the token and keeps the entry's URL.
 
     That is the section's default, or the token alone as scripts send it.
     """
-    entry = init_integration
-    new_token = simulator.rotate_token(DEMO_TOKEN)
+    entry, _, new_token = rotated
 
     result = await entry.start_reconfigure_flow(hass)
     result = await submit_form(hass, result["flow_id"], answer(new_token))
