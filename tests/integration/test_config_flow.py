@@ -160,6 +160,19 @@ def rotated(
     return Rotated(init_integration, before, simulator.rotate_token(DEMO_TOKEN))
 
 
+async def _finish_reauth(
+    hass: HomeAssistant, entry: MockConfigEntry, token: str, result: ConfigFlowResult | None = None
+) -> None:
+    """Send `token` on the entry's reauth form (a new one, or `result`'s) and see the entry take it."""
+    if result is None:
+        result = await entry.start_reauth_flow(hass)
+    result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: token})
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data[CONF_API_TOKEN] == token
+
+
 def _free_port() -> int:
     """A port on 127.0.0.1 that nothing listens on."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -664,12 +677,7 @@ async def test_reauth_error_then_recovery(
     result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: new_token})
 
     assert result["errors"] == {"base": "cannot_connect"}
-
-    result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: new_token})
-
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reauth_successful"
-    assert entry.data[CONF_API_TOKEN] == new_token
+    await _finish_reauth(hass, entry, new_token, result)
 
 
 async def test_reauth_without_me_takes_the_working_token(
@@ -678,13 +686,7 @@ async def test_reauth_without_me_takes_the_working_token(
     """When `/me` cannot tell the account, a token that works is taken."""
     entry, _, new_token = rotated
     simulator.default_account.me_available = False
-
-    result = await entry.start_reauth_flow(hass)
-    result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: new_token})
-
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reauth_successful"
-    assert entry.data[CONF_API_TOKEN] == new_token
+    await _finish_reauth(hass, entry, new_token)
 
 
 async def test_reauth_of_an_entry_without_unique_id(
@@ -697,13 +699,7 @@ async def test_reauth_of_an_entry_without_unique_id(
         data={CONF_API_TOKEN: DEMO_TOKEN, CONF_URL: simulator_server.base_url},
     )
     entry.add_to_hass(hass)
-    new_token = simulator.rotate_token(DEMO_TOKEN)
-
-    result = await entry.start_reauth_flow(hass)
-    result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: new_token})
-
-    assert result["reason"] == "reauth_successful"
-    assert entry.data[CONF_API_TOKEN] == new_token
+    await _finish_reauth(hass, entry, simulator.rotate_token(DEMO_TOKEN))
 
 
 # Reconfigure
