@@ -114,6 +114,12 @@ async def _start_user_flow(hass: HomeAssistant) -> ConfigFlowResult:
     return await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
 
 
+async def _add_account(hass: HomeAssistant, token: str, url: str) -> ConfigFlowResult:
+    """Answer a new `user` step with `token` and `url`, as a user adding the integration does."""
+    result = await _start_user_flow(hass)
+    return await submit_form(hass, result["flow_id"], _answer(token, url))
+
+
 def _entry(result: ConfigFlowResult) -> ConfigEntry[Any]:
     """The entry a flow created."""
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -230,10 +236,7 @@ async def test_flows_do_not_use_the_retired_advanced_mode(
 ) -> None:
     """No flow step reads `show_advanced_options`, which newer versions log as deprecated."""
     other = simulator.add_account()
-    result = await _start_user_flow(hass)
-    result = await submit_form(
-        hass, result["flow_id"], _answer(UNKNOWN_TOKEN, simulator_server.base_url)
-    )
+    result = await _add_account(hass, UNKNOWN_TOKEN, simulator_server.base_url)
     result = await submit_form(
         hass, result["flow_id"], _answer(other.token, simulator_server.base_url)
     )
@@ -254,10 +257,7 @@ async def test_user_creates_an_entry_for_the_account(
     hass: HomeAssistant, simulator: JouloSimulator, simulator_server: SimulatorServer
 ) -> None:
     """A good token makes an entry named after the account, which uses the URL of the section."""
-    result = await _start_user_flow(hass)
-    result = await submit_form(
-        hass, result["flow_id"], _answer(DEMO_TOKEN, simulator_server.base_url)
-    )
+    result = await _add_account(hass, DEMO_TOKEN, simulator_server.base_url)
 
     account = simulator.default_account
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -353,9 +353,7 @@ async def test_user_error_then_recovery(
         inject_failed_read(
             simulator, fault.pop("kind", FaultKind.HTTP_ERROR), endpoint="/chargers", **fault
         )
-    result = await _start_user_flow(hass)
-
-    result = await submit_form(hass, result["flow_id"], _answer(token, simulator_server.base_url))
+    result = await _add_account(hass, token, simulator_server.base_url)
 
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
@@ -378,11 +376,7 @@ async def test_user_unknown_error_is_logged(
 ) -> None:
     """An answer that cannot be read is logged with its cause, for the `unknown` error's "see the logs"."""
     inject_failed_read(simulator, FaultKind.MALFORMED_JSON, endpoint="/chargers")
-    result = await _start_user_flow(hass)
-
-    result = await submit_form(
-        hass, result["flow_id"], _answer(DEMO_TOKEN, simulator_server.base_url)
-    )
+    result = await _add_account(hass, DEMO_TOKEN, simulator_server.base_url)
 
     assert result["errors"] == {"base": "unknown"}
     [record] = [
@@ -407,11 +401,7 @@ async def test_user_timeout_is_cannot_connect(
         config_flow, "JouloClient", partial(JouloClient, request_timeout=SHORT_TIMEOUT)
     )
     inject_failed_read(simulator, FaultKind.HANG, endpoint="/chargers", delay=30.0)
-    result = await _start_user_flow(hass)
-
-    result = await submit_form(
-        hass, result["flow_id"], _answer(DEMO_TOKEN, simulator_server.base_url)
-    )
+    result = await _add_account(hass, DEMO_TOKEN, simulator_server.base_url)
 
     assert result["errors"] == {"base": "cannot_connect"}
     assert simulator.faults.active == []  # the hang was used, so the check did reach the API
@@ -456,10 +446,7 @@ async def test_user_same_account_and_token_aborts_and_changes_nothing(
     data = dict(entry.data)
     simulator.clear_requests()
 
-    result = await _start_user_flow(hass)
-    result = await submit_form(
-        hass, result["flow_id"], _answer(DEMO_TOKEN, simulator_server.base_url)
-    )
+    result = await _add_account(hass, DEMO_TOKEN, simulator_server.base_url)
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
@@ -485,10 +472,7 @@ async def test_user_new_token_of_a_configured_account_updates_its_entry(
     entry, before, new_token = rotated
     simulator.clear_requests()
 
-    result = await _start_user_flow(hass)
-    result = await submit_form(
-        hass, result["flow_id"], _answer(f"Bearer {new_token}", simulator_server.base_url)
-    )
+    result = await _add_account(hass, f"Bearer {new_token}", simulator_server.base_url)
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
@@ -518,10 +502,7 @@ async def test_user_new_token_of_an_entry_not_loaded_is_stored(
     mock_config_entry.add_to_hass(hass)
     new_token = simulator.rotate_token(DEMO_TOKEN)
 
-    result = await _start_user_flow(hass)
-    result = await submit_form(
-        hass, result["flow_id"], _answer(new_token, simulator_server.base_url)
-    )
+    result = await _add_account(hass, new_token, simulator_server.base_url)
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
@@ -543,10 +524,7 @@ async def test_user_another_account_is_added(
     mock_config_entry.add_to_hass(hass)
     other = simulator.add_account()
 
-    result = await _start_user_flow(hass)
-    result = await submit_form(
-        hass, result["flow_id"], _answer(other.token, simulator_server.base_url)
-    )
+    result = await _add_account(hass, other.token, simulator_server.base_url)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == f"Joulo ({other.name})"
@@ -561,20 +539,14 @@ async def test_user_without_me_identifies_the_entry_by_token(
     """Without `/me` the entry has no unique id and a plain title, and its token cannot be added again."""
     simulator.default_account.me_available = False
 
-    result = await _start_user_flow(hass)
-    result = await submit_form(
-        hass, result["flow_id"], _answer(DEMO_TOKEN, simulator_server.base_url)
-    )
+    result = await _add_account(hass, DEMO_TOKEN, simulator_server.base_url)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Joulo"
     assert _entry(result).unique_id is None
     assert _entry(result).state is ConfigEntryState.LOADED
 
-    result = await _start_user_flow(hass)
-    result = await submit_form(
-        hass, result["flow_id"], _answer(f" Bearer {DEMO_TOKEN}", simulator_server.base_url)
-    )
+    result = await _add_account(hass, f" Bearer {DEMO_TOKEN}", simulator_server.base_url)
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
@@ -588,10 +560,7 @@ async def test_user_failing_me_does_not_block_setup(
     """A `/me` that fails while `/chargers` accepts the token still makes a working entry."""
     inject_failed_read(simulator, FaultKind.HTTP_ERROR, endpoint="/me", status=status)
 
-    result = await _start_user_flow(hass)
-    result = await submit_form(
-        hass, result["flow_id"], _answer(DEMO_TOKEN, simulator_server.base_url)
-    )
+    result = await _add_account(hass, DEMO_TOKEN, simulator_server.base_url)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Joulo"
