@@ -10,7 +10,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 import json
+from types import ModuleType
 from typing import Any, NamedTuple
 
 import freezegun.api
@@ -35,6 +37,7 @@ from homeassistant.core import (
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.json import json_dumps
 from homeassistant.util import dt as dt_util
+import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
@@ -42,6 +45,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.joulo.announcer import EVENT_SESSION_ENDED, EVENT_SESSION_STARTED
+from custom_components.joulo.api import JouloClient
 from custom_components.joulo.const import CHARGERS_RIDE_OUT, DOMAIN
 from custom_components.joulo.data import JouloRuntimeData
 from joulo_simulator import Fault, FaultKind, JouloSimulator, RecordedRequest, SimSession
@@ -544,3 +548,15 @@ class Live(NamedTuple):
     freezer: FrozenDateTimeFactory
     simulator: JouloSimulator
     entry: MockConfigEntry
+
+
+SHORT_TIMEOUT = 0.5
+"""A request timeout (real seconds) for the hang tests: short, but long enough to connect."""
+
+
+def time_out_the_next_chargers_read(
+    monkeypatch: pytest.MonkeyPatch, module: ModuleType, simulator: JouloSimulator
+) -> None:
+    """Give the clients `module` makes a short timeout, and let the next `/chargers` read outlast it."""
+    monkeypatch.setattr(module, "JouloClient", partial(JouloClient, request_timeout=SHORT_TIMEOUT))
+    inject_failed_read(simulator, FaultKind.HANG, endpoint="/chargers", delay=30.0)

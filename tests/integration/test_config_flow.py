@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
-from functools import partial
 import logging
 import socket
 from typing import Any, NamedTuple
@@ -31,12 +30,17 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.joulo import config_flow
-from custom_components.joulo.api import JouloClient
 from custom_components.joulo.const import DOMAIN
 from custom_components.joulo.validation import vol
 from joulo_simulator import DEMO_TOKEN, FaultKind, JouloSimulator, SimulatorServer
 
-from .common import advance_time, inject_failed_read, state_of, submit_form
+from .common import (
+    advance_time,
+    inject_failed_read,
+    state_of,
+    submit_form,
+    time_out_the_next_chargers_read,
+)
 
 UNKNOWN_TOKEN = "joulo_thistokenisnotknownbyjoulo000000"
 """A token of the right shape that no account has."""
@@ -44,8 +48,6 @@ JOULO_API_URL = "https://api.joulo.nl/functions/v1/api"
 """The URL field's default: Joulo's own API."""
 ADVANCED = "advanced"
 """The key of the collapsed section that holds the API URL."""
-SHORT_TIMEOUT = 0.5
-"""A request timeout (real seconds) for the hang test: short, but long enough to connect."""
 
 
 @pytest.fixture
@@ -397,10 +399,7 @@ async def test_user_timeout_is_cannot_connect(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """An API that does not answer within the client's timeout gives `cannot_connect`, then recovers."""
-    monkeypatch.setattr(
-        config_flow, "JouloClient", partial(JouloClient, request_timeout=SHORT_TIMEOUT)
-    )
-    inject_failed_read(simulator, FaultKind.HANG, endpoint="/chargers", delay=30.0)
+    time_out_the_next_chargers_read(monkeypatch, config_flow, simulator)
     result = await _add_account(hass, DEMO_TOKEN, simulator_server.base_url)
 
     assert result["errors"] == {"base": "cannot_connect"}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -15,7 +14,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 import custom_components.joulo as joulo_init
-from custom_components.joulo.api import JouloClient
 from custom_components.joulo.const import DOMAIN
 from joulo_simulator import (
     CARPORT_ID,
@@ -30,14 +28,12 @@ from tests.integration.common import (
     device_of,
     entry_state,
     fail_chargers_past_the_ride_out,
-    inject_failed_read,
     state_of,
+    time_out_the_next_chargers_read,
     try_set_up_entry,
 )
 
 ENDPOINTS = ("/chargers", "/sessions", "/energy", "/me")
-SHORT_TIMEOUT = 0.5
-"""A request timeout (real seconds) for the hang tests: short, but long enough to connect."""
 EURO_SENSORS = ("sensor.joulo_ere_value", "sensor.joulo_ere_price", "sensor.joulo_platform_fee")
 """The account sensors that need `/me`."""
 TOTAL_SENSORS = (
@@ -170,10 +166,7 @@ async def test_timeout_at_setup_retries(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """An API that does not answer within the client's timeout makes setup retry later."""
-    monkeypatch.setattr(
-        joulo_init, "JouloClient", partial(JouloClient, request_timeout=SHORT_TIMEOUT)
-    )
-    inject_failed_read(simulator, FaultKind.HANG, endpoint="/chargers", delay=30.0)
+    time_out_the_next_chargers_read(monkeypatch, joulo_init, simulator)
 
     await try_set_up_entry(hass, mock_config_entry)
 
