@@ -197,14 +197,9 @@ async def test_charger_removed_and_back(live: Live) -> None:
     assert state_of(hass, "sensor.garage_last_session_energy") != STATE_UNAVAILABLE
 
 
-async def test_charger_renamed(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    device_registry: dr.DeviceRegistry,
-    init_integration: MockConfigEntry,
-) -> None:
+async def test_charger_renamed(live: Live, device_registry: dr.DeviceRegistry) -> None:
     """A nickname changed in Joulo renames the device; entity ids and a user's own name stay."""
+    hass, freezer, simulator, init_integration = live
     oprit = device_of(hass, init_integration, DRIVEWAY_ID)
     assert oprit is not None
     device_registry.async_update_device(oprit.id, name_by_user="Voordeur")
