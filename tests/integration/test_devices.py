@@ -209,7 +209,7 @@ async def test_charger_renamed(live: Live, device_registry: dr.DeviceRegistry) -
 
     garage = device_of(hass, init_integration, GARAGE_ID)
     assert garage is not None
-    assert garage.name == "Schuur"
+    assert (garage.name, garage.manufacturer) == ("Schuur", "Easee")
     assert _friendly_name(hass, "sensor.garage_status") == "Schuur Status"
     assert _friendly_name(hass, "sensor.garage_last_session_energy") == "Schuur Last session energy"
     oprit = device_of(hass, init_integration, DRIVEWAY_ID)
@@ -294,9 +294,13 @@ async def test_fields_missing_from_one_answer_keep_the_device_as_it_is(live: Liv
 
 
 async def test_devices_survive_an_outage(live: Live) -> None:
-    """While `/chargers` fails, no device is removed: its entities are only unavailable."""
+    """While `/chargers` fails, no device is removed: its entities are only unavailable.
+
+    A rename in Joulo meanwhile reaches the device once the poll works again.
+    """
     hass, freezer, simulator, init_integration = live
     simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/chargers", status=502, times=None)
+    simulator.charger(GARAGE_ID).nickname = "Schuur"
     await fail_chargers_past_the_ride_out(
         hass, freezer, ("sensor.garage_status", "sensor.oprit_status", "sensor.carport_status")
     )
@@ -309,27 +313,38 @@ async def test_devices_survive_an_outage(live: Live) -> None:
         assert device_of(hass, init_integration, charger_id) is not None
         assert _charger_entity_ids(hass, init_integration, charger_id) >= _expected_entity_ids(name)
         assert state_of(hass, f"sensor.{name}_status") == STATE_UNAVAILABLE
+    garage = device_of(hass, init_integration, GARAGE_ID)
+    assert garage is not None
+    assert garage.name == "Garage"
 
     simulator.faults.clear()
     await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
     assert state_of(hass, "sensor.garage_status") == "online"
+    garage = device_of(hass, init_integration, GARAGE_ID)
+    assert garage is not None
+    assert garage.name == "Schuur"
 
 
 async def test_other_devices_of_the_entry_are_left_alone(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    device_registry: dr.DeviceRegistry,
-    init_integration: MockConfigEntry,
+    live: Live, device_registry: dr.DeviceRegistry
 ) -> None:
-    """A device of the entry that is not a Joulo charger is neither renamed nor removed."""
+    """A device of the entry that is not a Joulo charger is neither renamed nor removed.
+
+    Not even when it bears the id of a charger that leaves the account.
+    """
+    hass, freezer, simulator, init_integration = live
     other = device_registry.async_get_or_create(
         config_entry_id=init_integration.entry_id,
-        identifiers={("other_domain", GARAGE_ID)},
+        identifiers={("other_domain", CARPORT_ID)},
         name="Something else",
     )
+    simulator.remove_charger(CARPORT_ID)
     await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
 
+    assert device_of(hass, init_integration, CARPORT_ID) is None
     device = device_registry.async_get(other.id)
     assert device is not None
     assert device.name == "Something else"
+    entry_devices = dr.async_entries_for_config_entry(device_registry, init_integration.entry_id)
+    assert device in entry_devices
     assert device_of(hass, init_integration, GARAGE_ID) is not None

@@ -16,7 +16,6 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 import custom_components.joulo as joulo_init
 from custom_components.joulo.const import DOMAIN
 from joulo_simulator import (
-    CARPORT_ID,
     DEMO_TOKEN,
     GARAGE_ID,
     FaultKind,
@@ -25,9 +24,7 @@ from joulo_simulator import (
 )
 from tests.integration.common import (
     advance_time,
-    device_of,
     entry_state,
-    fail_chargers_past_the_ride_out,
     state_of,
     time_out_the_next_chargers_read,
     try_set_up_entry,
@@ -293,95 +290,6 @@ async def test_reload_sets_the_entry_up_again(
     )
     assert state_of(hass, "binary_sensor.garage_charging") == "on"
     assert _entities_and_devices(hass, init_integration) == registered
-
-
-# Devices follow the account
-
-
-async def test_renamed_charger_renames_its_device(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
-    """A charger renamed in Joulo gets its new name on the next poll; its entity ids stay."""
-    simulator.charger(GARAGE_ID).nickname = "Schuur"
-
-    await advance_time(hass, freezer, timedelta(seconds=60), step=timedelta(seconds=60))
-
-    device = device_of(hass, init_integration, GARAGE_ID)
-    assert device is not None
-    assert device.name == "Schuur"
-    assert device.manufacturer == "Easee"
-    assert state_of(hass, "sensor.garage_status") == "online"
-
-
-async def test_removed_charger_loses_its_device(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
-    """A charger unlinked from the account has its device removed on the next poll."""
-    carport = device_of(hass, init_integration, CARPORT_ID)
-    assert carport is not None
-
-    simulator.remove_charger(CARPORT_ID)
-    await advance_time(hass, freezer, timedelta(seconds=60), step=timedelta(seconds=60))
-
-    assert device_of(hass, init_integration, CARPORT_ID) is None
-    assert dr.async_get(hass).async_get(carport.id) is None
-    assert er.async_get(hass).async_get("sensor.carport_status") is None
-    assert device_of(hass, init_integration, GARAGE_ID) is not None
-
-
-async def test_devices_stay_while_the_api_is_down(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
-    """A failing chargers poll removes no device, and the devices are kept in step once it works."""
-    simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/chargers", status=503, times=None)
-    simulator.charger(GARAGE_ID).nickname = "Schuur"
-
-    await fail_chargers_past_the_ride_out(hass, freezer, ("sensor.garage_status",))
-
-    device = device_of(hass, init_integration, GARAGE_ID)
-    assert device is not None
-    assert device.name == "Garage"
-    assert device_of(hass, init_integration, CARPORT_ID) is not None
-
-    simulator.faults.clear()
-    await advance_time(hass, freezer, timedelta(seconds=60), step=timedelta(seconds=60))
-
-    device = device_of(hass, init_integration, GARAGE_ID)
-    assert device is not None
-    assert device.name == "Schuur"
-
-
-async def test_foreign_device_of_the_entry_is_left_alone(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
-    """A device of the entry that is no Joulo charger (no Joulo identifier) is neither renamed nor removed."""
-    registry = dr.async_get(hass)
-    foreign = registry.async_get_or_create(
-        config_entry_id=init_integration.entry_id,
-        identifiers={("other_domain", CARPORT_ID)},
-        name="Something else",
-    )
-    simulator.remove_charger(CARPORT_ID)
-
-    await advance_time(hass, freezer, timedelta(seconds=60), step=timedelta(seconds=60))
-
-    assert device_of(hass, init_integration, CARPORT_ID) is None
-    kept = registry.async_get(foreign.id)
-    assert kept is not None
-    assert kept.name == "Something else"
-    assert kept in dr.async_entries_for_config_entry(registry, init_integration.entry_id)
 
 
 async def test_removing_the_entry_removes_its_entities_and_devices(
