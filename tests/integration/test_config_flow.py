@@ -139,17 +139,6 @@ def _entities_and_devices(hass: HomeAssistant, entry: MockConfigEntry) -> dict[s
     }
 
 
-def _assert_kept_with(
-    hass: HomeAssistant, entry: MockConfigEntry, before: dict[str, Any], data: dict[str, Any]
-) -> None:
-    """The entry holds `data`, is loaded, works and kept its entities and devices; no second entry."""
-    assert entry.data == data
-    assert entry.state is ConfigEntryState.LOADED
-    assert _entities_and_devices(hass, entry) == before
-    assert state_of(hass, "sensor.garage_status") == "online"
-    assert hass.config_entries.async_entries(DOMAIN) == [entry]
-
-
 class Rotated(NamedTuple):
     """A set-up entry whose account's token was replaced: the old one is refused from now on."""
 
@@ -166,6 +155,23 @@ def rotated(
     """The set-up entry, its entities and devices, and its account's new token."""
     before = _entities_and_devices(hass, init_integration)
     return Rotated(init_integration, before, simulator.rotate_token(DEMO_TOKEN))
+
+
+def _assert_new_token_taken(
+    hass: HomeAssistant, result: ConfigFlowResult, reason: str, rotated: Rotated, url: str
+) -> None:
+    """The flow ended with `reason`; the entry holds the new token and `url`, is loaded and works.
+
+    It kept its entities and devices, and no second entry was made.
+    """
+    entry, before, new_token = rotated
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == reason
+    assert entry.data == {CONF_API_TOKEN: new_token, CONF_URL: url}
+    assert entry.state is ConfigEntryState.LOADED
+    assert _entities_and_devices(hass, entry) == before
+    assert state_of(hass, "sensor.garage_status") == "online"
+    assert hass.config_entries.async_entries(DOMAIN) == [entry]
 
 
 async def _finish_reauth(
@@ -578,7 +584,7 @@ async def test_reauth_with_a_new_token_of_the_account(
     rotated: Rotated,
 ) -> None:
     """A new token of the same account replaces the old one; the entry reloads and keeps its entities."""
-    entry, before, new_token = rotated
+    entry, _, new_token = rotated
 
     result = await entry.start_reauth_flow(hass)
 
@@ -592,11 +598,7 @@ async def test_reauth_with_a_new_token_of_the_account(
     simulator.clear_requests()
     result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: f"Bearer {new_token}\n"})
 
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reauth_successful"
-    _assert_kept_with(
-        hass, entry, before, {CONF_API_TOKEN: new_token, CONF_URL: simulator_server.base_url}
-    )
+    _assert_new_token_taken(hass, result, "reauth_successful", rotated, simulator_server.base_url)
     # Reloaded: the check's request and the setup's first poll, both with the new token.
     assert simulator.request_count("/chargers") == 2
     assert all(request.status == 200 for request in simulator.requests)
@@ -679,9 +681,7 @@ async def test_reconfigure_the_token(
     rotated: Rotated,
 ) -> None:
     """A new token of the account replaces the old one in place; the URL, entities and devices stay."""
-    entry, before, new_token = rotated
-
-    result = await entry.start_reconfigure_flow(hass)
+    result = await rotated.entry.start_reconfigure_flow(hass)
 
     assert result["step_id"] == "reconfigure"
     schema = _schema(result)
@@ -693,14 +693,11 @@ async def test_reconfigure_the_token(
     assert _url_field(result).description == {"suggested_value": simulator_server.base_url}
     assert _url_field(result).default() == simulator_server.base_url
 
-    result = await submit_form(
-        hass, result["flow_id"], _answer(f"  {new_token} ", _shown_url(result))
-    )
+    answer = _answer(f"  {rotated.new_token} ", _shown_url(result))
+    result = await submit_form(hass, result["flow_id"], answer)
 
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reconfigure_successful"
-    _assert_kept_with(
-        hass, entry, before, {CONF_API_TOKEN: new_token, CONF_URL: simulator_server.base_url}
+    _assert_new_token_taken(
+        hass, result, "reconfigure_successful", rotated, simulator_server.base_url
     )
 
 
