@@ -11,8 +11,10 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 import json
-from typing import Any
+from types import ModuleType
+from typing import Any, NamedTuple
 
 import freezegun.api
 from freezegun.api import FrozenDateTimeFactory
@@ -610,3 +612,27 @@ class HangingApi:
             async_fire_time_changed(self.hass)
             remaining -= tick
         await self.hass.async_block_till_done()
+
+
+# Group TB: the four fixtures most integration tests take, as one (`live` and `recorded` in conftest)
+
+
+class Live(NamedTuple):
+    """Home Assistant, its clock, the simulator and the entry of the simulator's account."""
+
+    hass: HomeAssistant
+    freezer: FrozenDateTimeFactory
+    simulator: JouloSimulator
+    entry: MockConfigEntry
+
+
+SHORT_TIMEOUT = 0.5
+"""A request timeout (real seconds) for the hang tests: short, but long enough to connect."""
+
+
+def time_out_the_next_chargers_read(
+    monkeypatch: pytest.MonkeyPatch, module: ModuleType, simulator: JouloSimulator
+) -> None:
+    """Give the clients `module` makes a short timeout, and let the next `/chargers` read outlast it."""
+    monkeypatch.setattr(module, "JouloClient", partial(JouloClient, request_timeout=SHORT_TIMEOUT))
+    inject_failed_read(simulator, FaultKind.HANG, endpoint="/chargers", delay=30.0)

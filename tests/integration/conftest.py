@@ -6,6 +6,7 @@ from collections.abc import Iterator
 import logging
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.recorder.core import Recorder
 from homeassistant.const import CONF_API_TOKEN, CONF_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
@@ -17,7 +18,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.joulo.api import client as api_client
 from custom_components.joulo.const import DOMAIN
 from joulo_simulator import DEMO_TOKEN, JouloSimulator, SimulatorServer
-from tests.integration.common import NOW, set_up_entry
+from tests.integration.common import NOW, Live, set_up_entry
 
 
 @pytest.fixture(autouse=True)
@@ -106,3 +107,26 @@ def quiet_database_log() -> Iterator[None]:
     logger.setLevel(logging.WARNING)
     yield
     logger.setLevel(level)
+
+
+@pytest.fixture
+def live(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+) -> Live:
+    """The fixtures most tests take, as one: the account set up, the clock and the simulator."""
+    return Live(hass, freezer, simulator, init_integration)
+
+
+@pytest.fixture
+def recorded(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> Live:
+    """The same with the recorder running and the entry not set up yet."""
+    return Live(hass, freezer, simulator, mock_config_entry)

@@ -28,6 +28,7 @@ from joulo_simulator.sync import last_sync
 from tests.integration.common import (
     GARAGE_EVENT,
     OPRIT_EVENT,
+    Live,
     SessionLog,
     advance_time,
     async_restart_entry,
@@ -96,13 +97,9 @@ async def test_restart_between_started_and_ended_and_after_ended(
     assert session.id in stored["ended"]
 
 
-async def test_restart_while_the_session_ends(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
+async def test_restart_while_the_session_ends(live: Live) -> None:
     """A session that ends while Home Assistant is down is announced as ended once, at setup."""
+    hass, freezer, simulator, init_integration = live
     log = log_sessions(hass)
     session = await start_session_and_poll(hass, freezer, simulator, DRIVEWAY_ID)
 
@@ -123,16 +120,12 @@ async def test_restart_while_the_session_ends(
     assert log.counts() == ONCE_EACH
 
 
-async def test_restart_while_the_session_starts(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
+async def test_restart_while_the_session_starts(live: Live) -> None:
     """A session that starts while Home Assistant is down is announced as started once, at setup.
 
     At setup both the chargers and the sessions show it running: one `started`, from the chargers.
     """
+    hass, freezer, simulator, init_integration = live
     log = log_sessions(hass)
     await async_stop_entry(hass, init_integration)
     await advance_time(hass, freezer, STEP, step=STEP)
@@ -155,16 +148,12 @@ async def test_restart_while_the_session_starts(
     assert_final(log, session)
 
 
-async def test_session_between_two_polls_is_announced_as_ended(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
+async def test_session_between_two_polls_is_announced_as_ended(live: Live) -> None:
     """A session that starts and ends between two chargers polls (and syncs) is seen only in `/sessions`.
 
     It is announced as ended (not as started) at the next sessions poll, with its kWh.
     """
+    hass, freezer, simulator, _ = live
     log = log_sessions(hass)
     await advance_time(hass, freezer, 5 * SECOND, step=5 * SECOND)
     session = simulator.start_session(GARAGE_ID, power_kw=11.0, duration=timedelta(seconds=50))
@@ -184,13 +173,9 @@ async def test_session_between_two_polls_is_announced_as_ended(
     assert log.counts() == ENDED_ONLY
 
 
-async def test_outage_across_the_end_delays_ended(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
+async def test_outage_across_the_end_delays_ended(live: Live) -> None:
     """A 30-minute outage of the whole API across a session's end: one `ended`, after recovery."""
+    hass, freezer, simulator, _ = live
     log = log_sessions(hass)
     session = await start_session_and_poll(hass, freezer, simulator, GARAGE_ID)
     await until_listed(hass, freezer, simulator, session)
@@ -262,17 +247,13 @@ async def test_session_running_at_first_setup_is_announced_when_it_ends(
     assert_final(log, session)
 
 
-async def test_announcements_wait_until_home_assistant_has_started(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
+async def test_announcements_wait_until_home_assistant_has_started(live: Live) -> None:
     """A session that ended while Home Assistant was down is announced once it has started.
 
     Automations attach their triggers when Home Assistant has started; an announcement during
     startup would reach none of them.
     """
+    hass, freezer, simulator, init_integration = live
     log = log_sessions(hass)
     session = await start_session_and_poll(hass, freezer, simulator, GARAGE_ID)
     await until_listed(hass, freezer, simulator, session)
@@ -315,16 +296,12 @@ async def test_unloaded_before_start_announces_nothing(
     assert log.counts() == NOTHING
 
 
-async def test_tag_id_of_a_running_session_is_remembered_for_its_end(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
+async def test_tag_id_of_a_running_session_is_remembered_for_its_end(live: Live) -> None:
     """`/sessions` without `id_tag`: `ended` still carries the TAG the chargers poll showed.
 
     The TAG is stored with the announcements, so a restart in between does not lose it.
     """
+    hass, freezer, simulator, init_integration = live
     simulator.faults.inject(
         FaultKind.MISSING_FIELDS, endpoint="/sessions", fields=("id_tag",), times=None
     )
@@ -341,13 +318,9 @@ async def test_tag_id_of_a_running_session_is_remembered_for_its_end(
     assert state.attributes["id_tag"] == "CAFEBABE00000001"
 
 
-async def test_session_first_seen_in_sessions_is_announced_as_started(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
+async def test_session_first_seen_in_sessions_is_announced_as_started(live: Live) -> None:
     """While `/chargers` fails, a session `/sessions` lists as charging is announced as started."""
+    hass, freezer, simulator, _ = live
     log = log_sessions(hass)
     simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/chargers", status=500, times=None)
     await advance_time(hass, freezer, STEP, step=STEP)
@@ -371,13 +344,9 @@ async def test_session_first_seen_in_sessions_is_announced_as_started(
     assert log.counts() == {**NOTHING, "entity_started": 1, "bus_started": 1}
 
 
-async def test_session_of_a_removed_charger_is_announced_on_the_bus(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
+async def test_session_of_a_removed_charger_is_announced_on_the_bus(live: Live) -> None:
     """A charger removed while charging: its session's end still reaches the bus, with its name."""
+    hass, freezer, simulator, _ = live
     log = log_sessions(hass)
     session = await start_session_and_poll(hass, freezer, simulator, GARAGE_ID)
     await until_listed(hass, freezer, simulator, session)
@@ -491,18 +460,14 @@ def shown_running(simulator: JouloSimulator, session: SimSession) -> bool:
     return last_sync(session.charger_id, session.ended_at - SECOND) >= session.started_at
 
 
-async def test_fifty_sessions_in_a_week(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
+async def test_fifty_sessions_in_a_week(live: Live) -> None:
     """50 sessions in a simulated week, with a restart and a 30-minute outage: 50 `ended`.
 
     Time moves a minute at a time around every start and end, up to ten minutes between them. A
     restart falls in the middle of a session; the whole API fails for 30 minutes across the end of
     another, late in the week.
     """
+    hass, freezer, simulator, init_integration = live
     log = log_sessions(hass)
     begin = dt_util.utcnow() + MINUTE
     plan = plan_week(begin)

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import NamedTuple
 from unittest.mock import Mock, PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
@@ -61,6 +62,28 @@ PHONE = "Pixel van Sanne"
 NOTIFY_SERVICE = "mobile_app_pixel_van_sanne"
 MINUTE = timedelta(minutes=1)
 STEP = timedelta(seconds=30)
+
+
+class Home(NamedTuple):
+    """What a blueprint test works with."""
+
+    hass: HomeAssistant
+    freezer: FrozenDateTimeFactory
+    simulator: JouloSimulator
+    init_integration: MockConfigEntry
+    phone: Phone
+
+
+@pytest.fixture
+def home(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+    phone: Phone,
+) -> Home:
+    """Home Assistant with the account set up, its clock, the simulator and the phone to notify."""
+    return Home(hass, freezer, simulator, init_integration, phone)
 
 
 @pytest.fixture(autouse=True)
@@ -223,14 +246,9 @@ async def run_session(
     return session
 
 
-async def test_notifies_once_per_session(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-    phone: Phone,
-) -> None:
+async def test_notifies_once_per_session(home: Home) -> None:
     """Each session of the charger gives one notification with its kWh, credits and duration."""
+    hass, freezer, simulator, _, phone = home
     await async_setup_automation(hass, phone)
 
     first = await run_session(hass, freezer, simulator, GARAGE_ID, timedelta(minutes=125))
@@ -251,14 +269,9 @@ async def test_notifies_once_per_session(
     ]
 
 
-async def test_a_charger_without_mid_earns_no_ere(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-    phone: Phone,
-) -> None:
+async def test_a_charger_without_mid_earns_no_ere(home: Home) -> None:
     """The Carport has no MID meter: its message says it earned no ERE, though Joulo lists credits."""
+    hass, freezer, simulator, _, phone = home
     await async_setup_automation(hass, phone, entity_id="event.carport_charging_session")
     simulator.set_charger_status(CARPORT_ID, "online")
     session = await run_session(hass, freezer, simulator, CARPORT_ID, timedelta(minutes=90))
@@ -268,14 +281,9 @@ async def test_a_charger_without_mid_earns_no_ere(
     ]
 
 
-async def test_other_chargers_and_restarts_do_not_notify(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-    phone: Phone,
-) -> None:
+async def test_other_chargers_and_restarts_do_not_notify(home: Home) -> None:
     """After the last session: another charger's session, a rename, a restart, an outage: no message."""
+    hass, freezer, simulator, init_integration, phone = home
     await async_setup_automation(hass, phone, title="Laden klaar")
     session = await run_session(hass, freezer, simulator, GARAGE_ID, timedelta(hours=3))
     assert [(call.data["title"], call.data["message"]) for call in phone.notifications] == [
@@ -294,17 +302,12 @@ async def test_other_chargers_and_restarts_do_not_notify(
     assert len(phone.notifications) == 1
 
 
-async def test_session_ended_during_a_restart_notifies_once(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-    phone: Phone,
-) -> None:
+async def test_session_ended_during_a_restart_notifies_once(home: Home) -> None:
     """A session that ends while Home Assistant restarts is notified once it has started.
 
     On the way up the integration is set up before the automation, and both wait for the start.
     """
+    hass, freezer, simulator, init_integration, phone = home
     await advance_time(hass, freezer, STEP, step=STEP)
     session = simulator.start_session(GARAGE_ID, power_kw=11.0)
     await advance_time(hass, freezer, timedelta(minutes=45), step=MINUTE)
@@ -324,14 +327,9 @@ async def test_session_ended_during_a_restart_notifies_once(
     assert phone.messages() == [expected_message(session, "45 min")]
 
 
-async def test_session_between_two_polls_notifies(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-    phone: Phone,
-) -> None:
+async def test_session_between_two_polls_notifies(home: Home) -> None:
     """A session too short for any chargers poll to see is notified from the sessions poll."""
+    hass, freezer, simulator, _, phone = home
     await async_setup_automation(hass, phone)
     await advance_time(hass, freezer, timedelta(seconds=5), step=timedelta(seconds=5))
     session = simulator.start_session(GARAGE_ID, power_kw=11.0, duration=timedelta(seconds=50))
@@ -342,18 +340,13 @@ async def test_session_between_two_polls_notifies(
     assert phone.messages() == [expected_message(session, "1 min")]
 
 
-async def test_two_sessions_announced_together_notify_twice(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-    phone: Phone,
-) -> None:
+async def test_two_sessions_announced_together_notify_twice(home: Home) -> None:
     """Two sessions of the charger that ended while Home Assistant was down: two notifications.
 
     Both are announced at once, so the event entity's state (the event's time) may not change
     between them; the event's session does.
     """
+    hass, freezer, simulator, init_integration, phone = home
     await async_setup_automation(hass, phone)
     await async_stop_entry(hass, init_integration)
     first = await run_session(hass, freezer, simulator, GARAGE_ID, timedelta(minutes=60))

@@ -6,12 +6,11 @@ Home Assistant version: the flow does not depend on the retired advanced mode.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
-from functools import partial
 import logging
 import socket
-from typing import Any
+from typing import Any, NamedTuple
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import (
@@ -31,12 +30,17 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.joulo import config_flow
-from custom_components.joulo.api import JouloClient
 from custom_components.joulo.const import DOMAIN
 from custom_components.joulo.validation import vol
 from joulo_simulator import DEMO_TOKEN, FaultKind, JouloSimulator, SimulatorServer
 
-from .common import advance_time, inject_failed_read, state_of, submit_form
+from .common import (
+    advance_time,
+    inject_failed_read,
+    state_of,
+    submit_form,
+    time_out_the_next_chargers_read,
+)
 
 UNKNOWN_TOKEN = "joulo_thistokenisnotknownbyjoulo000000"
 """A token of the right shape that no account has."""
@@ -44,8 +48,6 @@ JOULO_API_URL = "https://api.joulo.nl/functions/v1/api"
 """The URL field's default: Joulo's own API."""
 ADVANCED = "advanced"
 """The key of the collapsed section that holds the API URL."""
-SHORT_TIMEOUT = 0.5
-"""A request timeout (real seconds) for the hang test: short, but long enough to connect."""
 
 
 @pytest.fixture
@@ -53,6 +55,16 @@ async def second_server(simulator: JouloSimulator) -> AsyncIterator[SimulatorSer
     """The same simulator served on another port: another API URL to reconfigure to."""
     async with SimulatorServer(simulator) as server:
         yield server
+
+
+@pytest.fixture
+def joulo_at_the_simulator(
+    simulator_server: SimulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> SimulatorServer:
+    """Stand in for api.joulo.nl: the default URL of the flow's check and of the entry is the simulator."""
+    monkeypatch.setattr(config_flow, "DEFAULT_BASE_URL", simulator_server.base_url)
+    monkeypatch.setattr("custom_components.joulo.DEFAULT_BASE_URL", simulator_server.base_url)
+    return simulator_server
 
 
 def _schema(result: ConfigFlowResult) -> vol.Schema:
@@ -104,6 +116,12 @@ async def _start_user_flow(hass: HomeAssistant) -> ConfigFlowResult:
     return await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
 
 
+async def _add_account(hass: HomeAssistant, token: str, url: str) -> ConfigFlowResult:
+    """Answer a new `user` step with `token` and `url`, as a user adding the integration does."""
+    result = await _start_user_flow(hass)
+    return await submit_form(hass, result["flow_id"], _answer(token, url))
+
+
 def _entry(result: ConfigFlowResult) -> ConfigEntry[Any]:
     """The entry a flow created."""
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -119,6 +137,54 @@ def _entities_and_devices(hass: HomeAssistant, entry: MockConfigEntry) -> dict[s
         "entities": {entity.entity_id: entity.unique_id for entity in entities},
         "devices": {device.id: device.identifiers for device in devices},
     }
+
+
+class Rotated(NamedTuple):
+    """A set-up entry whose account's token was replaced: the old one is refused from now on."""
+
+    entry: MockConfigEntry
+    before: dict[str, Any]
+    """Its entities and devices before the new token."""
+    new_token: str
+
+
+@pytest.fixture
+def rotated(
+    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
+) -> Rotated:
+    """The set-up entry, its entities and devices, and its account's new token."""
+    before = _entities_and_devices(hass, init_integration)
+    return Rotated(init_integration, before, simulator.rotate_token(DEMO_TOKEN))
+
+
+def _assert_new_token_taken(
+    hass: HomeAssistant, result: ConfigFlowResult, reason: str, rotated: Rotated, url: str
+) -> None:
+    """The flow ended with `reason`; the entry holds the new token and `url`, is loaded and works.
+
+    It kept its entities and devices, and no second entry was made.
+    """
+    entry, before, new_token = rotated
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == reason
+    assert entry.data == {CONF_API_TOKEN: new_token, CONF_URL: url}
+    assert entry.state is ConfigEntryState.LOADED
+    assert _entities_and_devices(hass, entry) == before
+    assert state_of(hass, "sensor.garage_status") == "online"
+    assert hass.config_entries.async_entries(DOMAIN) == [entry]
+
+
+async def _finish_reauth(
+    hass: HomeAssistant, entry: MockConfigEntry, token: str, result: ConfigFlowResult | None = None
+) -> None:
+    """Send `token` on the entry's reauth form (a new one, or `result`'s) and see the entry take it."""
+    if result is None:
+        result = await entry.start_reauth_flow(hass)
+    result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: token})
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data[CONF_API_TOKEN] == token
 
 
 def _free_port() -> int:
@@ -178,10 +244,7 @@ async def test_flows_do_not_use_the_retired_advanced_mode(
 ) -> None:
     """No flow step reads `show_advanced_options`, which newer versions log as deprecated."""
     other = simulator.add_account()
-    result = await _start_user_flow(hass)
-    result = await submit_form(
-        hass, result["flow_id"], _answer(UNKNOWN_TOKEN, simulator_server.base_url)
-    )
+    result = await _add_account(hass, UNKNOWN_TOKEN, simulator_server.base_url)
     result = await submit_form(
         hass, result["flow_id"], _answer(other.token, simulator_server.base_url)
     )
@@ -202,10 +265,7 @@ async def test_user_creates_an_entry_for_the_account(
     hass: HomeAssistant, simulator: JouloSimulator, simulator_server: SimulatorServer
 ) -> None:
     """A good token makes an entry named after the account, which uses the URL of the section."""
-    result = await _start_user_flow(hass)
-    result = await submit_form(
-        hass, result["flow_id"], _answer(DEMO_TOKEN, simulator_server.base_url)
-    )
+    result = await _add_account(hass, DEMO_TOKEN, simulator_server.base_url)
 
     account = simulator.default_account
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -227,14 +287,10 @@ async def test_user_creates_an_entry_for_the_account(
     ],
 )
 async def test_user_with_the_section_left_closed_stores_the_default_url(
-    hass: HomeAssistant,
-    simulator_server: SimulatorServer,
-    monkeypatch: pytest.MonkeyPatch,
-    section_input: str,
+    hass: HomeAssistant, joulo_at_the_simulator: SimulatorServer, section_input: str
 ) -> None:
     """A section left closed sends its default URL (or nothing, which the default fills in)."""
-    # Stand in for api.joulo.nl: the flow checks the token against its default URL.
-    monkeypatch.setattr(config_flow, "DEFAULT_BASE_URL", simulator_server.base_url)
+    simulator_server = joulo_at_the_simulator
     result = await _start_user_flow(hass)
     assert _shown_url(result) == simulator_server.base_url
 
@@ -248,23 +304,6 @@ async def test_user_with_the_section_left_closed_stores_the_default_url(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"] == {CONF_API_TOKEN: DEMO_TOKEN, CONF_URL: simulator_server.base_url}
     assert _entry(result).state is ConfigEntryState.LOADED
-
-
-async def test_user_with_a_blank_url_stores_none_and_uses_the_default(
-    hass: HomeAssistant, simulator_server: SimulatorServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A URL field emptied to blanks stores no URL: the entry then follows Joulo's default URL."""
-    # Stand in for api.joulo.nl, which both the check and the entry then use.
-    monkeypatch.setattr(config_flow, "DEFAULT_BASE_URL", simulator_server.base_url)
-    monkeypatch.setattr("custom_components.joulo.DEFAULT_BASE_URL", simulator_server.base_url)
-    result = await _start_user_flow(hass)
-
-    result = await submit_form(hass, result["flow_id"], _answer(DEMO_TOKEN, "  "))
-
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["data"] == {CONF_API_TOKEN: DEMO_TOKEN}
-    assert _entry(result).state is ConfigEntryState.LOADED
-    assert state_of(hass, "sensor.garage_status") == "online"
 
 
 @pytest.mark.parametrize(
@@ -322,9 +361,7 @@ async def test_user_error_then_recovery(
         inject_failed_read(
             simulator, fault.pop("kind", FaultKind.HTTP_ERROR), endpoint="/chargers", **fault
         )
-    result = await _start_user_flow(hass)
-
-    result = await submit_form(hass, result["flow_id"], _answer(token, simulator_server.base_url))
+    result = await _add_account(hass, token, simulator_server.base_url)
 
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
@@ -347,11 +384,7 @@ async def test_user_unknown_error_is_logged(
 ) -> None:
     """An answer that cannot be read is logged with its cause, for the `unknown` error's "see the logs"."""
     inject_failed_read(simulator, FaultKind.MALFORMED_JSON, endpoint="/chargers")
-    result = await _start_user_flow(hass)
-
-    result = await submit_form(
-        hass, result["flow_id"], _answer(DEMO_TOKEN, simulator_server.base_url)
-    )
+    result = await _add_account(hass, DEMO_TOKEN, simulator_server.base_url)
 
     assert result["errors"] == {"base": "unknown"}
     [record] = [
@@ -372,15 +405,8 @@ async def test_user_timeout_is_cannot_connect(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """An API that does not answer within the client's timeout gives `cannot_connect`, then recovers."""
-    monkeypatch.setattr(
-        config_flow, "JouloClient", partial(JouloClient, request_timeout=SHORT_TIMEOUT)
-    )
-    inject_failed_read(simulator, FaultKind.HANG, endpoint="/chargers", delay=30.0)
-    result = await _start_user_flow(hass)
-
-    result = await submit_form(
-        hass, result["flow_id"], _answer(DEMO_TOKEN, simulator_server.base_url)
-    )
+    time_out_the_next_chargers_read(monkeypatch, config_flow, simulator)
+    result = await _add_account(hass, DEMO_TOKEN, simulator_server.base_url)
 
     assert result["errors"] == {"base": "cannot_connect"}
     assert simulator.faults.active == []  # the hang was used, so the check did reach the API
@@ -425,10 +451,7 @@ async def test_user_same_account_and_token_aborts_and_changes_nothing(
     data = dict(entry.data)
     simulator.clear_requests()
 
-    result = await _start_user_flow(hass)
-    result = await submit_form(
-        hass, result["flow_id"], _answer(DEMO_TOKEN, simulator_server.base_url)
-    )
+    result = await _add_account(hass, DEMO_TOKEN, simulator_server.base_url)
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
@@ -444,22 +467,17 @@ async def test_user_new_token_of_a_configured_account_updates_its_entry(
     freezer: FrozenDateTimeFactory,
     simulator: JouloSimulator,
     simulator_server: SimulatorServer,
-    init_integration: MockConfigEntry,
+    rotated: Rotated,
 ) -> None:
     """Adding a configured account again with a rotated token aborts, but the entry takes the token.
 
     The old token is refused from the rotation on; the entry reloads with the new one and keeps its
     entities, which go on working without asking for re-authentication.
     """
-    entry = init_integration
-    before = _entities_and_devices(hass, entry)
-    new_token = simulator.rotate_token(DEMO_TOKEN)
+    entry, before, new_token = rotated
     simulator.clear_requests()
 
-    result = await _start_user_flow(hass)
-    result = await submit_form(
-        hass, result["flow_id"], _answer(f"Bearer {new_token}", simulator_server.base_url)
-    )
+    result = await _add_account(hass, f"Bearer {new_token}", simulator_server.base_url)
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
@@ -489,10 +507,7 @@ async def test_user_new_token_of_an_entry_not_loaded_is_stored(
     mock_config_entry.add_to_hass(hass)
     new_token = simulator.rotate_token(DEMO_TOKEN)
 
-    result = await _start_user_flow(hass)
-    result = await submit_form(
-        hass, result["flow_id"], _answer(new_token, simulator_server.base_url)
-    )
+    result = await _add_account(hass, new_token, simulator_server.base_url)
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
@@ -514,10 +529,7 @@ async def test_user_another_account_is_added(
     mock_config_entry.add_to_hass(hass)
     other = simulator.add_account()
 
-    result = await _start_user_flow(hass)
-    result = await submit_form(
-        hass, result["flow_id"], _answer(other.token, simulator_server.base_url)
-    )
+    result = await _add_account(hass, other.token, simulator_server.base_url)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == f"Joulo ({other.name})"
@@ -532,20 +544,14 @@ async def test_user_without_me_identifies_the_entry_by_token(
     """Without `/me` the entry has no unique id and a plain title, and its token cannot be added again."""
     simulator.default_account.me_available = False
 
-    result = await _start_user_flow(hass)
-    result = await submit_form(
-        hass, result["flow_id"], _answer(DEMO_TOKEN, simulator_server.base_url)
-    )
+    result = await _add_account(hass, DEMO_TOKEN, simulator_server.base_url)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Joulo"
     assert _entry(result).unique_id is None
     assert _entry(result).state is ConfigEntryState.LOADED
 
-    result = await _start_user_flow(hass)
-    result = await submit_form(
-        hass, result["flow_id"], _answer(f" Bearer {DEMO_TOKEN}", simulator_server.base_url)
-    )
+    result = await _add_account(hass, f" Bearer {DEMO_TOKEN}", simulator_server.base_url)
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
@@ -559,10 +565,7 @@ async def test_user_failing_me_does_not_block_setup(
     """A `/me` that fails while `/chargers` accepts the token still makes a working entry."""
     inject_failed_read(simulator, FaultKind.HTTP_ERROR, endpoint="/me", status=status)
 
-    result = await _start_user_flow(hass)
-    result = await submit_form(
-        hass, result["flow_id"], _answer(DEMO_TOKEN, simulator_server.base_url)
-    )
+    result = await _add_account(hass, DEMO_TOKEN, simulator_server.base_url)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Joulo"
@@ -578,12 +581,10 @@ async def test_reauth_with_a_new_token_of_the_account(
     hass: HomeAssistant,
     simulator: JouloSimulator,
     simulator_server: SimulatorServer,
-    init_integration: MockConfigEntry,
+    rotated: Rotated,
 ) -> None:
     """A new token of the same account replaces the old one; the entry reloads and keeps its entities."""
-    entry = init_integration
-    before = _entities_and_devices(hass, entry)
-    new_token = simulator.rotate_token(DEMO_TOKEN)
+    entry, _, new_token = rotated
 
     result = await entry.start_reauth_flow(hass)
 
@@ -597,40 +598,43 @@ async def test_reauth_with_a_new_token_of_the_account(
     simulator.clear_requests()
     result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: f"Bearer {new_token}\n"})
 
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reauth_successful"
-    assert entry.data == {CONF_API_TOKEN: new_token, CONF_URL: simulator_server.base_url}
-    assert entry.state is ConfigEntryState.LOADED
+    _assert_new_token_taken(hass, result, "reauth_successful", rotated, simulator_server.base_url)
     # Reloaded: the check's request and the setup's first poll, both with the new token.
     assert simulator.request_count("/chargers") == 2
     assert all(request.status == 200 for request in simulator.requests)
-    assert _entities_and_devices(hass, entry) == before
-    assert state_of(hass, "sensor.garage_status") == "online"
-    assert hass.config_entries.async_entries(DOMAIN) == [entry]
 
 
-async def test_reauth_with_a_token_of_another_account_aborts(
-    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
+@pytest.mark.parametrize("flow", ["reauth", "reconfigure"])
+async def test_a_token_of_another_account_aborts(
+    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry, flow: str
 ) -> None:
-    """A token of another account is refused with `wrong_account`, and the entry is left as it was."""
+    """Reauth and reconfigure refuse a token of another account with `wrong_account`.
+
+    The entry is left as it was, and loaded.
+    """
     entry = init_integration
     data = dict(entry.data)
     other = simulator.add_account()
 
-    result = await entry.start_reauth_flow(hass)
-    result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: other.token})
+    if flow == "reauth":
+        result = await entry.start_reauth_flow(hass)
+        answer: dict[str, Any] = {CONF_API_TOKEN: other.token}
+    else:
+        result = await entry.start_reconfigure_flow(hass)
+        answer = _answer(other.token, _shown_url(result))
+    result = await submit_form(hass, result["flow_id"], answer)
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "wrong_account"
     assert entry.data == data
+    assert entry.state is ConfigEntryState.LOADED
 
 
 async def test_reauth_error_then_recovery(
-    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, simulator: JouloSimulator, rotated: Rotated
 ) -> None:
     """A refused token shows `invalid_auth` on the reauth form; a good one then finishes it."""
-    entry = init_integration
-    new_token = simulator.rotate_token(DEMO_TOKEN)
+    entry, _, new_token = rotated
 
     result = await entry.start_reauth_flow(hass)
     result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: UNKNOWN_TOKEN})
@@ -643,28 +647,16 @@ async def test_reauth_error_then_recovery(
     result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: new_token})
 
     assert result["errors"] == {"base": "cannot_connect"}
-
-    result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: new_token})
-
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reauth_successful"
-    assert entry.data[CONF_API_TOKEN] == new_token
+    await _finish_reauth(hass, entry, new_token, result)
 
 
 async def test_reauth_without_me_takes_the_working_token(
-    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, simulator: JouloSimulator, rotated: Rotated
 ) -> None:
     """When `/me` cannot tell the account, a token that works is taken."""
-    entry = init_integration
-    new_token = simulator.rotate_token(DEMO_TOKEN)
+    entry, _, new_token = rotated
     simulator.default_account.me_available = False
-
-    result = await entry.start_reauth_flow(hass)
-    result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: new_token})
-
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reauth_successful"
-    assert entry.data[CONF_API_TOKEN] == new_token
+    await _finish_reauth(hass, entry, new_token)
 
 
 async def test_reauth_of_an_entry_without_unique_id(
@@ -677,13 +669,7 @@ async def test_reauth_of_an_entry_without_unique_id(
         data={CONF_API_TOKEN: DEMO_TOKEN, CONF_URL: simulator_server.base_url},
     )
     entry.add_to_hass(hass)
-    new_token = simulator.rotate_token(DEMO_TOKEN)
-
-    result = await entry.start_reauth_flow(hass)
-    result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: new_token})
-
-    assert result["reason"] == "reauth_successful"
-    assert entry.data[CONF_API_TOKEN] == new_token
+    await _finish_reauth(hass, entry, simulator.rotate_token(DEMO_TOKEN))
 
 
 # Reconfigure
@@ -691,16 +677,11 @@ async def test_reauth_of_an_entry_without_unique_id(
 
 async def test_reconfigure_the_token(
     hass: HomeAssistant,
-    simulator: JouloSimulator,
     simulator_server: SimulatorServer,
-    init_integration: MockConfigEntry,
+    rotated: Rotated,
 ) -> None:
     """A new token of the account replaces the old one in place; the URL, entities and devices stay."""
-    entry = init_integration
-    before = _entities_and_devices(hass, entry)
-    new_token = simulator.rotate_token(DEMO_TOKEN)
-
-    result = await entry.start_reconfigure_flow(hass)
+    result = await rotated.entry.start_reconfigure_flow(hass)
 
     assert result["step_id"] == "reconfigure"
     schema = _schema(result)
@@ -712,31 +693,12 @@ async def test_reconfigure_the_token(
     assert _url_field(result).description == {"suggested_value": simulator_server.base_url}
     assert _url_field(result).default() == simulator_server.base_url
 
-    result = await submit_form(
-        hass, result["flow_id"], _answer(f"  {new_token} ", _shown_url(result))
+    answer = _answer(f"  {rotated.new_token} ", _shown_url(result))
+    result = await submit_form(hass, result["flow_id"], answer)
+
+    _assert_new_token_taken(
+        hass, result, "reconfigure_successful", rotated, simulator_server.base_url
     )
-
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reconfigure_successful"
-    assert entry.data == {CONF_API_TOKEN: new_token, CONF_URL: simulator_server.base_url}
-    assert entry.state is ConfigEntryState.LOADED
-    assert _entities_and_devices(hass, entry) == before
-    assert state_of(hass, "sensor.garage_status") == "online"
-    assert hass.config_entries.async_entries(DOMAIN) == [entry]
-
-
-async def test_reconfigure_with_the_section_empty_keeps_the_url(
-    hass: HomeAssistant, simulator_server: SimulatorServer, init_integration: MockConfigEntry
-) -> None:
-    """A reconfigure form sent without the URL keeps the entry's URL: that is the section's default."""
-    entry = init_integration
-
-    result = await entry.start_reconfigure_flow(hass)
-    result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: DEMO_TOKEN, ADVANCED: {}})
-
-    assert result["reason"] == "reconfigure_successful"
-    assert entry.data == {CONF_API_TOKEN: DEMO_TOKEN, CONF_URL: simulator_server.base_url}
-    assert entry.state is ConfigEntryState.LOADED
 
 
 async def test_reconfigure_the_url(
@@ -777,23 +739,6 @@ async def test_reconfigure_the_url(
     assert _shown_url(result) == second_server.base_url
 
 
-async def test_reconfigure_with_a_token_of_another_account_aborts(
-    hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
-) -> None:
-    """A token of another account is refused with `wrong_account`, and the entry is left as it was."""
-    entry = init_integration
-    data = dict(entry.data)
-    other = simulator.add_account()
-
-    result = await entry.start_reconfigure_flow(hass)
-    result = await submit_form(hass, result["flow_id"], _answer(other.token, _shown_url(result)))
-
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "wrong_account"
-    assert entry.data == data
-    assert entry.state is ConfigEntryState.LOADED
-
-
 @pytest.mark.parametrize(
     ("fault", "error"),
     [
@@ -832,20 +777,25 @@ async def test_reconfigure_error_then_recovery(
 # The documented answer: the token alone
 
 
-@pytest.mark.parametrize("pasted", [DEMO_TOKEN, f"Bearer {DEMO_TOKEN}"])
-async def test_user_with_only_the_token_is_a_complete_answer(
-    hass: HomeAssistant,
-    simulator_server: SimulatorServer,
-    monkeypatch: pytest.MonkeyPatch,
-    pasted: str,
+@pytest.mark.parametrize(
+    "user_input",
+    [
+        pytest.param({CONF_API_TOKEN: DEMO_TOKEN}, id="token"),
+        pytest.param({CONF_API_TOKEN: f"Bearer {DEMO_TOKEN}"}, id="bearer token"),
+        pytest.param(_answer(DEMO_TOKEN, "  "), id="blank url"),
+    ],
+)
+@pytest.mark.usefixtures("joulo_at_the_simulator")
+async def test_user_without_a_url_stores_none_and_uses_the_default(
+    hass: HomeAssistant, user_input: dict[str, Any]
 ) -> None:
-    """`{"api_token": ...}` without the section, as scripts send it, sets up Joulo's default URL."""
-    # Stand in for api.joulo.nl, which both the check and the entry then use.
-    monkeypatch.setattr(config_flow, "DEFAULT_BASE_URL", simulator_server.base_url)
-    monkeypatch.setattr("custom_components.joulo.DEFAULT_BASE_URL", simulator_server.base_url)
+    """The token alone (as scripts send it) or a URL emptied to blanks stores no URL.
+
+    The entry then follows Joulo's default URL.
+    """
     result = await _start_user_flow(hass)
 
-    result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: pasted})
+    result = await submit_form(hass, result["flow_id"], user_input)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"] == {CONF_API_TOKEN: DEMO_TOKEN}
@@ -853,16 +803,11 @@ async def test_user_with_only_the_token_is_a_complete_answer(
     assert state_of(hass, "sensor.garage_status") == "online"
 
 
+@pytest.mark.usefixtures("joulo_at_the_simulator")
 async def test_user_with_only_the_token_over_the_rest_api(
-    hass: HomeAssistant,
-    hass_client: Any,
-    simulator: JouloSimulator,
-    simulator_server: SimulatorServer,
-    monkeypatch: pytest.MonkeyPatch,
+    hass: HomeAssistant, hass_client: Any, simulator: JouloSimulator
 ) -> None:
     """Home Assistant's REST config-flow API takes the one documented field, as the docs show it."""
-    monkeypatch.setattr(config_flow, "DEFAULT_BASE_URL", simulator_server.base_url)
-    monkeypatch.setattr("custom_components.joulo.DEFAULT_BASE_URL", simulator_server.base_url)
     assert await async_setup_component(hass, "config", {})
     client = await hass_client()
 
@@ -882,18 +827,27 @@ async def test_user_with_only_the_token_over_the_rest_api(
     assert entry.data == {CONF_API_TOKEN: DEMO_TOKEN}
 
 
-async def test_reconfigure_with_only_the_token_keeps_the_url(
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param(lambda token: {CONF_API_TOKEN: f"Bearer {token}"}, id="token only"),
+        pytest.param(lambda token: {CONF_API_TOKEN: token, ADVANCED: {}}, id="section empty"),
+    ],
+)
+async def test_reconfigure_without_a_url_keeps_the_url(
     hass: HomeAssistant,
-    simulator: JouloSimulator,
     simulator_server: SimulatorServer,
-    init_integration: MockConfigEntry,
+    rotated: Rotated,
+    answer: Callable[[str], dict[str, Any]],
 ) -> None:
-    """A reconfigure answer without the section changes the token and keeps the entry's URL."""
-    entry = init_integration
-    new_token = simulator.rotate_token(DEMO_TOKEN)
+    """A reconfigure answer without a URL changes the token and keeps the entry's URL.
+
+    That is the section's default, or the token alone as scripts send it.
+    """
+    entry, _, new_token = rotated
 
     result = await entry.start_reconfigure_flow(hass)
-    result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: f"Bearer {new_token}"})
+    result = await submit_form(hass, result["flow_id"], answer(new_token))
 
     assert result["reason"] == "reconfigure_successful"
     assert entry.data == {CONF_API_TOKEN: new_token, CONF_URL: simulator_server.base_url}

@@ -23,6 +23,7 @@ from joulo_simulator import CARPORT_ID, DRIVEWAY_ID, GARAGE_ID, FaultKind, Joulo
 from tests.integration.common import (
     NOW,
     ONE_POLL,
+    Live,
     advance_time,
     device_id_of,
     device_of,
@@ -107,13 +108,9 @@ async def test_devices_snapshot(
         assert charger.via_device_id == account.id
 
 
-async def test_charger_added_later(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
+async def test_charger_added_later(live: Live) -> None:
     """A charger linked later gets its device and entities within one poll, without a reload."""
+    hass, freezer, simulator, init_integration = live
     runtime_data = init_integration.runtime_data
     simulator.add_charger(charger_id=NEW_ID, nickname="Schuur", connection_type="zaptec")
     assert device_of(hass, init_integration, NEW_ID) is None
@@ -166,13 +163,9 @@ async def test_meter_appears_later(
     }
 
 
-async def test_charger_removed_and_back(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
+async def test_charger_removed_and_back(live: Live) -> None:
     """A charger unlinked from the account loses its device and entities; linked again, it has them."""
+    hass, freezer, simulator, init_integration = live
     garage_entities = _expected_entity_ids("garage")
     assert _charger_entity_ids(hass, init_integration, GARAGE_ID) == garage_entities
 
@@ -204,14 +197,9 @@ async def test_charger_removed_and_back(
     assert state_of(hass, "sensor.garage_last_session_energy") != STATE_UNAVAILABLE
 
 
-async def test_charger_renamed(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    device_registry: dr.DeviceRegistry,
-    init_integration: MockConfigEntry,
-) -> None:
+async def test_charger_renamed(live: Live, device_registry: dr.DeviceRegistry) -> None:
     """A nickname changed in Joulo renames the device; entity ids and a user's own name stay."""
+    hass, freezer, simulator, init_integration = live
     oprit = device_of(hass, init_integration, DRIVEWAY_ID)
     assert oprit is not None
     device_registry.async_update_device(oprit.id, name_by_user="Voordeur")
@@ -221,7 +209,7 @@ async def test_charger_renamed(
 
     garage = device_of(hass, init_integration, GARAGE_ID)
     assert garage is not None
-    assert garage.name == "Schuur"
+    assert (garage.name, garage.manufacturer) == ("Schuur", "Easee")
     assert _friendly_name(hass, "sensor.garage_status") == "Schuur Status"
     assert _friendly_name(hass, "sensor.garage_last_session_energy") == "Schuur Last session energy"
     oprit = device_of(hass, init_integration, DRIVEWAY_ID)
@@ -241,16 +229,10 @@ async def test_charger_renamed(
     ],
 )
 async def test_connection_type_changed(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-    *,
-    connection_type: str,
-    manufacturer: str,
-    model: str | None,
+    live: Live, *, connection_type: str, manufacturer: str, model: str | None
 ) -> None:
     """A charger connected another way gets the manufacturer (and model) of its new connection."""
+    hass, freezer, simulator, init_integration = live
     simulator.add_charger(charger_id=NEW_ID, nickname="Schuur", connection_type="tesla")
     await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
     device = device_of(hass, init_integration, NEW_ID)
@@ -294,13 +276,9 @@ async def test_chargers_without_nickname(
     assert _friendly_name(hass, "sensor.charger_5f0c1a2e_status") == "Garage Status"
 
 
-async def test_fields_missing_from_one_answer_keep_the_device_as_it_is(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
+async def test_fields_missing_from_one_answer_keep_the_device_as_it_is(live: Live) -> None:
     """A poll without nicknames or connection types leaves known devices' names and makers alone."""
+    hass, freezer, simulator, init_integration = live
     simulator.faults.inject(
         FaultKind.MISSING_FIELDS, endpoint="/chargers", fields=["nickname", "connection_type"]
     )
@@ -315,14 +293,14 @@ async def test_fields_missing_from_one_answer_keep_the_device_as_it_is(
     assert (oprit.name, oprit.manufacturer) == ("Oprit", "OCPP")
 
 
-async def test_devices_survive_an_outage(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
-    """While `/chargers` fails, no device is removed: its entities are only unavailable."""
+async def test_devices_survive_an_outage(live: Live) -> None:
+    """While `/chargers` fails, no device is removed: its entities are only unavailable.
+
+    A rename in Joulo meanwhile reaches the device once the poll works again.
+    """
+    hass, freezer, simulator, init_integration = live
     simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/chargers", status=502, times=None)
+    simulator.charger(GARAGE_ID).nickname = "Schuur"
     await fail_chargers_past_the_ride_out(
         hass, freezer, ("sensor.garage_status", "sensor.oprit_status", "sensor.carport_status")
     )
@@ -335,27 +313,38 @@ async def test_devices_survive_an_outage(
         assert device_of(hass, init_integration, charger_id) is not None
         assert _charger_entity_ids(hass, init_integration, charger_id) >= _expected_entity_ids(name)
         assert state_of(hass, f"sensor.{name}_status") == STATE_UNAVAILABLE
+    garage = device_of(hass, init_integration, GARAGE_ID)
+    assert garage is not None
+    assert garage.name == "Garage"
 
     simulator.faults.clear()
     await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
     assert state_of(hass, "sensor.garage_status") == "online"
+    garage = device_of(hass, init_integration, GARAGE_ID)
+    assert garage is not None
+    assert garage.name == "Schuur"
 
 
 async def test_other_devices_of_the_entry_are_left_alone(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    device_registry: dr.DeviceRegistry,
-    init_integration: MockConfigEntry,
+    live: Live, device_registry: dr.DeviceRegistry
 ) -> None:
-    """A device of the entry that is not a Joulo charger is neither renamed nor removed."""
+    """A device of the entry that is not a Joulo charger is neither renamed nor removed.
+
+    Not even when it bears the id of a charger that leaves the account.
+    """
+    hass, freezer, simulator, init_integration = live
     other = device_registry.async_get_or_create(
         config_entry_id=init_integration.entry_id,
-        identifiers={("other_domain", GARAGE_ID)},
+        identifiers={("other_domain", CARPORT_ID)},
         name="Something else",
     )
+    simulator.remove_charger(CARPORT_ID)
     await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
 
+    assert device_of(hass, init_integration, CARPORT_ID) is None
     device = device_registry.async_get(other.id)
     assert device is not None
     assert device.name == "Something else"
+    entry_devices = dr.async_entries_for_config_entry(device_registry, init_integration.entry_id)
+    assert device in entry_devices
     assert device_of(hass, init_integration, GARAGE_ID) is not None

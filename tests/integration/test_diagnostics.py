@@ -28,7 +28,7 @@ from joulo_simulator import (
     SimAccount,
     SimulatorServer,
 )
-from tests.integration.common import advance_time, inject_failed_read, set_up_entry
+from tests.integration.common import Live, advance_time, inject_failed_read, set_up_entry
 
 # The simulator builds its accounts relative to "now": a fixed now makes the diagnostics repeatable.
 pytestmark = pytest.mark.freeze_time("2026-04-09T10:30:00+00:00")
@@ -119,14 +119,10 @@ async def test_diagnostics_of_the_default_account_hide_every_secret(
 
 
 async def test_diagnostics_show_the_rate_limit(
-    hass: HomeAssistant,
-    hass_client: ClientSessionGenerator,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    mock_config_entry: MockConfigEntry,
+    live: Live, hass_client: ClientSessionGenerator
 ) -> None:
     """After a 429, the diagnostics tell until when nothing is sent."""
-    await set_up_entry(hass, mock_config_entry)
+    hass, freezer, simulator, mock_config_entry = live
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, mock_config_entry)
     assert diagnostics["rate_limited_until"] is None
 
@@ -140,14 +136,10 @@ async def test_diagnostics_show_the_rate_limit(
 
 
 async def test_diagnostics_show_failures_in_a_row(
-    hass: HomeAssistant,
-    hass_client: ClientSessionGenerator,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    mock_config_entry: MockConfigEntry,
+    live: Live, hass_client: ClientSessionGenerator
 ) -> None:
     """A failed chargers poll that is ridden out: one failure in a row, the last good answer's time."""
-    await set_up_entry(hass, mock_config_entry)
+    hass, freezer, simulator, mock_config_entry = live
     set_up_at = dt_util.utcnow().isoformat()
     inject_failed_read(simulator, FaultKind.HTTP_ERROR, endpoint="/chargers", status=502)
 

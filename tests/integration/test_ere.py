@@ -37,7 +37,7 @@ from joulo_simulator import (
     SimulatorServer,
 )
 
-from .common import advance_time, net_euros, set_up_entry, until_listed
+from .common import Live, advance_time, net_euros, set_up_entry, until_listed
 
 NOW = datetime(2026, 4, 9, 17, 30, tzinfo=UTC)
 AMSTERDAM = "Europe/Amsterdam"
@@ -135,18 +135,13 @@ def no_mid_issues(hass: HomeAssistant) -> list[ir.IssueEntry]:
     ]
 
 
-async def test_the_demo_accounts_money(
-    recorder_mock: Recorder,
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    mock_config_entry: MockConfigEntry,
-) -> None:
+async def test_the_demo_accounts_money(recorded: Live) -> None:
     """MID chargers show their last session's ERE and euros; the Carport 0 and what it missed.
 
     Every figure is worked out here from the simulator's sessions: a counting session's credits as
     Joulo gives them, euros at 0.87 EUR an ERE less the 12.5% fee.
     """
+    hass, freezer, simulator, mock_config_entry = recorded
     await set_up(hass, freezer, mock_config_entry)
 
     figures: dict[str, tuple[float, float, float, bool]] = {}
@@ -218,14 +213,9 @@ async def test_a_store_from_before_the_tally_reads_the_history_again(
     assert any(r.query.get("offset") == "100" for r in simulator.requests)
 
 
-async def test_what_the_carport_misses_grows_with_each_session(
-    recorder_mock: Recorder,
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    mock_config_entry: MockConfigEntry,
-) -> None:
+async def test_what_the_carport_misses_grows_with_each_session(recorded: Live) -> None:
     """A new Carport session adds to what it missed, after the sessions refresh; no history read."""
+    hass, freezer, simulator, mock_config_entry = recorded
     await set_up(hass, freezer, mock_config_entry)
     before = missed_state(hass)
     history_pages = [r for r in simulator.requests if r.query.get("offset") not in (None, "0")]
@@ -247,14 +237,9 @@ async def test_what_the_carport_misses_grows_with_each_session(
     ] == history_pages
 
 
-async def test_the_repair_goes_when_the_charger_counts_or_leaves(
-    recorder_mock: Recorder,
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    mock_config_entry: MockConfigEntry,
-) -> None:
+async def test_the_repair_goes_when_the_charger_counts_or_leaves(recorded: Live) -> None:
     """Upgraded to MID, the Carport's issue goes; back without, it returns; removed, it goes."""
+    hass, freezer, simulator, mock_config_entry = recorded
     await set_up(hass, freezer, mock_config_entry)
     assert len(no_mid_issues(hass)) == 1
 
@@ -274,17 +259,12 @@ async def test_the_repair_goes_when_the_charger_counts_or_leaves(
     assert no_mid_issues(hass) == []
 
 
-async def test_no_price_no_euros(
-    recorder_mock: Recorder,
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    mock_config_entry: MockConfigEntry,
-) -> None:
+async def test_no_price_no_euros(recorded: Live) -> None:
     """Without `/me` and without an estimate basis no price is known: the euros read unknown.
 
     The ERE credits that count still show, and the repair issue says "?" for the euros.
     """
+    hass, freezer, simulator, mock_config_entry = recorded
     simulator.account().me_available = False
     simulator.faults.inject(
         FaultKind.MISSING_FIELDS, fields=["estimate_basis"], endpoint="/sessions", times=None
@@ -306,17 +286,12 @@ async def test_no_price_no_euros(
     assert issue.translation_placeholders["missed"] == "?"
 
 
-async def test_the_price_stays_when_an_answer_lacks_it(
-    recorder_mock: Recorder,
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    mock_config_entry: MockConfigEntry,
-) -> None:
+async def test_the_price_stays_when_an_answer_lacks_it(recorded: Live) -> None:
     """A `/sessions` answer without `estimate_basis` does not take the price away (no `/me` either).
 
     And a charger without MID that has not charged this year missed nothing: 0 EUR.
     """
+    hass, freezer, simulator, mock_config_entry = recorded
     simulator.account().me_available = False
     await set_up(hass, freezer, mock_config_entry)
     value = hass.states.get("sensor.garage_last_session_ere_value")
@@ -362,14 +337,9 @@ async def _logbook_messages(hass: HomeAssistant, start: datetime) -> list[str]:
     return [f"{row['name']} {row['message']}" for row in rows if row.get("domain") == DOMAIN]
 
 
-async def test_the_activity_panel_describes_sessions_in_words(
-    recorder_mock: Recorder,
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    mock_config_entry: MockConfigEntry,
-) -> None:
+async def test_the_activity_panel_describes_sessions_in_words(recorded: Live) -> None:
     """Started and ended, with kWh, ERE and euros; the Carport's "no ERE (no MID meter)"; in Dutch too."""
+    hass, freezer, simulator, mock_config_entry = recorded
     # The Activity panel's own frontend is not installed here; the logbook needs only its name.
     mock_component(hass, "frontend")
     assert await async_setup_component(hass, "logbook", {})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.event import ATTR_EVENT_TYPE, ATTR_EVENT_TYPES
 from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
@@ -20,12 +19,12 @@ from joulo_simulator import (
     DRIVEWAY_ID,
     GARAGE_ID,
     FaultKind,
-    JouloSimulator,
 )
 from tests.integration.common import (
     ATTRIBUTES,
     GARAGE_EVENT,
     OPRIT_EVENT,
+    Live,
     advance_time,
     async_restart_entry,
     device_id_of,
@@ -61,17 +60,13 @@ async def test_event_entities_before_any_session(
         assert entry.unique_id.endswith(f"_{charger_id}_charging_session")
 
 
-async def test_full_session_fires_started_then_ended(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
+async def test_full_session_fires_started_then_ended(live: Live) -> None:
     """A session fires `started` then `ended`, once each, on the event entity and the bus.
 
     `ended` carries the final kWh from `/sessions`, more than the last `kwh_so_far` the chargers
     poll saw; the bus events add the charger's device, id and name.
     """
+    hass, freezer, simulator, init_integration = live
     log = log_sessions(hass)
     session = await start_session_and_poll(hass, freezer, simulator, DRIVEWAY_ID, power_kw=11.0)
 
@@ -139,16 +134,12 @@ async def test_full_session_fires_started_then_ended(
     }
 
 
-async def test_a_session_without_mid_earns_nothing(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
+async def test_a_session_without_mid_earns_nothing(live: Live) -> None:
     """The Carport has no MID meter: its sessions end with 0 ERE and 0.0 EUR, not counting.
 
     Joulo lists ERE credits for them all the same.
     """
+    hass, freezer, simulator, _ = live
     log = log_sessions(hass)
     simulator.set_charger_status(CARPORT_ID, "online")
     session = simulator.start_session(CARPORT_ID, power_kw=7.4, duration=timedelta(minutes=60))
@@ -167,13 +158,9 @@ async def test_a_session_without_mid_earns_nothing(
     assert (state.attributes["ere_credits"], state.attributes["counts_for_ere"]) == (0.0, False)
 
 
-async def test_last_event_is_restored_without_firing_again(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
+async def test_last_event_is_restored_without_firing_again(live: Live) -> None:
     """After a restart the event entity shows its last event again, which is not a new event."""
+    hass, freezer, simulator, init_integration = live
     await advance_time(hass, freezer, HALF_MINUTE, step=HALF_MINUTE)
     session = simulator.start_session(GARAGE_ID, duration=timedelta(minutes=30))
     await advance_time(hass, freezer, timedelta(minutes=32), step=MINUTE)
@@ -193,17 +180,13 @@ async def test_last_event_is_restored_without_firing_again(
     assert log.bus_events == []
 
 
-async def test_event_entity_stays_available_while_the_api_fails(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
+async def test_event_entity_stays_available_while_the_api_fails(live: Live) -> None:
     """An outage delays announcements but keeps the last event: the entity stays available.
 
     The session ends while `/chargers` fails and `/sessions` works: its `ended` still reaches the
     entity at once, as a change from the previous event, not from `unavailable`.
     """
+    hass, freezer, simulator, _ = live
     await advance_time(hass, freezer, HALF_MINUTE, step=HALF_MINUTE)
     running = simulator.start_session(GARAGE_ID)
     await advance_time(hass, freezer, 2 * MINUTE, step=MINUTE)

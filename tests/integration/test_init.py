@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -15,10 +14,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 import custom_components.joulo as joulo_init
-from custom_components.joulo.api import JouloClient
 from custom_components.joulo.const import DOMAIN
 from joulo_simulator import (
-    CARPORT_ID,
     DEMO_TOKEN,
     GARAGE_ID,
     FaultKind,
@@ -27,17 +24,13 @@ from joulo_simulator import (
 )
 from tests.integration.common import (
     advance_time,
-    device_of,
     entry_state,
-    fail_chargers_past_the_ride_out,
-    inject_failed_read,
     state_of,
+    time_out_the_next_chargers_read,
     try_set_up_entry,
 )
 
 ENDPOINTS = ("/chargers", "/sessions", "/energy", "/me")
-SHORT_TIMEOUT = 0.5
-"""A request timeout (real seconds) for the hang tests: short, but long enough to connect."""
 EURO_SENSORS = ("sensor.joulo_ere_value", "sensor.joulo_ere_price", "sensor.joulo_platform_fee")
 """The account sensors that need `/me`."""
 TOTAL_SENSORS = (
@@ -170,10 +163,7 @@ async def test_timeout_at_setup_retries(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """An API that does not answer within the client's timeout makes setup retry later."""
-    monkeypatch.setattr(
-        joulo_init, "JouloClient", partial(JouloClient, request_timeout=SHORT_TIMEOUT)
-    )
-    inject_failed_read(simulator, FaultKind.HANG, endpoint="/chargers", delay=30.0)
+    time_out_the_next_chargers_read(monkeypatch, joulo_init, simulator)
 
     await try_set_up_entry(hass, mock_config_entry)
 
@@ -300,95 +290,6 @@ async def test_reload_sets_the_entry_up_again(
     )
     assert state_of(hass, "binary_sensor.garage_charging") == "on"
     assert _entities_and_devices(hass, init_integration) == registered
-
-
-# Devices follow the account
-
-
-async def test_renamed_charger_renames_its_device(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
-    """A charger renamed in Joulo gets its new name on the next poll; its entity ids stay."""
-    simulator.charger(GARAGE_ID).nickname = "Schuur"
-
-    await advance_time(hass, freezer, timedelta(seconds=60), step=timedelta(seconds=60))
-
-    device = device_of(hass, init_integration, GARAGE_ID)
-    assert device is not None
-    assert device.name == "Schuur"
-    assert device.manufacturer == "Easee"
-    assert state_of(hass, "sensor.garage_status") == "online"
-
-
-async def test_removed_charger_loses_its_device(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
-    """A charger unlinked from the account has its device removed on the next poll."""
-    carport = device_of(hass, init_integration, CARPORT_ID)
-    assert carport is not None
-
-    simulator.remove_charger(CARPORT_ID)
-    await advance_time(hass, freezer, timedelta(seconds=60), step=timedelta(seconds=60))
-
-    assert device_of(hass, init_integration, CARPORT_ID) is None
-    assert dr.async_get(hass).async_get(carport.id) is None
-    assert er.async_get(hass).async_get("sensor.carport_status") is None
-    assert device_of(hass, init_integration, GARAGE_ID) is not None
-
-
-async def test_devices_stay_while_the_api_is_down(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
-    """A failing chargers poll removes no device, and the devices are kept in step once it works."""
-    simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/chargers", status=503, times=None)
-    simulator.charger(GARAGE_ID).nickname = "Schuur"
-
-    await fail_chargers_past_the_ride_out(hass, freezer, ("sensor.garage_status",))
-
-    device = device_of(hass, init_integration, GARAGE_ID)
-    assert device is not None
-    assert device.name == "Garage"
-    assert device_of(hass, init_integration, CARPORT_ID) is not None
-
-    simulator.faults.clear()
-    await advance_time(hass, freezer, timedelta(seconds=60), step=timedelta(seconds=60))
-
-    device = device_of(hass, init_integration, GARAGE_ID)
-    assert device is not None
-    assert device.name == "Schuur"
-
-
-async def test_foreign_device_of_the_entry_is_left_alone(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
-    """A device of the entry that is no Joulo charger (no Joulo identifier) is neither renamed nor removed."""
-    registry = dr.async_get(hass)
-    foreign = registry.async_get_or_create(
-        config_entry_id=init_integration.entry_id,
-        identifiers={("other_domain", CARPORT_ID)},
-        name="Something else",
-    )
-    simulator.remove_charger(CARPORT_ID)
-
-    await advance_time(hass, freezer, timedelta(seconds=60), step=timedelta(seconds=60))
-
-    assert device_of(hass, init_integration, CARPORT_ID) is None
-    kept = registry.async_get(foreign.id)
-    assert kept is not None
-    assert kept.name == "Something else"
-    assert kept in dr.async_entries_for_config_entry(registry, init_integration.entry_id)
 
 
 async def test_removing_the_entry_removes_its_entities_and_devices(

@@ -7,13 +7,13 @@ dashboard does) and counts the requests the simulator received for it.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 import itertools
 import math
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.recorder.core import Recorder
 from homeassistant.components.recorder.statistics import (
     list_statistic_ids,
     statistics_during_period,
@@ -40,7 +40,7 @@ from joulo_simulator import (
     SimSession,
 )
 
-from .common import advance_time, inject_failed_read, set_up_entry
+from .common import Live, advance_time, inject_failed_read, set_up_entry
 
 NOW = datetime(2026, 4, 9, 17, 30, tzinfo=UTC)
 """A half hour, so the test sessions start in the middle of an hour."""
@@ -79,7 +79,7 @@ def frozen_at_evening(freezer: FrozenDateTimeFactory) -> None:
 
 
 def statistic_id(charger_id: str) -> str:
-    """The statistic id SPEC gives a charger, with the `-` a statistic id cannot hold as `_`."""
+    """The statistic id of a charger, with the `-` a statistic id cannot hold as `_`."""
     return f"joulo:{charger_id.replace('-', '_')}_energy"
 
 
@@ -149,39 +149,71 @@ def changed_hours(before: Rows, after: Rows) -> dict[datetime, float]:
     }
 
 
-async def assert_whole_history(hass: HomeAssistant, simulator: JouloSimulator) -> None:
-    """Each charger's statistic sums up exactly the kWh of its completed sessions."""
-    for charger_id in CHARGERS:
-        rows = await rows_of(hass, charger_id)
-        assert total(rows) == pytest.approx(completed_kwh(simulator, charger_id), abs=1e-6)
+@dataclass
+class History:
+    """What a test here works with: Home Assistant with the recorder, its clock, the simulator, the entry."""
+
+    hass: HomeAssistant
+    freezer: FrozenDateTimeFactory
+    simulator: JouloSimulator
+    entry: MockConfigEntry
+
+    async def advance(self, duration: timedelta, *, step: timedelta = POLL_STEP) -> None:
+        """Move the clock by `duration`, one poll (or `step`) at a time."""
+        await advance_time(self.hass, self.freezer, duration, step=step)
+
+    async def rows(self, charger_id: str) -> Rows:
+        """The hourly rows of a charger's statistic, oldest first."""
+        return await rows_of(self.hass, charger_id)
+
+    def offsets(self) -> list[str | None]:
+        """The `offset` of every `/sessions` request so far."""
+        return sessions_offsets(self.simulator)
+
+    async def set_up(self, per_charger: int | None = None) -> None:
+        """Keep `per_charger` sessions a charger (all when None) and set the entry up."""
+        if per_charger is not None:
+            keep_newest_sessions(self.simulator, per_charger)
+        await set_up_entry(self.hass, self.entry)
+
+    async def backfill(self, per_charger: int | None = SHORT) -> None:
+        """Set the entry up and let the history be read."""
+        await self.set_up(per_charger)
+        await self.advance(BACKFILL_TIME, step=PAGE_STEP)
+
+    async def reload_setup(self) -> None:
+        """Set the unloaded entry up again."""
+        assert await self.hass.config_entries.async_setup(self.entry.entry_id)
+
+    async def unload(self) -> None:
+        """Unload the entry."""
+        assert await self.hass.config_entries.async_unload(self.entry.entry_id)
+
+    async def assert_whole_history(self) -> None:
+        """Each charger's statistic sums up exactly the kWh of its completed sessions."""
+        for charger_id in CHARGERS:
+            rows = await self.rows(charger_id)
+            assert total(rows) == pytest.approx(completed_kwh(self.simulator, charger_id), abs=1e-6)
 
 
-async def backfilled(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, entry: MockConfigEntry
-) -> None:
-    """Set up `entry` and let the history be read."""
-    await set_up_entry(hass, entry)
-    await advance_time(hass, freezer, BACKFILL_TIME, step=PAGE_STEP)
+@pytest.fixture
+def history(recorded: Live) -> History:
+    """The account's history with the recorder running; nothing set up yet."""
+    return History(*recorded)
 
 
-async def test_backfill_imports_the_whole_history(
-    recorder_mock: Recorder,
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    mock_config_entry: MockConfigEntry,
-) -> None:
+async def test_backfill_imports_the_whole_history(history: History) -> None:
     """After first setup each charger's statistic holds its whole history, for a few extra pages."""
-    await backfilled(hass, freezer, mock_config_entry)
+    await history.backfill(per_charger=None)
 
-    sessions = len(simulator.account().sessions)
+    sessions = len(history.simulator.account().sessions)
     assert sessions > 3 * SESSIONS_PAGE_SIZE  # the history takes four pages
     # The sessions poll read the first page; the history only the others, until a short one.
-    assert sessions_offsets(simulator) == [None, "100", "200", "300"]
-    assert math.ceil(sessions / SESSIONS_PAGE_SIZE) == len(sessions_offsets(simulator))
+    assert history.offsets() == [None, "100", "200", "300"]
+    assert math.ceil(sessions / SESSIONS_PAGE_SIZE) == len(history.offsets())
+    await history.assert_whole_history()
     for charger_id in CHARGERS:
-        rows = await rows_of(hass, charger_id)
-        assert total(rows) == pytest.approx(completed_kwh(simulator, charger_id), abs=1e-6)
+        rows = await history.rows(charger_id)
         assert math.fsum(row["state"] for row in rows) == pytest.approx(total(rows), abs=1e-6)
         # Hourly: every row starts on the hour, and each adds its state to the sum.
         assert all(row["start"].minute == row["start"].second == 0 for row in rows)
@@ -191,29 +223,22 @@ async def test_backfill_imports_the_whole_history(
         ]
 
     # Nothing is read twice: the next hours only poll.
-    await advance_time(hass, freezer, timedelta(hours=1), step=POLL_STEP)
-    assert sessions_offsets(simulator)[4:] == [None] * 6
+    await history.advance(timedelta(hours=1))
+    assert history.offsets()[4:] == [None] * 6
 
 
-async def test_session_over_three_hours_is_spread_by_the_time_in_each(
-    recorder_mock: Recorder,
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    mock_config_entry: MockConfigEntry,
-) -> None:
+async def test_session_over_three_hours_is_spread_by_the_time_in_each(history: History) -> None:
     """17:30-19:15 at 8 kW: 4 kWh at 17:00, 8 at 18:00, 2 at 19:00; counted once it has ended."""
-    keep_newest_sessions(simulator, SHORT)
-    await set_up_entry(hass, mock_config_entry)
-    simulator.start_session(GARAGE_ID, power_kw=8, duration=timedelta(hours=1, minutes=45))
-    await advance_time(hass, freezer, BACKFILL_TIME, step=PAGE_STEP)
-    before = await rows_of(hass, GARAGE_ID)
+    await history.set_up(SHORT)
+    history.simulator.start_session(GARAGE_ID, power_kw=8, duration=timedelta(hours=1, minutes=45))
+    await history.advance(BACKFILL_TIME, step=PAGE_STEP)
+    before = await history.rows(GARAGE_ID)
 
-    await advance_time(hass, freezer, timedelta(hours=1, minutes=43), step=POLL_STEP)
-    assert await rows_of(hass, GARAGE_ID) == before  # running: not counted yet
+    await history.advance(timedelta(hours=1, minutes=43))
+    assert await history.rows(GARAGE_ID) == before  # running: not counted yet
 
-    await advance_time(hass, freezer, timedelta(minutes=2), step=POLL_STEP)
-    after = await rows_of(hass, GARAGE_ID)
+    await history.advance(timedelta(minutes=2))
+    after = await history.rows(GARAGE_ID)
     day = NOW.replace(minute=0)
     assert changed_hours(before, after) == {
         day: 4.0,
@@ -223,104 +248,77 @@ async def test_session_over_three_hours_is_spread_by_the_time_in_each(
     assert total(after) == pytest.approx(total(before) + 14.0)
 
 
-async def test_new_sessions_are_added_and_share_an_hour(
-    recorder_mock: Recorder,
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    mock_config_entry: MockConfigEntry,
-) -> None:
+async def test_new_sessions_are_added_and_share_an_hour(history: History) -> None:
     """Two sessions in one hour, each imported after the sessions refresh that lists it completed."""
-    keep_newest_sessions(simulator, SHORT)
-    await backfilled(hass, freezer, mock_config_entry)
-    before = await rows_of(hass, DRIVEWAY_ID)
-    garage_before = await rows_of(hass, GARAGE_ID)
+    await history.backfill()
+    before = await history.rows(DRIVEWAY_ID)
+    garage_before = await history.rows(GARAGE_ID)
     hour = NOW.replace(minute=0)
 
-    first = simulator.start_session(DRIVEWAY_ID, power_kw=6, duration=timedelta(minutes=10))
-    await advance_time(hass, freezer, timedelta(minutes=12), step=POLL_STEP)
+    first = history.simulator.start_session(DRIVEWAY_ID, power_kw=6, duration=timedelta(minutes=10))
+    await history.advance(timedelta(minutes=12))
     assert first.kwh == 1.0
-    middle = await rows_of(hass, DRIVEWAY_ID)
+    middle = await history.rows(DRIVEWAY_ID)
     assert changed_hours(before, middle) == {hour: 1.0}
     assert total(middle) == pytest.approx(total(before) + 1.0)
 
-    second = simulator.start_session(DRIVEWAY_ID, power_kw=6, duration=timedelta(minutes=5))
-    await advance_time(hass, freezer, timedelta(minutes=7), step=POLL_STEP)
+    second = history.simulator.start_session(DRIVEWAY_ID, power_kw=6, duration=timedelta(minutes=5))
+    await history.advance(timedelta(minutes=7))
     assert second.kwh == 0.5
-    after = await rows_of(hass, DRIVEWAY_ID)
+    after = await history.rows(DRIVEWAY_ID)
     assert changed_hours(middle, after) == {hour: 0.5}
     assert after[-1] == {"start": hour, "state": 1.5, "sum": pytest.approx(total(before) + 1.5)}
-    assert await rows_of(hass, GARAGE_ID) == garage_before  # other chargers keep theirs
+    assert await history.rows(GARAGE_ID) == garage_before  # other chargers keep theirs
 
 
-async def test_restart_counts_nothing_twice_and_catches_up(
-    recorder_mock: Recorder,
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    mock_config_entry: MockConfigEntry,
-) -> None:
+async def test_restart_counts_nothing_twice_and_catches_up(history: History) -> None:
     """A reload keeps every sum; a session that ended while unloaded is added after setup."""
-    keep_newest_sessions(simulator, SHORT)
-    await backfilled(hass, freezer, mock_config_entry)
+    simulator = history.simulator
+    await history.backfill()
     simulator.start_session(GARAGE_ID, power_kw=11, duration=timedelta(minutes=30))
-    await advance_time(hass, freezer, timedelta(minutes=32), step=POLL_STEP)
-    rows = {charger_id: await rows_of(hass, charger_id) for charger_id in CHARGERS}
+    await history.advance(timedelta(minutes=32))
+    rows = {charger_id: await history.rows(charger_id) for charger_id in CHARGERS}
     assert total(rows[GARAGE_ID]) == pytest.approx(completed_kwh(simulator, GARAGE_ID))
 
     simulator.clear_requests()
-    assert await hass.config_entries.async_reload(mock_config_entry.entry_id)
-    await advance_time(hass, freezer, BACKFILL_TIME, step=PAGE_STEP)
-    assert {charger_id: await rows_of(hass, charger_id) for charger_id in CHARGERS} == rows
-    assert sessions_offsets(simulator) == [None]  # the history is not read again
+    assert await history.hass.config_entries.async_reload(history.entry.entry_id)
+    await history.advance(BACKFILL_TIME, step=PAGE_STEP)
+    assert {charger_id: await history.rows(charger_id) for charger_id in CHARGERS} == rows
+    assert history.offsets() == [None]  # the history is not read again
 
-    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    await history.unload()
     missed = simulator.start_session(GARAGE_ID, power_kw=11, duration=timedelta(minutes=20))
-    await advance_time(hass, freezer, timedelta(minutes=30), step=POLL_STEP)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await history.advance(timedelta(minutes=30))
+    await history.reload_setup()
+    await history.hass.async_block_till_done()
 
-    after = await rows_of(hass, GARAGE_ID)
+    after = await history.rows(GARAGE_ID)
     assert total(after) == pytest.approx(total(rows[GARAGE_ID]) + missed.kwh)
     assert total(after) == pytest.approx(completed_kwh(simulator, GARAGE_ID))
 
 
-async def test_long_downtime_reads_back_to_what_was_seen(
-    recorder_mock: Recorder,
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    mock_config_entry: MockConfigEntry,
-) -> None:
+async def test_long_downtime_reads_back_to_what_was_seen(history: History) -> None:
     """More new sessions than one page while unloaded: older pages are read until they meet the known."""
-    keep_newest_sessions(simulator, SHORT)
-    await backfilled(hass, freezer, mock_config_entry)
-    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
-    simulator.clear_requests()
+    await history.backfill()
+    await history.unload()
+    history.simulator.clear_requests()
     for _ in range(SESSIONS_PAGE_SIZE + 5):
-        simulator.start_session(CARPORT_ID, power_kw=6, duration=timedelta(minutes=10))
-        await advance_time(hass, freezer, timedelta(minutes=11), step=timedelta(minutes=11))
+        history.simulator.start_session(CARPORT_ID, power_kw=6, duration=timedelta(minutes=10))
+        await history.advance(timedelta(minutes=11), step=timedelta(minutes=11))
 
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await advance_time(hass, freezer, BACKFILL_TIME, step=PAGE_STEP)
+    await history.reload_setup()
+    await history.advance(BACKFILL_TIME, step=PAGE_STEP)
 
-    assert sessions_offsets(simulator) == [None, "100"]
-    await assert_whole_history(hass, simulator)
+    assert history.offsets() == [None, "100"]
+    await history.assert_whole_history()
 
 
-async def test_session_without_duration_counts_once_in_its_start_hour(
-    recorder_mock: Recorder,
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    mock_config_entry: MockConfigEntry,
-) -> None:
+async def test_session_without_duration_counts_once_in_its_start_hour(history: History) -> None:
     """A session listed with the same start and end puts its kWh in that hour, once."""
-    keep_newest_sessions(simulator, SHORT)
-    await backfilled(hass, freezer, mock_config_entry)
-    before = await rows_of(hass, GARAGE_ID)
+    await history.backfill()
+    before = await history.rows(GARAGE_ID)
     moment = NOW + timedelta(minutes=5)
-    simulator.account().sessions.append(
+    history.simulator.account().sessions.append(
         SimSession(
             id="zero-length",
             charger_id=GARAGE_ID,
@@ -332,119 +330,87 @@ async def test_session_without_duration_counts_once_in_its_start_hour(
         )
     )
     # Two sessions refreshes list it.
-    await advance_time(hass, freezer, timedelta(minutes=20), step=POLL_STEP)
-    after = await rows_of(hass, GARAGE_ID)
+    await history.advance(timedelta(minutes=20))
+    after = await history.rows(GARAGE_ID)
     assert changed_hours(before, after) == {NOW.replace(minute=0): 2.5}
     assert total(after) == pytest.approx(total(before) + 2.5)
 
 
-async def test_rate_limit_pauses_the_history_until_retry_after(
-    recorder_mock: Recorder,
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    mock_config_entry: MockConfigEntry,
-) -> None:
+async def test_rate_limit_pauses_the_history_until_retry_after(history: History) -> None:
     """A 429 on a history page holds the reading for its Retry-After; then it completes."""
-    keep_newest_sessions(simulator, TWO_PAGES)
-    await set_up_entry(hass, mock_config_entry)
-    simulator.faults.inject(
+    await history.set_up(TWO_PAGES)
+    history.simulator.faults.inject(
         FaultKind.HTTP_ERROR, endpoint="/sessions", status=429, retry_after="120"
     )
 
-    await advance_time(hass, freezer, timedelta(minutes=2), step=PAGE_STEP)
-    assert sessions_offsets(simulator) == [None, "100"]  # refused, then nothing
-    assert await rows_of(hass, GARAGE_ID) == []
+    await history.advance(timedelta(minutes=2), step=PAGE_STEP)
+    assert history.offsets() == [None, "100"]  # refused, then nothing
+    assert await history.rows(GARAGE_ID) == []
 
-    await advance_time(hass, freezer, BACKFILL_TIME, step=PAGE_STEP)
-    assert sessions_offsets(simulator) == [None, "100", "100"]
-    await assert_whole_history(hass, simulator)
+    await history.advance(BACKFILL_TIME, step=PAGE_STEP)
+    assert history.offsets() == [None, "100", "100"]
+    await history.assert_whole_history()
 
 
 async def test_server_error_pauses_the_history_until_the_next_sessions_poll(
-    recorder_mock: Recorder,
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    mock_config_entry: MockConfigEntry,
+    history: History,
 ) -> None:
     """A failing history page is asked again at the sessions poll's next turn, ten minutes later.
 
     A session that starts and ends meanwhile is counted once, with the history.
     """
-    keep_newest_sessions(simulator, TWO_PAGES)
-    await set_up_entry(hass, mock_config_entry)
-    inject_failed_read(simulator, FaultKind.HTTP_ERROR, endpoint="/sessions", status=503)
-    await advance_time(hass, freezer, timedelta(minutes=1), step=PAGE_STEP)
-    assert sessions_offsets(simulator) == [None, "100", "100"]  # the page, and its retry
+    await history.set_up(TWO_PAGES)
+    inject_failed_read(history.simulator, FaultKind.HTTP_ERROR, endpoint="/sessions", status=503)
+    await history.advance(timedelta(minutes=1), step=PAGE_STEP)
+    assert history.offsets() == [None, "100", "100"]  # the page, and its retry
 
-    simulator.start_session(GARAGE_ID, power_kw=11, duration=timedelta(minutes=5))
-    await advance_time(hass, freezer, timedelta(minutes=8), step=POLL_STEP)
+    history.simulator.start_session(GARAGE_ID, power_kw=11, duration=timedelta(minutes=5))
+    await history.advance(timedelta(minutes=8))
     # The sessions poll saw the session start and end; the history waits.
-    assert sessions_offsets(simulator) == [None, "100", "100", None, None]
-    assert await rows_of(hass, GARAGE_ID) == []
+    assert history.offsets() == [None, "100", "100", None, None]
+    assert await history.rows(GARAGE_ID) == []
 
-    await advance_time(hass, freezer, timedelta(minutes=2), step=PAGE_STEP)
-    assert sessions_offsets(simulator) == [None, "100", "100", None, None, "100"]
-    await assert_whole_history(hass, simulator)
+    await history.advance(timedelta(minutes=2), step=PAGE_STEP)
+    assert history.offsets() == [None, "100", "100", None, None, "100"]
+    await history.assert_whole_history()
 
 
-async def test_unload_while_reading_the_history_stops_it(
-    recorder_mock: Recorder,
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    mock_config_entry: MockConfigEntry,
-) -> None:
+async def test_unload_while_reading_the_history_stops_it(history: History) -> None:
     """An entry unloaded before it read the history asks nothing more; set up again, it reads it."""
-    keep_newest_sessions(simulator, TWO_PAGES)
-    await set_up_entry(hass, mock_config_entry)
-    await advance_time(hass, freezer, PAGE_STEP / 2)
-    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
-    await advance_time(hass, freezer, BACKFILL_TIME, step=PAGE_STEP)
-    assert sessions_offsets(simulator) == [None]
+    await history.set_up(TWO_PAGES)
+    await history.advance(PAGE_STEP / 2, step=timedelta(seconds=10))
+    await history.unload()
+    await history.advance(BACKFILL_TIME, step=PAGE_STEP)
+    assert history.offsets() == [None]
 
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await advance_time(hass, freezer, BACKFILL_TIME, step=PAGE_STEP)
-    assert sessions_offsets(simulator) == [None, None, "100"]
-    await assert_whole_history(hass, simulator)
+    await history.reload_setup()
+    await history.advance(BACKFILL_TIME, step=PAGE_STEP)
+    assert history.offsets() == [None, None, "100"]
+    await history.assert_whole_history()
 
 
-async def test_refused_token_stops_the_history(
-    recorder_mock: Recorder,
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    mock_config_entry: MockConfigEntry,
-) -> None:
+async def test_refused_token_stops_the_history(history: History) -> None:
     """A 401 on a history page stops the reading; re-authentication is asked for."""
-    keep_newest_sessions(simulator, TWO_PAGES)
-    await set_up_entry(hass, mock_config_entry)
-    simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/sessions", status=401)
+    await history.set_up(TWO_PAGES)
+    history.simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/sessions", status=401)
 
-    await advance_time(hass, freezer, timedelta(minutes=1), step=PAGE_STEP)
-    await advance_time(hass, freezer, timedelta(minutes=15), step=POLL_STEP)
+    await history.advance(timedelta(minutes=1), step=PAGE_STEP)
+    await history.advance(timedelta(minutes=15))
 
-    assert sessions_offsets(simulator) == [None, "100"]
-    assert [flow["context"]["source"] for flow in hass.config_entries.flow.async_progress()] == [
-        SOURCE_REAUTH
-    ]
-    assert await rows_of(hass, GARAGE_ID) == []
+    assert history.offsets() == [None, "100"]
+    flows = history.hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    assert await history.rows(GARAGE_ID) == []
 
 
-async def test_statistics_are_listed_in_kwh(
-    recorder_mock: Recorder,
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    mock_config_entry: MockConfigEntry,
-) -> None:
+async def test_statistics_are_listed_in_kwh(history: History) -> None:
     """One valid statistic per charger, in kWh, named after the charger, for the Energy dashboard."""
-    keep_newest_sessions(simulator, SHORT)
-    await backfilled(hass, freezer, mock_config_entry)
-    await async_wait_recording_done(hass)
+    await history.backfill()
+    await async_wait_recording_done(history.hass)
 
-    listed = await get_instance(hass).async_add_executor_job(list_statistic_ids, hass)
+    listed = await get_instance(history.hass).async_add_executor_job(
+        list_statistic_ids, history.hass
+    )
     joulo = {item["statistic_id"]: item for item in listed if item["source"] == "joulo"}
     assert set(joulo) == {statistic_id(charger_id) for charger_id in CHARGERS}
     assert GARAGE_STATISTIC in joulo
@@ -460,35 +426,27 @@ async def test_statistics_are_listed_in_kwh(
 
 
 async def test_removing_the_entry_keeps_the_history(
-    recorder_mock: Recorder,
-    *,
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    mock_config_entry: MockConfigEntry,
-    hass_storage: dict[str, Any],
+    history: History, hass_storage: dict[str, Any]
 ) -> None:
     """Deleting the entry forgets its progress; adding the account again counts nothing twice."""
-    keep_newest_sessions(simulator, SHORT)
-    await backfilled(hass, freezer, mock_config_entry)
-    await advance_time(hass, freezer, timedelta(seconds=30), step=PAGE_STEP)  # the store is written
-    key = f"joulo.{mock_config_entry.entry_id}.statistics"
+    hass, entry = history.hass, history.entry
+    await history.backfill()
+    await history.advance(timedelta(seconds=30), step=PAGE_STEP)  # the store is written
+    key = f"joulo.{entry.entry_id}.statistics"
     assert set(hass_storage[key]["data"]["chargers"]) == set(CHARGERS)
-    rows = await rows_of(hass, GARAGE_ID)
+    rows = await history.rows(GARAGE_ID)
 
-    assert await hass.config_entries.async_remove(mock_config_entry.entry_id)
+    assert await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     assert key not in hass_storage
-    assert await rows_of(hass, GARAGE_ID) == rows
+    assert await history.rows(GARAGE_ID) == rows
 
-    again = MockConfigEntry(
-        domain=mock_config_entry.domain,
-        unique_id=mock_config_entry.unique_id,
-        data=dict(mock_config_entry.data),
+    history.entry = MockConfigEntry(
+        domain=entry.domain, unique_id=entry.unique_id, data=dict(entry.data)
     )
-    await backfilled(hass, freezer, again)
-    assert await rows_of(hass, GARAGE_ID) == rows
-    assert total(rows) == pytest.approx(completed_kwh(simulator, GARAGE_ID), abs=1e-6)
+    await history.backfill(per_charger=None)
+    assert await history.rows(GARAGE_ID) == rows
+    assert total(rows) == pytest.approx(completed_kwh(history.simulator, GARAGE_ID), abs=1e-6)
 
 
 async def test_without_recorder_nothing_is_imported_or_requested(

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import Entity
@@ -14,9 +13,9 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.joulo.sensor import ACCOUNT_SENSORS
-from joulo_simulator import CARPORT_ID, DRIVEWAY_ID, GARAGE_ID, JouloSimulator
+from joulo_simulator import CARPORT_ID, DRIVEWAY_ID, GARAGE_ID
 
-from .common import ONE_POLL, advance_time
+from .common import ONE_POLL, Live, advance_time
 
 pytestmark = pytest.mark.usefixtures("frozen_time")
 
@@ -55,26 +54,19 @@ def entities_of(hass: HomeAssistant, entry: MockConfigEntry, charger_id: str) ->
     }
 
 
-async def test_unchanged_poll_writes_nothing(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    monkeypatch: pytest.MonkeyPatch,
-    init_integration: MockConfigEntry,
-) -> None:
+async def test_unchanged_poll_writes_nothing(live: Live, monkeypatch: pytest.MonkeyPatch) -> None:
     """No charger changed: a chargers poll writes no state at all."""
+    hass, freezer, _, _ = live
     with count_writes(monkeypatch) as written:
         await advance_time(hass, freezer, ONE_POLL)
     assert written == []
 
 
 async def test_a_changed_charger_writes_only_its_own_entities(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    monkeypatch: pytest.MonkeyPatch,
-    init_integration: MockConfigEntry,
+    live: Live, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A running session's energy grows on one charger: only what it shows that changed writes."""
+    hass, freezer, simulator, init_integration = live
     simulator.start_session(GARAGE_ID, power_kw=11.0)
     await advance_time(hass, freezer, ONE_POLL)
     # The sessions refresh that a new session triggers has run; from now on only energy grows.
@@ -104,13 +96,10 @@ async def test_a_changed_charger_writes_only_its_own_entities(
 
 
 async def test_a_completed_session_writes_only_its_chargers_last_session(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    monkeypatch: pytest.MonkeyPatch,
-    init_integration: MockConfigEntry,
+    live: Live, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A session ends: of the last-session sensors only those of its own charger write."""
+    hass, freezer, simulator, _ = live
     simulator.start_session(GARAGE_ID, power_kw=11.0)
     await advance_time(hass, freezer, 3 * ONE_POLL)
     simulator.end_session(GARAGE_ID)
@@ -128,15 +117,13 @@ async def test_a_completed_session_writes_only_its_chargers_last_session(
 
 
 async def test_unchanged_energy_writes_no_account_entity(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    monkeypatch: pytest.MonkeyPatch,
-    init_integration: MockConfigEntry,
+    live: Live, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The hourly energy poll reads the same totals: the totals' entities write nothing.
 
     (The ERE position's forecasts move with the date, so its sensors may write.)
     """
+    hass, freezer, _, _ = live
     with count_writes(monkeypatch) as written:
         await advance_time(hass, freezer, timedelta(hours=1), step=ONE_POLL)
     totals = {f"sensor.joulo_{description.key}" for description in ACCOUNT_SENSORS}
