@@ -9,7 +9,6 @@ from typing import Final
 DOMAIN: Final = "joulo"
 LOGGER = logging.getLogger(__package__)
 
-CHARGERS_INTERVAL: Final = timedelta(seconds=60)
 SESSIONS_INTERVAL: Final = timedelta(seconds=600)
 ENERGY_INTERVAL: Final = timedelta(seconds=3600)
 
@@ -20,8 +19,6 @@ CHARGERS_RIDE_OUT: Final = timedelta(minutes=5)
 # Sessions ending one after another on a large account refresh the totals at most this often.
 ENERGY_REFRESH_COOLDOWN: Final = timedelta(minutes=5)
 
-# How many of the newest sessions one sessions poll reads (the API's maximum page).
-SESSIONS_PAGE_SIZE: Final = 100
 # How long a session that left a charger is looked for in /sessions on every chargers poll.
 FINISHED_SESSION_WATCH: Final = timedelta(minutes=30)
 

@@ -39,8 +39,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from benchmarks.table import BenchTable
 from custom_components.joulo.api import JouloClient, JouloConnectionError
 from custom_components.joulo.api.client import DEFAULT_TIMEOUT
+from custom_components.joulo.changes import FAST_INTERVAL
 from custom_components.joulo.const import (
-    CHARGERS_INTERVAL,
     CHARGERS_RIDE_OUT,
     DOMAIN,
     ENERGY_INTERVAL,
@@ -168,7 +168,7 @@ class SoakRun:
 
     @property
     def budget(self) -> dict[str, int]:
-        """The most requests per endpoint that the cadences of SPEC's "Data flow" allow.
+        """The most requests per endpoint that the integration's cadences allow.
 
         Each setup runs the first refreshes once more; each failed request may be tried once more.
         Chargers every minute. Sessions every ten
@@ -178,9 +178,9 @@ class SoakRun:
         `/ere-position` ride on the hourly energy cadence.
         """
         hourly = self.duration // ENERGY_INTERVAL + self.setups
-        watched = 2 * (FINISHED_SESSION_WATCH // CHARGERS_INTERVAL)
+        watched = 2 * (FINISHED_SESSION_WATCH // FAST_INTERVAL)
         cadences = {
-            "/chargers": self.duration // CHARGERS_INTERVAL + self.setups,
+            "/chargers": self.duration // FAST_INTERVAL + self.setups,
             "/sessions": self.duration // SESSIONS_INTERVAL
             + self.setups
             + len(self.started)

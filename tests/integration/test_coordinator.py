@@ -26,8 +26,8 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
 )
 
+from custom_components.joulo.changes import FAST_INTERVAL
 from custom_components.joulo.const import (
-    CHARGERS_INTERVAL,
     CHARGERS_RIDE_OUT,
     ENERGY_INTERVAL,
     SESSIONS_INTERVAL,
@@ -280,7 +280,7 @@ BROKEN_ANSWERS = [
     ("/me", "unknown_enum", UNCHANGED),
 ]
 INTERVALS = {
-    "/chargers": CHARGERS_INTERVAL,
+    "/chargers": FAST_INTERVAL,
     "/sessions": SESSIONS_INTERVAL,
     "/energy": ENERGY_INTERVAL,
     "/me": ENERGY_INTERVAL,  # asked with the scheduled energy poll

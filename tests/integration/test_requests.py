@@ -24,7 +24,8 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
-from custom_components.joulo.const import DOMAIN, ENERGY_REFRESH_COOLDOWN, SESSIONS_PAGE_SIZE
+from custom_components.joulo.api import MAX_SESSIONS_LIMIT
+from custom_components.joulo.const import DOMAIN, ENERGY_REFRESH_COOLDOWN
 from joulo_simulator import (
     API_PATH,
     DEMO_TOKEN,
@@ -511,7 +512,7 @@ async def test_finished_session_beyond_the_newest_page_is_looked_up_by_charger(
     ended_events = async_capture_events(hass, "joulo_session_ended")
     simulator.start_session(GARAGE_ID, power_kw=11.0)
     await advance_time(hass, freezer, timedelta(minutes=1), step=timedelta(minutes=1))
-    for number in range(SESSIONS_PAGE_SIZE + 1):
+    for number in range(MAX_SESSIONS_LIMIT + 1):
         charger = simulator.add_charger(nickname=f"Paal {number}")
         simulator.start_session(charger.id, power_kw=7.4)
     await advance_time(hass, freezer, timedelta(minutes=2), step=timedelta(minutes=1))
@@ -572,13 +573,13 @@ async def test_old_session_reappearing_on_the_page_does_not_refresh_the_energy(
         simulator.faults.inject(
             FaultKind.MISSING_FIELDS, endpoint="/sessions", fields=("ended_at",), times=1
         )
-        old = history[SESSIONS_PAGE_SIZE - 1]  # the oldest on the page
+        old = history[MAX_SESSIONS_LIMIT - 1]  # the oldest on the page
     else:
         # Not a charger's newest session: the one before the newest of the newest one's charger.
         account.sessions.remove(
             next(s for s in history[1:] if s.charger_id == history[0].charger_id)
         )
-        old = history[SESSIONS_PAGE_SIZE]  # the newest not on the page
+        old = history[MAX_SESSIONS_LIMIT]  # the newest not on the page
     sensors = [f"sensor.{name}_last_session_energy" for name in ("garage", "oprit", "carport")]
     last_sessions = [state_of(hass, entity_id) for entity_id in sensors]
     simulator.clear_requests()

@@ -29,7 +29,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
-from custom_components.joulo.const import SESSIONS_PAGE_SIZE
+from custom_components.joulo.api import MAX_SESSIONS_LIMIT
 from custom_components.joulo.statistics import PAGE_DELAY
 from joulo_simulator import (
     CARPORT_ID,
@@ -207,10 +207,10 @@ async def test_backfill_imports_the_whole_history(history: History) -> None:
     await history.backfill(per_charger=None)
 
     sessions = len(history.simulator.account().sessions)
-    assert sessions > 3 * SESSIONS_PAGE_SIZE  # the history takes four pages
+    assert sessions > 3 * MAX_SESSIONS_LIMIT  # the history takes four pages
     # The sessions poll read the first page; the history only the others, until a short one.
     assert history.offsets() == [None, "100", "200", "300"]
-    assert math.ceil(sessions / SESSIONS_PAGE_SIZE) == len(history.offsets())
+    assert math.ceil(sessions / MAX_SESSIONS_LIMIT) == len(history.offsets())
     await history.assert_whole_history()
     for charger_id in CHARGERS:
         rows = await history.rows(charger_id)
@@ -302,7 +302,7 @@ async def test_long_downtime_reads_back_to_what_was_seen(history: History) -> No
     await history.backfill()
     await history.unload()
     history.simulator.clear_requests()
-    for _ in range(SESSIONS_PAGE_SIZE + 5):
+    for _ in range(MAX_SESSIONS_LIMIT + 5):
         history.simulator.start_session(CARPORT_ID, power_kw=6, duration=timedelta(minutes=10))
         await history.advance(timedelta(minutes=11), step=timedelta(minutes=11))
 
