@@ -16,14 +16,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.joulo.announcer import ANNOUNCE_WINDOW, MAX_REMEMBERED_TAGS
 from custom_components.joulo.const import SESSIONS_INTERVAL
-from joulo_simulator import (
-    DEFAULT_ID_TAG,
-    DRIVEWAY_ID,
-    GARAGE_ID,
-    FaultKind,
-    JouloSimulator,
-    SimSession,
-)
+from joulo_simulator import FaultKind, JouloSimulator, SimSession
+from joulo_simulator.account import DEFAULT_ID_TAG, DRIVEWAY_ID, GARAGE_ID
 from joulo_simulator.sync import last_sync
 from tests.integration.common import (
     GARAGE_EVENT,

@@ -36,14 +36,8 @@ from pytest_homeassistant_custom_component.common import (
 import voluptuous as vol
 
 from custom_components.joulo.const import SESSIONS_INTERVAL
-from joulo_simulator import (
-    CARPORT_ID,
-    DRIVEWAY_ID,
-    GARAGE_ID,
-    FaultKind,
-    JouloSimulator,
-    SimSession,
-)
+from joulo_simulator import FaultKind, JouloSimulator, SimSession
+from joulo_simulator.account import CARPORT_ID, DRIVEWAY_ID, GARAGE_ID
 from tests.integration.common import (
     GARAGE_EVENT,
     advance_time,

@@ -14,14 +14,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
-from joulo_simulator import (
-    CARPORT_ID,
-    DEMO_TOKEN,
-    DRIVEWAY_ID,
-    GARAGE_ID,
-    FaultKind,
-    JouloSimulator,
-)
+from joulo_simulator import FaultKind, JouloSimulator
+from joulo_simulator.account import CARPORT_ID, DEMO_TOKEN, DRIVEWAY_ID, GARAGE_ID
 from tests.integration.common import (
     NOW,
     ONE_POLL,

@@ -23,15 +23,8 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.joulo.api import format_timestamp
 from custom_components.joulo.const import SESSIONS_INTERVAL
-from joulo_simulator import (
-    CARPORT_ID,
-    DEFAULT_ID_TAG,
-    DRIVEWAY_ID,
-    GARAGE_ID,
-    FaultKind,
-    JouloSimulator,
-    SimSession,
-)
+from joulo_simulator import FaultKind, JouloSimulator, SimSession
+from joulo_simulator.account import CARPORT_ID, DEFAULT_ID_TAG, DRIVEWAY_ID, GARAGE_ID
 from tests.integration.common import (
     NOW,
     ONE_POLL,

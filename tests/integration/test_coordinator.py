@@ -32,12 +32,8 @@ from custom_components.joulo.const import (
     ENERGY_INTERVAL,
     SESSIONS_INTERVAL,
 )
-from joulo_simulator import (
-    GARAGE_ID,
-    FaultKind,
-    JouloSimulator,
-    SimulatorServer,
-)
+from joulo_simulator import FaultKind, JouloSimulator, SimulatorServer
+from joulo_simulator.account import GARAGE_ID
 
 from .common import (
     ONE_POLL,

@@ -19,15 +19,8 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.joulo.const import DOMAIN
-from joulo_simulator import (
-    DEFAULT_ID_TAG,
-    DEMO_TOKEN,
-    DRIVEWAY_ID,
-    FaultKind,
-    JouloSimulator,
-    SimAccount,
-    SimulatorServer,
-)
+from joulo_simulator import FaultKind, JouloSimulator, SimAccount, SimulatorServer
+from joulo_simulator.account import DEFAULT_ID_TAG, DEMO_TOKEN, DRIVEWAY_ID
 from tests.integration.common import Live, advance_time, inject_failed_read, set_up_entry
 
 # The simulator builds its accounts relative to "now": a fixed now makes the diagnostics repeatable.

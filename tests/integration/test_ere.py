@@ -27,15 +27,8 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 from custom_components.joulo.announcer import EVENT_SESSION_ENDED, EVENT_SESSION_STARTED
 from custom_components.joulo.const import DOMAIN
 from custom_components.joulo.statistics import PAGE_DELAY
-from joulo_simulator import (
-    CARPORT_ID,
-    DRIVEWAY_ID,
-    GARAGE_ID,
-    FaultKind,
-    JouloSimulator,
-    SimSession,
-    SimulatorServer,
-)
+from joulo_simulator import FaultKind, JouloSimulator, SimSession, SimulatorServer
+from joulo_simulator.account import CARPORT_ID, DRIVEWAY_ID, GARAGE_ID
 
 from .common import Live, advance_time, net_euros, set_up_entry, until_listed
 

@@ -13,13 +13,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.joulo.const import SESSIONS_INTERVAL
-from joulo_simulator import (
-    CARPORT_ID,
-    DEFAULT_ID_TAG,
-    DRIVEWAY_ID,
-    GARAGE_ID,
-    FaultKind,
-)
+from joulo_simulator import FaultKind
+from joulo_simulator.account import CARPORT_ID, DEFAULT_ID_TAG, DRIVEWAY_ID, GARAGE_ID
 from tests.integration.common import (
     ATTRIBUTES,
     GARAGE_EVENT,

@@ -15,13 +15,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 import custom_components.joulo as joulo_init
 from custom_components.joulo.const import DOMAIN
-from joulo_simulator import (
-    DEMO_TOKEN,
-    GARAGE_ID,
-    FaultKind,
-    JouloSimulator,
-    SimulatorServer,
-)
+from joulo_simulator import FaultKind, JouloSimulator, SimulatorServer
+from joulo_simulator.account import DEMO_TOKEN, GARAGE_ID
 from tests.integration.common import (
     advance_time,
     entry_state,

@@ -21,15 +21,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.joulo.const import DOMAIN
-from joulo_simulator import (
-    DEFAULT_ID_TAG,
-    DRIVEWAY_ID,
-    GARAGE_ID,
-    FaultKind,
-    JouloSimulator,
-    SimulatorServer,
-    ere_credits_for,
-)
+from joulo_simulator import FaultKind, JouloSimulator, SimulatorServer, ere_credits_for
+from joulo_simulator.account import DEFAULT_ID_TAG, DRIVEWAY_ID, GARAGE_ID
 from tests.integration.common import (
     NOW,
     ONE_POLL,

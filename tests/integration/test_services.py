@@ -27,17 +27,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.joulo.const import DOMAIN
 from custom_components.joulo.validation import vol
-from joulo_simulator import (
-    CARPORT_ID,
-    DEFAULT_ID_TAG,
-    DRIVEWAY_ID,
-    GARAGE_ID,
-    FaultKind,
-    JouloSimulator,
-    SimSession,
-    SimulatorServer,
-    ere_credits_for,
-)
+from joulo_simulator import FaultKind, JouloSimulator, SimSession, SimulatorServer, ere_credits_for
+from joulo_simulator.account import CARPORT_ID, DEFAULT_ID_TAG, DRIVEWAY_ID, GARAGE_ID
 from tests.factories import SESSION_FIELDS
 from tests.integration.common import (
     advance_time,

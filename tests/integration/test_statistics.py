@@ -31,14 +31,8 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 
 from custom_components.joulo.api import MAX_SESSIONS_LIMIT
 from custom_components.joulo.statistics import PAGE_DELAY
-from joulo_simulator import (
-    CARPORT_ID,
-    DRIVEWAY_ID,
-    GARAGE_ID,
-    FaultKind,
-    JouloSimulator,
-    SimSession,
-)
+from joulo_simulator import FaultKind, JouloSimulator, SimSession
+from joulo_simulator.account import CARPORT_ID, DRIVEWAY_ID, GARAGE_ID
 
 from .common import Live, advance_time, inject_failed_read, set_up_entry
 
