@@ -634,11 +634,12 @@ class SoakTraffic:
     async def restart(self, entry: MockConfigEntry) -> datetime:
         """Restart Home Assistant: stop, `DOWNTIME` passes, set up, `STARTUP` passes, started.
 
-        It stops once no request is open (unloading does not cancel every refresh), and returns
-        when. The setup may fail on a fault: Home Assistant then retries it by itself.
+        It is asked to stop now, and stops once no request is open (unloading does not cancel every
+        refresh); it returns when it was asked, since what the polls still finish meanwhile belongs
+        to the restart. The setup may fail on a fault: Home Assistant then retries it by itself.
         """
-        await self.until_idle()
         stopped = dt_util.utcnow()
+        await self.until_idle()
         await async_stop_entry(self.hass, entry)
         await self.advance(DOWNTIME)
         self.hass.set_state(CoreState.not_running)

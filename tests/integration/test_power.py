@@ -20,7 +20,9 @@ from joulo_simulator.sync import next_sync
 
 from .common import ONE_POLL, advance_time, state_of
 
-pytestmark = pytest.mark.upstream_sync
+# A fixed moment: where Joulo's sync falls between two polls decides what a cloud session reads
+# before its second sync (see `test_cloud_charger_reads_its_power_after_the_second_sync`).
+pytestmark = [pytest.mark.upstream_sync, pytest.mark.freeze_time("2026-04-09T10:00:00+00:00")]
 
 STEP = timedelta(seconds=30)
 
