@@ -60,13 +60,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the binary sensors of each charger."""
-    coordinator = entry.runtime_data.chargers
-    async_add_charger_entities(
-        entry,
-        async_add_entities,
-        BINARY_SENSORS,
-        lambda charger, description: JouloBinarySensor(coordinator, charger, description),
-    )
+    async_add_charger_entities(entry, async_add_entities, BINARY_SENSORS, JouloBinarySensor)
 
 
 class JouloBinarySensor(JouloChargersPollEntity, BinarySensorEntity):

@@ -61,13 +61,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the restart buttons of each charger."""
-    coordinator = entry.runtime_data.chargers
-    async_add_charger_entities(
-        entry,
-        async_add_entities,
-        BUTTONS,
-        lambda charger, description: JouloButton(coordinator, charger, description),
-    )
+    async_add_charger_entities(entry, async_add_entities, BUTTONS, JouloButton)
 
 
 class JouloButton(JouloChargersPollEntity, ButtonEntity):

@@ -23,7 +23,8 @@ from homeassistant.util import dt as dt_util
 
 from .api import Charger, CurrentSession, Session
 from .calendar_cache import LISTING_DELAY, SessionCache
-from .coordinator import JouloConfigEntry
+from .coordinator import JouloConfigEntry, JouloCoordinator
+from .data import ChargersData
 from .entity import JouloChargersPollEntity, async_add_charger_entities
 from .ere import session_counts_for_ere
 from .errors import Caller, joulo_errors
@@ -58,10 +59,7 @@ async def async_setup_entry(
 ) -> None:
     """Set up the charging sessions calendar of each charger."""
     async_add_charger_entities(
-        entry,
-        async_add_entities,
-        (CHARGING_SESSIONS,),
-        lambda charger, description: JouloSessionsCalendar(entry, charger, description),
+        entry, async_add_entities, (CHARGING_SESSIONS,), JouloSessionsCalendar
     )
 
 
@@ -69,11 +67,14 @@ class JouloSessionsCalendar(JouloChargersPollEntity, CalendarEntity):
     """A charger's charging sessions, each an event from its start to its end."""
 
     def __init__(
-        self, entry: JouloConfigEntry, charger: Charger, description: CalendarEntityDescription
+        self,
+        coordinator: JouloCoordinator[ChargersData],
+        charger: Charger,
+        description: CalendarEntityDescription,
     ) -> None:
         """Create the calendar of `charger`."""
-        super().__init__(entry.runtime_data.chargers, charger, description)
-        self._sessions_coordinator = entry.runtime_data.sessions
+        super().__init__(coordinator, charger, description)
+        self._sessions_coordinator = coordinator.config_entry.runtime_data.sessions
         self._cache = SessionCache(charger.id, dt_util.utcnow())
         self._reading = asyncio.Lock()
         self._current: _CurrentEvent | None = None

@@ -108,13 +108,14 @@ def async_add_charger_entities[DescriptionT: EntityDescription](
     entry: JouloConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
     descriptions: Sequence[DescriptionT],
-    create: Callable[[Charger, DescriptionT], Entity | None],
+    create: Callable[[JouloCoordinator[ChargersData], Charger, DescriptionT], Entity | None],
 ) -> None:
     """Add each charger's entities now and whenever a charger, or a value it reports, appears.
 
-    `create` returns None for an entity a charger does not (yet) support, e.g. a meter it has not
-    reported; it is asked again after later refreshes (the refresh pipeline calls the adders). A
-    charger that leaves is forgotten, so it gets its entities back if it returns.
+    `create` (an entity class, or a function of the same arguments: the chargers coordinator, the
+    charger, the description) returns None for an entity a charger does not (yet) support, e.g. a
+    meter it has not reported; it is asked again after later refreshes (the refresh pipeline calls
+    the adders). A charger that leaves is forgotten, so it gets its entities back if it returns.
     """
     coordinator = entry.runtime_data.chargers
     added: dict[str, set[str]] = {}
@@ -137,7 +138,7 @@ def async_add_charger_entities[DescriptionT: EntityDescription](
             for description in descriptions:
                 if description.key in keys:
                     continue
-                if (entity := create(charger, description)) is not None:
+                if (entity := create(coordinator, charger, description)) is not None:
                     keys.add(description.key)
                     new_entities.append(entity)
         if new_entities:

@@ -27,12 +27,8 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the charging session event entity of each charger."""
-    coordinator = entry.runtime_data.chargers
     async_add_charger_entities(
-        entry,
-        async_add_entities,
-        (CHARGING_SESSION,),
-        lambda charger, description: JouloChargingSessionEvent(coordinator, charger, description),
+        entry, async_add_entities, (CHARGING_SESSION,), JouloChargingSessionEvent
     )
 
 

@@ -451,33 +451,30 @@ async def async_setup_entry(
     async_register_entity_adder(entry, add_position_sensors)
 
     def create_charger_sensor(
-        charger: Charger, description: JouloChargerSensorDescription
+        coordinator: JouloCoordinator[ChargersData],
+        charger: Charger,
+        description: JouloChargerSensorDescription,
     ) -> JouloChargerSensor | None:
         if not description.exists_fn(charger):
             return None
-        return JouloChargerSensor(runtime.chargers, charger, description)
+        return JouloChargerSensor(coordinator, charger, description)
 
     async_add_charger_entities(entry, async_add_entities, CHARGER_SENSORS, create_charger_sensor)
     async_add_charger_entities(
-        entry,
-        async_add_entities,
-        (CHARGING_POWER,),
-        lambda charger, description: JouloChargingPowerSensor(
-            runtime.chargers, charger, description
-        ),
+        entry, async_add_entities, (CHARGING_POWER,), JouloChargingPowerSensor
     )
     async_add_charger_entities(
         entry,
         async_add_entities,
         LAST_SESSION_SENSORS,
-        lambda charger, description: JouloLastSessionSensor(entry, charger, description),
+        lambda _, charger, description: JouloLastSessionSensor(entry, charger, description),
     )
     if runtime.reads_history:  # what chargers without MID missed comes from the session history
         async_add_charger_entities(
             entry,
             async_add_entities,
             (ERE_MISSED_THIS_YEAR,),
-            lambda charger, description: (
+            lambda _, charger, description: (
                 None
                 if charger_counts_for_ere(charger)
                 else JouloEreMissedSensor(entry, charger, description)
