@@ -16,6 +16,7 @@ import asyncio
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -387,7 +388,22 @@ class FinishedSessions:
         return [(session_id, finished.running) for session_id, finished in self._awaited.items()]
 
 
-class JouloSessionsCoordinator(JouloCoordinator[SessionsData]):
+class FinishedSessionsCoordinator[DataT](JouloCoordinator[DataT]):
+    """One of the two coordinators that share the `FinishedSessions` watch: chargers and sessions."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: JouloConfigEntry,
+        client: JouloClient,
+        finished: FinishedSessions,
+    ) -> None:
+        """Create the coordinator, with the watch it shares."""
+        super().__init__(hass, entry, client)
+        self._finished = finished
+
+
+class JouloSessionsCoordinator(FinishedSessionsCoordinator[SessionsData]):
     """Polls the newest page of `/sessions` every ten minutes, or at once when asked.
 
     Sessions awaited as finished are looked up by charger when they are not on the newest page: on
@@ -398,19 +414,8 @@ class JouloSessionsCoordinator(JouloCoordinator[SessionsData]):
 
     endpoint = "sessions"
     interval = SESSIONS_INTERVAL
-
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: JouloConfigEntry,
-        client: JouloClient,
-        finished: FinishedSessions,
-    ) -> None:
-        """Create the sessions coordinator; it also looks for the `finished` sessions."""
-        super().__init__(hass, entry, client)
-        self._finished = finished
-        self._read_began: datetime | None = None
-        """When the latest read of `/sessions` (under way, or done and answered) began."""
+    _read_began: datetime | None = None
+    """When the latest read of `/sessions` (under way, or done and answered) began."""
 
     def lists(self, session_ids: Iterable[str]) -> bool:
         """Whether the latest read listed every one of these sessions."""
@@ -472,7 +477,7 @@ class JouloSessionsCoordinator(JouloCoordinator[SessionsData]):
         return sessions, page.estimate_basis
 
 
-class JouloChargersCoordinator(JouloCoordinator[ChargersData]):
+class JouloChargersCoordinator(FinishedSessionsCoordinator[ChargersData]):
     """Polls `/chargers`, works out each session's power, and says which sessions started or ended.
 
     Every minute while a charger charges or reports live, or a finished session is awaited; every
@@ -484,20 +489,10 @@ class JouloChargersCoordinator(JouloCoordinator[ChargersData]):
     endpoint = "chargers"
     interval = FAST_INTERVAL
     ride_out = CHARGERS_RIDE_OUT
-
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: JouloConfigEntry,
-        client: JouloClient,
-        finished: FinishedSessions,
-    ) -> None:
-        """Create the chargers coordinator; sessions that leave their charger go to `finished`."""
-        super().__init__(hass, entry, client)
-        self._finished = finished
-        self._live: frozenset[str] = frozenset()
-        self._power: dict[str, PowerTrack] = {}
-        self._polled_at: datetime | None = None
+    # What the previous poll left, for the next: which chargers report live, each one's power.
+    _live: frozenset[str] = frozenset()
+    _power: Mapping[str, PowerTrack] = MappingProxyType({})
+    _polled_at: datetime | None = None
 
     def follow_running_session(self) -> None:
         """A session runs that this coordinator may not show yet: poll every minute from now."""
