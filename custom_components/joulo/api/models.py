@@ -8,13 +8,17 @@ kept as they are (a `StrEnum` member when known, the plain string otherwise).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from functools import cache
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import JouloResponseError
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 
 class ConnectionType(StrEnum):
@@ -270,7 +274,9 @@ def parse_sessions(data: Any) -> SessionPage:
     """Parse the body of `GET /sessions`."""
     body = _object(data, "sessions")
     return SessionPage(
-        sessions=tuple(_parse_session(item) for item in _list(body, "sessions")),
+        sessions=tuple(
+            _read(Session, _object(item, "session")) for item in _list(body, "sessions")
+        ),
         limit=_optional_int(body, "limit"),
         offset=_optional_int(body, "offset"),
         estimate_basis=_parse_estimate_basis(body.get("estimate_basis")),
@@ -285,10 +291,7 @@ def _parse_estimate_basis(data: Any) -> EstimateBasis | None:
     if not isinstance(data, dict):
         return None
     try:
-        basis = EstimateBasis(
-            price_per_ere=_optional_float(data, "price_per_ere"),
-            effective_fee_pct=_optional_float(data, "effective_fee_pct"),
-        )
+        basis = _read(EstimateBasis, data)
     except JouloResponseError:
         return None
     return None if basis == EstimateBasis() else basis
@@ -297,50 +300,18 @@ def _parse_estimate_basis(data: Any) -> EstimateBasis | None:
 def parse_energy(data: Any) -> Energy:
     """Parse the body of `GET /energy`."""
     body = _object(data, "energy")
-    return Energy(
-        total_kwh=_optional_float(body, "total_kwh"),
-        total_ere_credits=_optional_float(body, "total_ere_credits"),
-        total_sessions=_optional_int(body, "total_sessions"),
-        months=_optional_list(body, "months", _parse_month),
-        total_kwh_all=_optional_float(body, "total_kwh_all"),
-        total_sessions_all=_optional_int(body, "total_sessions_all"),
-    )
+    months = _optional_list(body, "months", _parse_month)
+    return _read(Energy, body, months=months)
 
 
 def parse_account(data: Any) -> Account:
     """Parse the body of `GET /me`."""
-    body = _object(data, "me")
-    return Account(
-        id=_optional_str(body, "id"),
-        email=_optional_str(body, "email"),
-        name=_optional_str(body, "name"),
-        ere_price_mid=_optional_float(body, "ere_price_mid"),
-        effective_fee_pct=_optional_float(body, "effective_fee_pct"),
-    )
+    return _read(Account, _object(data, "me"))
 
 
 def parse_ere_position(data: Any) -> ErePosition:
     """Parse the body of `GET /ere-position`."""
-    body = _object(data, "ere-position")
-    return ErePosition(
-        compliance_year=_optional_int(body, "compliance_year"),
-        pending_ere=_optional_float(body, "pending_ere"),
-        allocatable_ere=_optional_float(body, "allocatable_ere"),
-        ytd_expected_eur=_optional_float(body, "ytd_expected_eur"),
-        total_expected_eur=_optional_float(body, "total_expected_eur"),
-        pending_forecast_net_eur=_optional_float(body, "pending_forecast_net_eur"),
-        effective_fee_pct=_optional_float(body, "effective_fee_pct"),
-        indicative_price_per_ere=_optional_float(body, "indicative_price_per_ere"),
-        realized_avg_price=_optional_float(body, "realized_avg_price"),
-        forecast_confidence=_optional_enum(body, "forecast_confidence", ForecastConfidence),
-        forecast_is_projected=_optional_bool(body, "forecast_is_projected"),
-        forecast_history_days=_optional_int(body, "forecast_history_days"),
-        paid=_optional_object(body, "paid", _parse_ere_amount),
-        payable=_optional_object(body, "payable", _parse_ere_amount),
-        reserved=_optional_object(body, "reserved", _parse_ere_amount),
-        unsold=_optional_object(body, "unsold", _parse_ere_unsold),
-        quarters=_optional_list(body, "quarters", _parse_ere_quarter),
-    )
+    return _read(ErePosition, _object(data, "ere-position"))
 
 
 def parse_reboot(data: Any, *, queued: bool) -> RebootResult:
@@ -353,106 +324,24 @@ def parse_reboot(data: Any, *, queued: bool) -> RebootResult:
     )
 
 
-def _parse_ere_amount(body: dict[str, Any]) -> EreAmount:
-    return EreAmount(
-        ere=_optional_float(body, "ere"),
-        net_eur=_optional_float(body, "net_eur"),
-        price_per_ere=_optional_float(body, "price_per_ere"),
-    )
-
-
-def _parse_ere_unsold(body: dict[str, Any]) -> EreUnsold:
-    return EreUnsold(
-        ere=_optional_float(body, "ere"),
-        ytd_ere=_optional_float(body, "ytd_ere"),
-        future_ere=_optional_float(body, "future_ere"),
-        forecast_net_eur=_optional_float(body, "forecast_net_eur"),
-        ytd_forecast_net_eur=_optional_float(body, "ytd_forecast_net_eur"),
-        future_forecast_net_eur=_optional_float(body, "future_forecast_net_eur"),
-    )
-
-
-def _parse_ere_net_by_status(body: dict[str, Any]) -> EreNetByStatus:
-    return EreNetByStatus(
-        paid=_optional_float(body, "paid"),
-        payable=_optional_float(body, "payable"),
-        reserved=_optional_float(body, "reserved"),
-    )
-
-
-def _parse_ere_quarter(data: Any) -> EreQuarter:
-    body = _object(data, "quarter")
-    return EreQuarter(
-        quarter=_optional_str(body, "quarter"),
-        final=_optional_bool(body, "final"),
-        ere=_optional_float(body, "ere"),
-        sold_ere=_optional_float(body, "sold_ere"),
-        unsold_ere=_optional_float(body, "unsold_ere"),
-        price_per_ere=_optional_float(body, "price_per_ere"),
-        realized_net_eur=_optional_float(body, "realized_net_eur"),
-        net_eur_by_status=_optional_object(body, "net_eur_by_status", _parse_ere_net_by_status),
-    )
-
-
 def _parse_charger(data: Any) -> Charger:
     body = _object(data, "charger")
     current = body.get("current_session")
-    current_session = None if current is None else _parse_current_session(current)
+    current_session = (
+        None if current is None else _read(CurrentSession, _object(current, "current_session"))
+    )
     is_charging = _optional_bool(body, "is_charging")
-    return Charger(
-        id=_required_str(body, "id"),
-        nickname=_optional_str(body, "nickname"),
-        connection_type=_optional_enum(body, "connection_type", ConnectionType),
-        status=_optional_enum(body, "status", ChargerStatus),
-        mid_certified=_optional_bool(body, "mid_certified"),
+    return _read(
+        Charger,
+        body,
         is_charging=current_session is not None if is_charging is None else is_charging,
         current_session=current_session,
-        latest_meter_wh=_optional_float(body, "latest_meter_wh"),
-        meter_updated_at=_optional_datetime(body, "meter_updated_at"),
-        slug=_optional_str(body, "slug"),
-        mid_eligible=_optional_bool(body, "mid_eligible"),
-    )
-
-
-def _parse_current_session(data: Any) -> CurrentSession:
-    body = _object(data, "current_session")
-    return CurrentSession(
-        id=_required_str(body, "id"),
-        started_at=_optional_datetime(body, "started_at"),
-        kwh_so_far=_optional_float(body, "kwh_so_far"),
-        id_tag=_optional_str(body, "id_tag"),
-    )
-
-
-def _parse_session(data: Any) -> Session:
-    body = _object(data, "session")
-    started_at = _optional_datetime(body, "started_at")
-    if started_at is None:
-        raise JouloResponseError("A session has no started_at")
-    return Session(
-        id=_required_str(body, "id"),
-        charger_id=_required_str(body, "charger_id"),
-        charger_nickname=_optional_str(body, "charger_nickname"),
-        started_at=started_at,
-        ended_at=_optional_datetime(body, "ended_at"),
-        kwh=_optional_float(body, "kwh"),
-        status=_optional_enum(body, "status", SessionStatus),
-        ere_credits=_optional_float(body, "ere_credits"),
-        id_tag=_optional_str(body, "id_tag"),
-        counts_for_ere=_optional_bool(body, "counts_for_ere"),
     )
 
 
 def _parse_month(data: Any) -> MonthlyEnergy:
     body = _object(data, "month")
-    return MonthlyEnergy(
-        month=_parse_month_key(_required_str(body, "month")),
-        kwh=_optional_float(body, "kwh"),
-        ere_credits=_optional_float(body, "ere_credits"),
-        sessions=_optional_int(body, "sessions"),
-        kwh_all=_optional_float(body, "kwh_all"),
-        sessions_all=_optional_int(body, "sessions_all"),
-    )
+    return _read(MonthlyEnergy, body, month=_parse_month_key(_required_str(body, "month")))
 
 
 def _parse_month_key(value: str) -> date:
@@ -468,6 +357,43 @@ def _object(data: Any, what: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise JouloResponseError(f"Expected an object for {what}, got {type(data).__name__}")
     return data
+
+
+type _Reader = Callable[[dict[str, Any], str], Any]
+"""Reads the value of one key of an object, or raises `JouloResponseError`."""
+
+
+def _read[ModelT: DataclassInstance](
+    model: type[ModelT], body: dict[str, Any], **given: Any
+) -> ModelT:
+    """Build `model` from `body`: each field not `given` from the key of its name, read by its type."""
+    values = {
+        field.name: _reader_for(str(field.type))(body, field.name)
+        for field in fields(model)
+        if field.name not in given
+    }
+    return model(**values, **given)
+
+
+@cache
+def _reader_for(annotation: str) -> _Reader:
+    """The reader of a field annotated `annotation` (a string: this module's annotations are).
+
+    A scalar, a `StrEnum` (`Enum | str | None`), a nested model (`Model | None`) or a tuple of models
+    (`tuple[Model, ...]`). The types are looked up by name: the tests' frozen clock replaces
+    `datetime`, so resolving the annotations would not find it in `_SCALAR_READERS`.
+    """
+    if (reader := _SCALAR_READERS.get(annotation)) is not None:
+        return reader
+    if annotation.startswith("tuple["):  # a list that may be missing or null
+        item = globals()[annotation.removeprefix("tuple[").removesuffix(", ...]")]
+        return lambda body, key: _optional_list(
+            body, key, lambda value: _read(item, _object(value, key))
+        )
+    kind = globals()[annotation.split(" | ", maxsplit=1)[0]]
+    if issubclass(kind, StrEnum):  # a value the API added later stays a str
+        return lambda body, key: _optional_enum(body, key, kind)
+    return lambda body, key: _optional_object(body, key, lambda value: _read(kind, value))
 
 
 def _optional_object[ModelT](
@@ -557,3 +483,21 @@ def _optional_datetime(body: dict[str, Any], key: str) -> datetime | None:
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     except (ValueError, OverflowError) as err:
         raise JouloResponseError(f"Unreadable timestamp in {key!r}") from err
+
+
+def _required_datetime(body: dict[str, Any], key: str) -> datetime:
+    moment = _optional_datetime(body, key)
+    if moment is None:
+        raise JouloResponseError(f"Missing {key!r}")
+    return moment
+
+
+_SCALAR_READERS: dict[str, _Reader] = {
+    "str": _required_str,
+    "str | None": _optional_str,
+    "bool | None": _optional_bool,
+    "float | None": _optional_float,
+    "int | None": _optional_int,
+    "datetime": _required_datetime,
+    "datetime | None": _optional_datetime,
+}
