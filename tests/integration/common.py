@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -46,7 +46,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.joulo.announcer import EVENT_SESSION_ENDED, EVENT_SESSION_STARTED
-from custom_components.joulo.api import JouloClient
+from custom_components.joulo.api import JouloClient, JouloConnectionError
 from custom_components.joulo.const import CHARGERS_RIDE_OUT, DOMAIN
 from custom_components.joulo.coordinator import JouloRuntimeData
 from joulo_simulator import Fault, FaultKind, JouloSimulator, RecordedRequest, SimSession
@@ -543,32 +543,38 @@ async def simulate(
 
 
 class HangingApi:
-    """Requests hang in the simulator; time moves on only once each open one hangs there.
+    """Moves the frozen clock while requests hang in the simulator, once nothing else is under way.
 
     Under a frozen clock the event loop's timers run on Home Assistant's time, so the client's 20 s
     timeout fires only when a test moves time. `advance_time` waits for requests to finish, which a
     hanging one never does; moving on without waiting would time requests out before they even
-    reached the API (or before their answer was read). So before each step this waits until Home
-    Assistant's tracked tasks are done and every request a Joulo client has open is one the simulator
-    holds; the step then times them out, as 20 s of silence would.
+    reached the API (or before their answer was read). So before each step this waits until every
+    request a Joulo client has open is one the simulator holds, and every task Home Assistant tracks
+    has finished or waits, itself or through what it awaits, for such a request (a debounced
+    refresh, a setup's first refreshes). The step then times them out, as 20 s of silence would.
     """
 
-    def __init__(self, hass: HomeAssistant, simulator: JouloSimulator) -> None:
-        """Watch the requests every Joulo client sends to `simulator` (see `watch`)."""
+    step_length = timedelta(seconds=30)
+    """How far each step moves the clock: longer than the client's timeout."""
+
+    def __init__(
+        self, hass: HomeAssistant, freezer: FrozenDateTimeFactory, simulator: JouloSimulator
+    ) -> None:
+        """Move `hass`'s clock with `freezer` while requests hang in `simulator` (see `watch`)."""
         self.hass = hass
+        self.freezer = freezer
         self.simulator = simulator
         self.hangs: list[Fault] = []
-        """The injected hangs."""
-        self.open = 0
-        """The requests the clients have open (a retry too)."""
-        self.released = 0
-        """The hangs that earlier steps timed out."""
+        """The hangs `hang` injected (random ones and outages hang too)."""
+        self.open_requests: Counter[asyncio.Task[Any]] = Counter()
+        """The tasks inside a client request (a retry too)."""
+        self.held = 0
+        """The requests the simulator holds: the hangs it served since the last step."""
+        self.timed_out: Counter[str] = Counter()
+        """The requests the clients gave up on after their timeout, per endpoint."""
+        self.clients: list[JouloClient] = []
+        """Every client that sent a request, one per setup of the entry."""
         self._changed = asyncio.Event()
-
-    @property
-    def held(self) -> int:
-        """The requests the simulator holds now: hangs it served since the last step."""
-        return sum(fault.hits for fault in self.hangs) - self.released
 
     def hang(self, *, endpoint: str | None = None, times: int | None = None) -> Fault:
         """Let the next `times` requests for `endpoint` (None: all, until cleared) hang."""
@@ -577,41 +583,121 @@ class HangingApi:
         return fault
 
     def watch(self, patch: pytest.MonkeyPatch) -> None:
-        """Count the requests the clients have open, and what the simulator receives, until undone."""
+        """Count the requests the clients have open and the hangs the simulator serves, until undone."""
         original_request = JouloClient._request
         original_record = self.simulator.record
+        original_consume = self.simulator.faults.consume
 
         async def counted_request(client: JouloClient, *args: Any, **kwargs: Any) -> Any:
-            self.open += 1
-            self._changed.set()
+            self.opened(client)
             try:
                 return await original_request(client, *args, **kwargs)
+            except JouloConnectionError as err:
+                if isinstance(err.__cause__, TimeoutError):
+                    self.timed_out[args[1]] += 1
+                raise
             finally:
-                self.open -= 1
-                self._changed.set()
+                self.closed()
+
+        def counted_consume(fault: Fault) -> None:
+            original_consume(fault)
+            if fault.kind is FaultKind.HANG:
+                self.held += 1
 
         def signalled_record(request: RecordedRequest) -> None:
             original_record(request)
             self._changed.set()
 
         patch.setattr(JouloClient, "_request", counted_request)
+        patch.setattr(self.simulator.faults, "consume", counted_consume)
         patch.setattr(self.simulator, "record", signalled_record)
 
-    async def advance(self, freezer: FrozenDateTimeFactory, duration: timedelta) -> None:
-        """Move time in 30 s ticks, each once every open request hangs in the simulator."""
+    def opened(self, client: JouloClient) -> None:
+        """A client starts a request."""
+        if client not in self.clients:
+            self.clients.append(client)
+        task = asyncio.current_task()
+        assert task is not None
+        self.open_requests[task] += 1
+        self._changed.set()
+
+    def closed(self) -> None:
+        """A client's request ended: answered, held back by the gate, timed out or cancelled."""
+        task = asyncio.current_task()
+        assert task is not None
+        self.open_requests[task] -= 1
+        if not self.open_requests[task]:
+            del self.open_requests[task]
+        self._changed.set()
+
+    async def advance(self, duration: timedelta) -> None:
+        """Move the clock `duration` forward in steps, each once Home Assistant has settled."""
+        await self.settle()
         remaining = duration
         while remaining > timedelta(0):
-            await self.hass.async_block_till_done()
-            while self.open != self.held:
-                self._changed.clear()
-                await self._changed.wait()
-            tick = min(timedelta(seconds=30), remaining)
-            # Not `advance_time`: it waits for background tasks, and these requests hang on purpose.
-            freezer.tick(tick)
-            self.released += self.held
-            async_fire_time_changed(self.hass)
-            remaining -= tick
-        await self.hass.async_block_till_done()
+            await self.step(min(self.step_length, remaining))
+            remaining -= self.step_length
+
+    async def step(self, duration: timedelta) -> None:
+        """Move the clock once (ending every hang: a step is longer than the client's timeout)."""
+        self.freezer.tick(duration)
+        self.held = 0
+        async_fire_time_changed(self.hass)
+        await self.settle()
+
+    async def run[T](self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run `coroutine` as a task Home Assistant tracks, moving time while it waits for a hang."""
+        task = self.hass.async_create_task(coroutine)
+        await self.settle()
+        while not task.done():
+            await self.step(self.step_length)
+        return task.result()
+
+    async def settle(self) -> None:
+        """Wait until Home Assistant waits for nothing but requests the simulator holds."""
+        while True:
+            await asyncio.sleep(0)  # let the callbacks due now run (they may start tasks)
+            working = self._working()
+            if not working and self.open_requests.total() == self.held:
+                return
+            self._changed.clear()
+            changed = asyncio.ensure_future(self._changed.wait())
+            await asyncio.wait([*working, changed], return_when=asyncio.FIRST_COMPLETED)
+            changed.cancel()
+
+    def _working(self) -> list[asyncio.Future[Any]]:
+        """The tasks Home Assistant tracks that are neither done nor waiting for a hang.
+
+        Home Assistant's own wait (`async_block_till_done`) would wait for the tasks that wait for a
+        hang too, forever; this is the one place that reads its task sets.
+        """
+        current = asyncio.current_task()
+        return [
+            task
+            for task in self.hass._tasks | self.hass._background_tasks
+            if task is not current
+            and not task.done()
+            and not (isinstance(task, asyncio.Task) and task.cancelling())
+            and not self._waits_for_hang(task)
+        ]
+
+    def _waits_for_hang(self, awaited: object) -> bool:
+        """Whether `awaited` (a task, or what a task awaits) can only finish once time moves on.
+
+        A task inside a request waits for a hang when every open request is held; so does a task
+        awaiting such a task (a debounced refresh), or `asyncio.gather` of them (the first
+        refreshes of a setup). asyncio has no public way to ask what a task awaits: CPython keeps
+        it in `_fut_waiter` (None while it runs), and a gather's futures in `_children`.
+        """
+        if self.open_requests.total() != self.held:
+            return False
+        if isinstance(awaited, asyncio.Task):
+            return awaited in self.open_requests or self._waits_for_hang(
+                getattr(awaited, "_fut_waiter", None)
+            )
+        children: list[asyncio.Future[Any]] = getattr(awaited, "_children", [])
+        pending = [child for child in children if not child.done()]
+        return bool(pending) and all(self._waits_for_hang(child) for child in pending)
 
 
 # Group TB: the four fixtures most integration tests take, as one (`live` and `recorded` in conftest)

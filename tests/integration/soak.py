@@ -12,32 +12,31 @@ and the restarts, nothing should read unavailable or log an ERROR.
 Time moves one chargers poll (60 s) at a time. The suite's `advance_time` waits for every request to
 be answered before it moves on, but a hanging request ends only when time moves past the client's
 20 s timeout: the event loop's timers run on the frozen clock. So the soak moves time with
-`SoakTraffic`, which moves on once every request still open is one the simulator holds and all else
-Home Assistant does has finished; the next step times those requests out.
+`SoakTraffic`, the suite's `HangingApi`: it moves on once every request still open is one the
+simulator holds and all else Home Assistant does has finished; the next step times those requests out.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http import HTTPStatus
 import logging
 import random
-from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import CoreState, HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from benchmarks.table import BenchTable
-from custom_components.joulo.api import JouloClient, JouloConnectionError
+from custom_components.joulo.api import JouloClient
 from custom_components.joulo.api.client import DEFAULT_TIMEOUT
 from custom_components.joulo.changes import FAST_INTERVAL
 from custom_components.joulo.const import (
@@ -50,6 +49,7 @@ from custom_components.joulo.const import (
 from joulo_simulator import FaultKind, JouloSimulator, Outage, RandomFaults, RecordedRequest
 from tests.integration.common import (
     ONE_POLL,
+    HangingApi,
     SessionLog,
     async_stop_entry,
     entry_state,
@@ -291,7 +291,7 @@ async def run_soak(
         outage = simulator.faults.add_outage(start + OUTAGE_AT, start + OUTAGE_AT + OUTAGE)
         restarts: list[datetime] = []
         unavailable = record_unavailable_writes(hass)
-        with SoakTraffic.watching(hass, freezer, simulator, faults) as traffic:
+        with SoakTraffic.watching(hass, freezer, simulator) as traffic:
             entry.add_to_hass(hass)
             await traffic.run(hass.config_entries.async_setup(entry.entry_id))
             for restart_at in RESTARTS_AT:
@@ -316,9 +316,9 @@ async def run_soak(
         faults=faults,
         outage=outage,
         restarts=tuple(restarts),
-        setups=traffic.setups,
+        setups=len(traffic.clients),
         held_back=traffic.held_back,
-        timed_out=traffic.timed_out,
+        timed_out=traffic.timed_out.total(),
         fetch_log=tuple(_fetch_log(caplog.records)),
         errors=len(errors),
         tracebacks=tuple(
@@ -328,7 +328,7 @@ async def run_soak(
             or record.getMessage().startswith("Unexpected error")
         ),
         retries=sum(client.retries for client in traffic.clients),
-        timed_out_by_endpoint=traffic.timed_out_by_endpoint,
+        timed_out_by_endpoint=traffic.timed_out,
         unavailable_writes=tuple(unavailable),
         longest_stale=traffic.longest_stale,
         seconds=real_time() - started,
@@ -485,112 +485,44 @@ def _add_steadiness_rows(table: BenchTable, run: SoakRun) -> None:
     )
 
 
-class SoakTraffic:
-    """Moves time for the soak: on once Home Assistant waits for nothing but hanging requests.
+class SoakTraffic(HangingApi):
+    """Moves time for the soak a chargers poll at a time (see `HangingApi`), and notes what it saw."""
 
-    It counts the requests the integration's clients have open and the ones the simulator holds (a
-    hang, until the next step times it out). Time moves on when the two are equal and every task
-    Home Assistant tracks has finished or waits, itself or through what it awaits, for a hang.
-    """
+    step_length = ONE_POLL
 
     def __init__(
-        self, hass: HomeAssistant, freezer: FrozenDateTimeFactory, faults: RandomFaults
+        self, hass: HomeAssistant, freezer: FrozenDateTimeFactory, simulator: JouloSimulator
     ) -> None:
-        """Move `hass`'s clock with `freezer`; `faults` are the simulator's random faults."""
-        self.hass = hass
-        self.freezer = freezer
-        self.faults = faults
-        self.open_requests: Counter[asyncio.Task[Any]] = Counter()
-        """The tasks inside a client request."""
-        self.held = 0
-        """Requests the simulator holds: the hangs it served since the last step."""
+        """Move `hass`'s clock with `freezer` while requests hang in `simulator`."""
+        super().__init__(hass, freezer, simulator)
         self.held_back = 0
         """Requests the rate-limit gate did not let out."""
-        self.timed_out = 0
-        """Requests the client gave up on after its timeout."""
-        self.timed_out_by_endpoint: Counter[str] = Counter()
-        self.clients: list[JouloClient] = []
-        """Every client, one per setup."""
-        self.setups = 0
         self.longest_stale = timedelta(0)
         """The longest time the charger entities showed data older than a minute."""
         self._stale_since: datetime | None = None
-        self._hangs_served = 0
-        self._changed = asyncio.Event()
 
     @classmethod
     @contextmanager
     def watching(
-        cls,
-        hass: HomeAssistant,
-        freezer: FrozenDateTimeFactory,
-        simulator: JouloSimulator,
-        faults: RandomFaults,
+        cls, hass: HomeAssistant, freezer: FrozenDateTimeFactory, simulator: JouloSimulator
     ) -> Iterator[SoakTraffic]:
         """Meanwhile, count the requests of every Joulo client and every hang `simulator` serves."""
-        traffic = cls(hass, freezer, faults)
-        original_request = JouloClient._request
-        original_record = simulator.record
-
-        async def counted_request(client: JouloClient, *args: Any, **kwargs: Any) -> Any:
-            traffic.opened(client)
-            try:
-                return await original_request(client, *args, **kwargs)
-            except JouloConnectionError as err:
-                if isinstance(err.__cause__, TimeoutError):
-                    traffic.timed_out += 1
-                    traffic.timed_out_by_endpoint[args[1]] += 1
-                raise
-            finally:
-                traffic.closed()
-
-        def noted_record(request: RecordedRequest) -> None:
-            original_record(request)
-            traffic.received()
-
+        traffic = cls(hass, freezer, simulator)
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(JouloClient, "_request", counted_request)
-            patch.setattr(simulator, "record", noted_record)
+            traffic.watch(patch)
             yield traffic
 
     def opened(self, client: JouloClient) -> None:
-        """A client starts a request; a client not seen before means the entry was set up again."""
-        if client not in self.clients:
-            self.clients.append(client)
-            self.setups += 1
+        """A client starts a request; note whether its rate-limit gate holds it back."""
         if client.gate.closed_until is not None:
             self.held_back += 1
-        task = asyncio.current_task()
-        assert task is not None
-        self.open_requests[task] += 1
-        self._changed.set()
+        super().opened(client)
 
-    def closed(self) -> None:
-        """A client's request ended: answered, held back by the gate, timed out or cancelled."""
-        task = asyncio.current_task()
-        assert task is not None
-        self.open_requests[task] -= 1
-        if not self.open_requests[task]:
-            del self.open_requests[task]
-        self._changed.set()
-
-    def received(self) -> None:
-        """The simulator logged a request; when it drew a hang for it, it holds it."""
-        hangs = self.faults.hits[FaultKind.HANG]
-        self.held += hangs - self._hangs_served
-        self._hangs_served = hangs
-        self._changed.set()
-
-    async def advance(self, duration: timedelta) -> None:
-        """Move the clock `duration` (whole polls) forward, a chargers poll at a time."""
-        assert duration % ONE_POLL == timedelta(0), "the soak moves in whole polls"
-        for _ in range(duration // ONE_POLL):
-            self.freezer.tick(ONE_POLL)
-            self.note_freshness()
-            self.held = 0  # a step is longer than the client's timeout: it ends every hang
-            async_fire_time_changed(self.hass)
-            await self.settle()
-            self.note_freshness()
+    async def step(self, duration: timedelta) -> None:
+        """Move the clock, noting how fresh the charger entities' data is before and after."""
+        self.note_freshness()
+        await super().step(duration)
+        self.note_freshness()
 
     def note_freshness(self) -> None:
         """Note whether the charger entities show data older than a minute now (or stopped to).
@@ -621,15 +553,7 @@ class SoakTraffic:
         """Move on a poll at a time until no request is open (a hanging one ends in one step)."""
         await self.settle()
         while self.open_requests:
-            await self.advance(ONE_POLL)
-
-    async def run[T](self, coroutine: Coroutine[Any, Any, T]) -> T:
-        """Run `coroutine` as a task Home Assistant tracks, moving time while it waits for a hang."""
-        task = self.hass.async_create_task(coroutine)
-        await self.settle()
-        while not task.done():
-            await self.advance(ONE_POLL)
-        return task.result()
+            await self.step(self.step_length)
 
     async def restart(self, entry: MockConfigEntry) -> datetime:
         """Restart Home Assistant: stop, `DOWNTIME` passes, set up, `STARTUP` passes, started.
@@ -649,44 +573,3 @@ class SoakTraffic:
         await self.hass.async_start()
         await self.settle()
         return stopped
-
-    async def settle(self) -> None:
-        """Wait until Home Assistant waits for nothing but requests the simulator holds."""
-        while True:
-            working = self._working()
-            if not working and self.open_requests.total() == self.held:
-                return
-            self._changed.clear()
-            changed = asyncio.ensure_future(self._changed.wait())
-            await asyncio.wait([*working, changed], return_when=asyncio.FIRST_COMPLETED)
-            changed.cancel()
-
-    def _working(self) -> list[asyncio.Future[Any]]:
-        """The tasks Home Assistant tracks that are neither done nor waiting for a hang."""
-        current = asyncio.current_task()
-        return [
-            task
-            for task in self.hass._tasks | self.hass._background_tasks
-            if task is not current
-            and not task.done()
-            and not (isinstance(task, asyncio.Task) and task.cancelling())
-            and not self._waits_for_hang(task)
-        ]
-
-    def _waits_for_hang(self, awaited: object) -> bool:
-        """Whether `awaited` (a task, or what a task awaits) can only finish once time moves on.
-
-        A task inside a request waits for a hang when every open request is held; so does a task
-        awaiting such a task (a debounced refresh), or `asyncio.gather` of them (the first
-        refreshes of a setup).
-        """
-        if self.open_requests.total() != self.held:
-            return False
-        if isinstance(awaited, asyncio.Task):
-            # What a task awaits now: CPython keeps it in `_fut_waiter` (None while it runs).
-            return awaited in self.open_requests or self._waits_for_hang(
-                getattr(awaited, "_fut_waiter", None)
-            )
-        children: list[asyncio.Future[Any]] = getattr(awaited, "_children", [])
-        pending = [child for child in children if not child.done()]
-        return bool(pending) and all(self._waits_for_hang(child) for child in pending)

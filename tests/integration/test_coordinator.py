@@ -180,7 +180,7 @@ async def test_timeouts_for_half_an_hour(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Every request hangs for 30 minutes: the client times out each time, and all recovers after."""
-    api = HangingApi(hass, simulator)
+    api = HangingApi(hass, freezer, simulator)
     with pytest.MonkeyPatch.context() as patch:
 
         async def begin() -> None:
@@ -188,20 +188,20 @@ async def test_timeouts_for_half_an_hour(
             api.hang()
 
         async def during(duration: timedelta) -> None:
-            await api.advance(freezer, duration)
+            await api.advance(duration)
 
         async def end() -> None:
             # The requests still hanging time out on one more tick; what it starts is answered.
             simulator.faults.clear()
-            await api.advance(freezer, timedelta(seconds=30))
+            await api.advance(timedelta(seconds=30))
             patch.undo()
 
         await check_outage(hass, freezer, simulator, caplog, begin=begin, during=during, end=end)
 
     # Each poll of the half hour reached the API and timed out, and so did its retry: chargers
-    # every 150 s (60 s, then two 20 s timeouts, each seen on the next 30 s tick), sessions 3
+    # every 120 s (60 s, then two 20 s timeouts, each seen on the next 30 s tick), sessions 3
     # times, energy once.
-    assert api.hangs[0].hits == 2 * (12 + 3 + 1)
+    assert api.hangs[0].hits == 2 * (15 + 3 + 1)
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -473,7 +473,7 @@ async def test_one_failed_poll_of_each_coordinator_flaps_nothing(
     """A poll of each coordinator fails, its retry too: no entity reads unavailable, no ERROR."""
     entity_ids = entry_entity_ids(hass, init_integration)
     unavailable = record_unavailable_writes(hass)
-    api = HangingApi(hass, simulator)
+    api = HangingApi(hass, freezer, simulator)
     faults = [
         api.hang(endpoint=endpoint, times=2)
         if blip == "timeout"
@@ -483,7 +483,7 @@ async def test_one_failed_poll_of_each_coordinator_flaps_nothing(
 
     with pytest.MonkeyPatch.context() as patch:
         api.watch(patch)
-        await api.advance(freezer, ENERGY_INTERVAL + MINUTE)
+        await api.advance(ENERGY_INTERVAL + MINUTE)
 
     # Each of the three polls failed twice (the request and its retry), and only once.
     assert [fault.hits for fault in faults] == [2, 2, 2]
