@@ -7,15 +7,21 @@
 #   demo    Home Assistant, the newest release on the package index (pinned in requirements/demo.txt),
 #           on Python 3.14.2+: scripts/develop and the browser test
 # The two pytest versions are those the test plugin pins; the demo's is free to run ahead of them.
-# Where no Python >= 3.14.2 is installed (Debian 12), "newest" and "demo" live in the Debian-sid
-# chroot of ../shared/tools/py314: every command for them is prefixed with `py314 run` (see use_env).
+# Where no Python >= 3.14.2 is installed (Debian 12), "newest" and "demo" live in a chroot with
+# Debian's Python 3.14 that shares this checkout, through a wrapper: `py314 run CMD...` runs CMD
+# there. Every command for them is then prefixed with it (see use_env). The wrapper is $PY314 if set,
+# else `py314` on PATH, else the first tools/py314 in a folder beside the checkout (where this
+# project's CI machines keep it).
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "$repo" || exit 2
 
 uv_version=0.13.9
 uv=$repo/.venv/tools/bin/uv  # an ordinary binary: also runs inside the py314 chroot
-py314=$repo/../shared/tools/py314
+py314=${PY314:-$(command -v py314 || true)}
+if [[ -z $py314 ]]; then
+  for py314 in "$repo"/../*/tools/py314 ""; do [[ -x $py314 ]] && break; done
+fi
 export UV_PYTHON_DOWNLOADS=never  # only PyPI is reachable: never fetch a standalone Python
 # In the checkout so that, inside the chroot too, cache and venvs share one mount and uv can
 # hardlink instead of copying.
@@ -72,7 +78,7 @@ use_env() {
     newest | demo)
       needs=3.14.2
       if ! py=$(first_python "$needs" python3.14); then
-        [[ -x $py314 ]] || die "$1 needs python3.14 >= $needs, or $py314"
+        [[ -n $py314 ]] || die "$1 needs python3.14 >= $needs, or a py314 wrapper (set PY314)"
         run=("$py314" run)
         py=/usr/bin/python3.14
       fi
