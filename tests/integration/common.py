@@ -656,7 +656,6 @@ class HangingApi:
     async def settle(self) -> None:
         """Wait until Home Assistant waits for nothing but requests the simulator holds."""
         while True:
-            await asyncio.sleep(0)  # let the callbacks due now run (they may start tasks)
             working = self._working()
             if not working and self.open_requests.total() == self.held:
                 return
