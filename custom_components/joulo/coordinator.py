@@ -106,7 +106,9 @@ class JouloCoordinator[DataT](DataUpdateCoordinator[DataT]):
             config_entry=entry,
             name=f"{DOMAIN} {self.endpoint}",
             update_interval=self.interval,
-            always_update=False,
+            # Home Assistant would compare the data again to decide whether to tell the listeners;
+            # `_async_update_data` has already, so `async_update_listeners` decides (`data_changed`).
+            always_update=True,
             request_refresh_debouncer=Debouncer(
                 hass, LOGGER, cooldown=self.refresh_cooldown.total_seconds(), immediate=True
             ),
@@ -206,10 +208,12 @@ class JouloCoordinator[DataT](DataUpdateCoordinator[DataT]):
 
     @callback
     def async_update_listeners(self) -> None:
-        """Tell the listeners whose data changed.
+        """Tell the listeners whose data changed; none after a refresh that changed nothing.
 
         Listeners without a context hear of every change; all hear when the API fails or recovers.
         """
+        if self.last_update_success and not self._data_changed:
+            return
         contexts = self._changed_contexts if self.last_update_success else None
         for update_callback, context in list(self._context_listeners.values()):
             if contexts is None or context is None or context in contexts:

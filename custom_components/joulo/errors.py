@@ -13,8 +13,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from http import HTTPStatus
-from typing import TYPE_CHECKING
+from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers.update_coordinator import UpdateFailed
@@ -27,9 +28,6 @@ from .api import (
     JouloResponseError,
 )
 from .const import DOMAIN, LOGGER
-
-if TYPE_CHECKING:  # the coordinators read through this module
-    from .coordinator import JouloConfigEntry
 
 
 class Caller(StrEnum):
@@ -53,12 +51,13 @@ charger, a restart still under way."""
 
 
 def to_home_assistant(
-    hass: HomeAssistant, entry: JouloConfigEntry, err: JouloError, caller: Caller
+    hass: HomeAssistant, entry: ConfigEntry[Any], err: JouloError, caller: Caller
 ) -> HomeAssistantError:
     """The Home Assistant error for a client error; a refused token starts re-authentication.
 
     A background read raises `ConfigEntryAuthFailed` (its coordinator starts re-authentication) or
     `UpdateFailed` (with the retry time of a 429); a user's read or command a `HomeAssistantError`.
+    Any entry will do (only its reauth is started): the coordinators import this module, not it them.
     """
     key, placeholders = _message(err, caller)
     if key == "authentication_failed":
@@ -90,7 +89,7 @@ def _message(err: JouloError, caller: Caller) -> tuple[str, dict[str, str] | Non
 
 
 @contextmanager
-def joulo_errors(hass: HomeAssistant, entry: JouloConfigEntry, caller: Caller) -> Iterator[None]:
+def joulo_errors(hass: HomeAssistant, entry: ConfigEntry[Any], caller: Caller) -> Iterator[None]:
     """Raise the client's errors inside the block as Home Assistant's (see `to_home_assistant`)."""
     try:
         yield
