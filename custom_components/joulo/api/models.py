@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from functools import cache
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -367,21 +366,27 @@ def _read[ModelT: DataclassInstance](
     model: type[ModelT], body: dict[str, Any], **given: Any
 ) -> ModelT:
     """Build `model` from `body`: each field not `given` from the key of its name, read by its type."""
+    if (readers := _FIELD_READERS.get(model)) is None:
+        readers = _FIELD_READERS[model] = tuple(
+            (field.name, _reader_for(str(field.type))) for field in fields(model)
+        )
     values = {
-        field.name: _reader_for(str(field.type))(body, field.name)
-        for field in fields(model)
-        if field.name not in given
+        name: read(body, name) for name, read in readers if read is not None and name not in given
     }
     return model(**values, **given)
 
 
-@cache
-def _reader_for(annotation: str) -> _Reader:
+_FIELD_READERS: dict[type[DataclassInstance], tuple[tuple[str, _Reader | None], ...]] = {}
+"""Each model's fields with their readers, worked out at its first read (parsing is on every poll)."""
+
+
+def _reader_for(annotation: str) -> _Reader | None:
     """The reader of a field annotated `annotation` (a string: this module's annotations are).
 
     A scalar, a `StrEnum` (`Enum | str | None`), a nested model (`Model | None`) or a tuple of models
-    (`tuple[Model, ...]`). The types are looked up by name: the tests' frozen clock replaces
-    `datetime`, so resolving the annotations would not find it in `_SCALAR_READERS`.
+    (`tuple[Model, ...]`); None for another type, a field its parser must give. The types are looked
+    up by name: the tests' frozen clock replaces `datetime`, so resolving the annotations would not
+    find it in `_SCALAR_READERS`.
     """
     if (reader := _SCALAR_READERS.get(annotation)) is not None:
         return reader
@@ -390,7 +395,9 @@ def _reader_for(annotation: str) -> _Reader:
         return lambda body, key: _optional_list(
             body, key, lambda value: _read(item, _object(value, key))
         )
-    kind = globals()[annotation.split(" | ", maxsplit=1)[0]]
+    kind = globals().get(annotation.split(" | ", maxsplit=1)[0])
+    if kind is None:  # e.g. `bool`: derived from other fields
+        return None
     if issubclass(kind, StrEnum):  # a value the API added later stays a str
         return lambda body, key: _optional_enum(body, key, kind)
     return lambda body, key: _optional_object(body, key, lambda value: _read(kind, value))
