@@ -46,7 +46,7 @@ async def test_a_day_of_server_errors(
     await simulate(hass, freezer, simulator, mock_config_entry, name="server errors", duration=DAY)
 
     errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
-    retries = mock_config_entry.runtime_data.client.retries
+    retries = mock_config_entry.runtime_data.retries
     failed = faults.hits[FaultKind.HTTP_ERROR]
     bench_table.add(
         SOAK_SECTION,

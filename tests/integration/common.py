@@ -177,10 +177,10 @@ _RETRIED_KINDS = frozenset(
 def inject_failed_read(
     simulator: JouloSimulator, kind: FaultKind | str, *, endpoint: str, **fault: Any
 ) -> Fault:
-    """Make the next read of `endpoint` fail: a fault the client tries again is injected twice.
+    """Make the next poll of `endpoint` fail: a fault that is tried again is injected twice.
 
-    The client tries a read once more after no answer, a 5xx or a broken body, so one such fault
-    alone is never seen; a refusal (4xx) is not tried again, so it is injected once.
+    A poll is read once more a few seconds after no answer, a 5xx or a broken body (its retry), so
+    one such fault alone is ridden out unseen; a refusal (4xx) is not tried again: injected once.
     """
     kind = FaultKind(kind)
     retried = kind in _RETRIED_KINDS or fault.get("status", 0) >= 500
@@ -720,4 +720,4 @@ def time_out_the_next_chargers_read(
 ) -> None:
     """Give the clients `module` makes a short timeout, and let the next `/chargers` read outlast it."""
     monkeypatch.setattr(module, "JouloClient", partial(JouloClient, request_timeout=SHORT_TIMEOUT))
-    inject_failed_read(simulator, FaultKind.HANG, endpoint="/chargers", delay=30.0)
+    simulator.faults.inject(FaultKind.HANG, endpoint="/chargers", delay=30.0)

@@ -118,7 +118,7 @@ class SoakRun:
     tracebacks: tuple[str, ...]
     """The messages of the ERROR (or worse) log records with a traceback, or of unexpected errors."""
     retries: int
-    """Failed reads the clients tried once more."""
+    """Polls tried once more after a transient failure, by every setup's coordinators."""
     timed_out_by_endpoint: Counter[str]
     """The requests the clients gave up on after their timeout, per endpoint."""
     unavailable_writes: tuple[tuple[datetime, str], ...]
@@ -327,7 +327,7 @@ async def run_soak(
             if (record.levelno >= logging.ERROR and record.exc_info)
             or record.getMessage().startswith("Unexpected error")
         ),
-        retries=sum(client.retries for client in traffic.clients),
+        retries=traffic.retries_before_restarts + entry.runtime_data.retries,
         timed_out_by_endpoint=traffic.timed_out,
         unavailable_writes=tuple(unavailable),
         longest_stale=traffic.longest_stale,
@@ -499,6 +499,8 @@ class SoakTraffic(HangingApi):
         """Requests the rate-limit gate did not let out."""
         self.longest_stale = timedelta(0)
         """The longest time the charger entities showed data older than a minute."""
+        self.retries_before_restarts = 0
+        """The retries of the setups that a restart ended."""
         self._stale_since: datetime | None = None
 
     @classmethod
@@ -564,6 +566,7 @@ class SoakTraffic(HangingApi):
         """
         stopped = dt_util.utcnow()
         await self.until_idle()
+        self.retries_before_restarts += entry.runtime_data.retries
         await async_stop_entry(self.hass, entry)
         await self.advance(DOWNTIME)
         self.hass.set_state(CoreState.not_running)
