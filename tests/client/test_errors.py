@@ -21,6 +21,7 @@ from tests.client.helpers import CALLS, REQUEST_TIMEOUT, make_client, unreachabl
 
 endpoints = pytest.mark.parametrize("endpoint", list(CALLS))
 
+
 @endpoints
 async def test_unknown_token_raises_authentication_error(
     http_session: aiohttp.ClientSession,

@@ -575,7 +575,11 @@ async def test_a_day_of_random_server_errors_writes_no_unavailable_state(
 # The retry, on Home Assistant's clock
 
 SECOND = timedelta(seconds=1)
-POLLED_EVERY = {"/chargers": FAST_INTERVAL, "/sessions": SESSIONS_INTERVAL, "/energy": ENERGY_INTERVAL}
+POLLED_EVERY = {
+    "/chargers": FAST_INTERVAL,
+    "/sessions": SESSIONS_INTERVAL,
+    "/energy": ENERGY_INTERVAL,
+}
 
 
 def reads_of(simulator: JouloSimulator, endpoint: str) -> list[tuple[datetime, int]]:
