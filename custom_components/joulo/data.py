@@ -73,6 +73,11 @@ def missed_signal(entry_id: str) -> str:
     return f"joulo_{entry_id}_ere_missed"
 
 
+def period_signal(entry_id: str) -> str:
+    """The dispatcher signal sent when a month (and maybe a year) starts: period figures start again."""
+    return f"joulo_{entry_id}_period_start"
+
+
 @dataclass(frozen=True, slots=True)
 class EnergyData:
     """The account's totals; the account (`/me`) and its ERE position when they answered."""

@@ -25,6 +25,8 @@ an individual device.
 - What chargers without MID miss: the same pass counts, per charger, the completed sessions of the
   current calendar year (Home Assistant's time zone, by start) that did not count for ERE, their kWh
   and ERE credits; the entry's runtime data shows them and `missed_signal` says when they changed.
+  A new year's tally starts from nothing at local midnight on 1 January (the refresh pipeline says when
+  a period starts), and a session that started in the old year never counts in it.
   A store written before this tally existed is read anew once (the rows written come out the same).
 - Without the recorder nothing happens and nothing is requested.
 """
@@ -250,6 +252,16 @@ class SessionStatistics:
         """
         if self._paging is None:  # else the history is being read, and this page is merged last
             self._sync(self._entry.runtime_data.sessions.data.recent)
+
+    @callback
+    def async_period_started(self) -> None:
+        """Show this year's tallies again as a month starts: at a new year, last year's go.
+
+        Only once the history is read: until then nothing is shown, and reading it counts only
+        sessions of the year it is read in.
+        """
+        if self._entry.runtime_data.missed_this_year is not None:
+            self._publish_missed()
 
     def _recent(self) -> tuple[Session, ...] | None:
         sessions = self._entry.runtime_data.sessions
