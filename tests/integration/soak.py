@@ -5,9 +5,10 @@ chargers change only at their 15-minute syncs) and the autopilot charging. Every
 random (seeded): 5% answer a server error, 1% hang past the client's timeout, 0.5% answer 429. Joulo
 is down (503) for half an hour once, and Home Assistant restarts twice. `run_soak` runs it and returns
 what happened; `test_soak.py` asserts on it and records it for `scripts/bench`'s table (`record_soak`).
-The client tries a failed read once more at once (the suite's pause is 0 s), so a random fault
-alone rarely fails a poll, and the coordinators ride out the polls that do fail: outside the outage
-and the restarts, nothing should read unavailable or log an ERROR.
+A poll that meets a random fault is read once more a few seconds later (a timer on Home
+Assistant's clock, which fires at the next step), so a random fault alone rarely fails a poll, and
+the coordinators ride out the polls that do fail: outside the outage and the restarts, nothing
+should read unavailable or log an ERROR.
 
 Time moves one chargers poll (60 s) at a time. The suite's `advance_time` waits for every request to
 be answered before it moves on, but a hanging request ends only when time moves past the client's
