@@ -19,7 +19,12 @@ from typing import Any, NamedTuple
 import freezegun.api
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.event import ATTR_EVENT_TYPE
-from homeassistant.config_entries import ConfigEntry, ConfigEntryState, ConfigFlowResult
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlowResult,
+    OptionsFlowManager,
+)
 from homeassistant.const import (
     EVENT_STATE_CHANGED,
     EVENT_STATE_REPORTED,
@@ -86,10 +91,16 @@ async def try_set_up_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 
 
 async def submit_form(
-    hass: HomeAssistant, flow_id: str, user_input: dict[str, Any]
+    hass: HomeAssistant,
+    flow_id: str,
+    user_input: dict[str, Any],
+    flows: OptionsFlowManager | None = None,
 ) -> ConfigFlowResult:
-    """Submit a flow's form with `user_input`, and let what it starts finish."""
-    result = await hass.config_entries.flow.async_configure(flow_id, user_input)
+    """Submit a flow's form with `user_input`, and let what it starts finish.
+
+    The flow is a config flow, or an options flow when `flows` is `hass.config_entries.options`.
+    """
+    result = await (flows or hass.config_entries.flow).async_configure(flow_id, user_input)
     await hass.async_block_till_done()
     return result
 
