@@ -70,6 +70,7 @@ from .data import (
     SessionNews,
     SessionsData,
     YearTally,
+    next_refresh_in,
 )
 from .ere import ErePrice, ere_price
 from .errors import (
@@ -170,7 +171,7 @@ class JouloCoordinator[DataT](DataUpdateCoordinator[DataT]):
         Also times the next refresh (`update_interval`): the retry of a transient failure, the end
         of a 429's `Retry-After`, or the regular interval.
         """
-        retrying = self.health.retry_due
+        retrying = self.health.retry_due or self.part_retry_due
         if retrying:
             self.retries += 1
         else:
@@ -203,9 +204,15 @@ class JouloCoordinator[DataT](DataUpdateCoordinator[DataT]):
         self._data_changed = data != self.data
         return data
 
+    @property
+    def part_retry_due(self) -> bool:
+        """Whether an optional read of the latest refresh failed transiently and is due again."""
+        return False
+
     def _time_next_refresh(self, rate_limited_for: float | None, *, retrying: bool) -> None:
-        self.update_interval = self.health.next_refresh_in(
+        self.update_interval = next_refresh_in(
             self.regular_interval,
+            retry_due=self.health.retry_due or self.part_retry_due,
             retry_pause=timedelta(seconds=retry_pause()),
             rate_limited_for=rate_limited_for,
             since_poll=dt_util.utcnow() - self._poll_began if retrying else timedelta(0),
@@ -282,6 +289,11 @@ class JouloEnergyCoordinator(JouloCoordinator[EnergyData]):
     interval = ENERGY_INTERVAL
     refresh_cooldown = ENERGY_REFRESH_COOLDOWN
 
+    @property
+    def part_retry_due(self) -> bool:
+        """Whether `/ere-position` failed transiently at the latest refresh, and is asked again."""
+        return self._position_health.retry_due
+
     def __init__(self, hass: HomeAssistant, entry: JouloConfigEntry, client: JouloClient) -> None:
         """Create the energy coordinator."""
         super().__init__(hass, entry, client)
@@ -340,11 +352,16 @@ class JouloEnergyCoordinator(JouloCoordinator[EnergyData]):
     async def _async_ere_position(self) -> ErePosition | None:
         """Return the ERE position, or None while it fails; ask once per cadence (a day if missing).
 
-        A position that fails to answer is kept through one failed read, like a coordinator's data.
+        A position that fails to answer is kept through one failed read, like a coordinator's data,
+        and a transient failure is asked again at the retry a few seconds later.
         """
         now = dt_util.utcnow()
         max_age = MISSING_ERE_POSITION_RECHECK if self._position_missing else ACCOUNT_MAX_AGE
-        if self._position_checked_at is not None and now - self._position_checked_at < max_age:
+        if (
+            self._position_checked_at is not None
+            and now - self._position_checked_at < max_age
+            and not self._position_health.retry_due
+        ):
             return self._position
         self._position_checked_at = now
         position = await async_read_optional(self.client.get_ere_position(), "The ERE position")
@@ -355,7 +372,7 @@ class JouloEnergyCoordinator(JouloCoordinator[EnergyData]):
         if position.refused:
             raise token_refused()
         self._position_missing = position.missing
-        self._position_health = self._position_health.failed(transient=False)
+        self._position_health = self._position_health.failed(transient=position.transient)
         if position.missing or not self._position_health.tolerates(now, timedelta(0)):
             self._position = None
         return self._position

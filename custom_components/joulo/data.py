@@ -133,26 +133,6 @@ class PollHealth:
         """The health after a refresh that succeeded at `now`."""
         return PollHealth(0, now)
 
-    def next_refresh_in(
-        self,
-        regular: timedelta,
-        *,
-        retry_pause: timedelta,
-        rate_limited_for: float | None,
-        since_poll: timedelta = timedelta(0),
-    ) -> timedelta:
-        """When to refresh next: the retry's pause while one is due, else the next regular poll.
-
-        After a retry, `since_poll` (how long ago the poll it retried began) is taken off, so a
-        retry does not shift the cadence. A refresh refused by the rate limit comes again when
-        its `Retry-After` (`rate_limited_for`, seconds) has passed, not into the closed gate.
-        """
-        if self.retry_due:
-            return retry_pause
-        if rate_limited_for is not None:
-            return max(timedelta(seconds=rate_limited_for), MIN_REFRESH_WAIT)
-        return max(regular - since_poll, MIN_REFRESH_WAIT)
-
     def tolerates(self, now: datetime, ride_out: timedelta) -> bool:
         """Whether the data read before may still be shown at `now`, the failures counted so far.
 
@@ -166,3 +146,24 @@ class PollHealth:
             self.failures_in_a_row < 2  # noqa: PLR2004
             or now - self.last_success < ride_out
         )
+
+
+def next_refresh_in(
+    regular: timedelta,
+    *,
+    retry_due: bool,
+    retry_pause: timedelta,
+    rate_limited_for: float | None,
+    since_poll: timedelta = timedelta(0),
+) -> timedelta:
+    """When a coordinator refreshes next: the retry's pause while one is due, else its next poll.
+
+    After a retry, `since_poll` (how long ago the poll it retried began) is taken off, so a retry
+    does not shift the cadence. A refresh refused by the rate limit comes again when its
+    `Retry-After` (`rate_limited_for`, seconds) has passed, not into the closed gate.
+    """
+    if retry_due:
+        return retry_pause
+    if rate_limited_for is not None:
+        return max(timedelta(seconds=rate_limited_for), MIN_REFRESH_WAIT)
+    return max(regular - since_poll, MIN_REFRESH_WAIT)

@@ -105,6 +105,8 @@ class Unanswered:
     """It does not exist for this account, or this token may not read it (404, 403)."""
     refused: bool = False
     """The token was refused (401): nothing else can be read with it either."""
+    transient: bool = False
+    """It failed in a way that may go better a moment later (see the client's `transient`)."""
 
 
 async def async_read_optional[T](read: Awaitable[T], what: str) -> T | Unanswered:
@@ -124,7 +126,8 @@ async def async_read_optional[T](read: Awaitable[T], what: str) -> T | Unanswere
     except JouloError as err:
         LOGGER.debug("%s is not available: %s", what, err)
         return Unanswered(
-            missing=isinstance(err, JouloResponseError) and err.status == HTTPStatus.NOT_FOUND
+            missing=isinstance(err, JouloResponseError) and err.status == HTTPStatus.NOT_FOUND,
+            transient=err.transient,
         )
 
 

@@ -132,6 +132,9 @@ async def test_partial_answer_leaves_the_missing_figures_unknown(
     assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
 
 
+STEP = timedelta(minutes=5)
+
+
 @pytest.mark.parametrize(
     "fault",
     [
@@ -150,19 +153,19 @@ async def test_broken_answer_makes_the_position_unavailable_only(
     """A broken `/ere-position`: ridden out once, unavailable the second hour; the rest stays; back."""
     paid = state_of(hass, "sensor.joulo_ere_paid")
     simulator.faults.inject(endpoint="/ere-position", times=None, **fault)
-    await advance_time(hass, freezer, HOUR, step=timedelta(minutes=5))
+    # The hourly read, and its retry seconds later (at the next step).
+    await advance_time(hass, freezer, HOUR + STEP, step=STEP)
 
-    # Read once: an optional read is not retried, its last answer is kept through one failure.
-    assert simulator.faults.active[0].hits == 1
+    assert simulator.faults.active[0].hits == 2
     assert state_of(hass, "sensor.joulo_ere_paid") == paid
-    await advance_time(hass, freezer, HOUR, step=timedelta(minutes=5))
+    await advance_time(hass, freezer, HOUR, step=STEP)
 
     assert state_of(hass, "sensor.joulo_ere_paid") == STATE_UNAVAILABLE
     assert state_of(hass, "sensor.joulo_total_energy") != STATE_UNAVAILABLE
     assert state_of(hass, "sensor.garage_status") == "online"
 
     simulator.faults.clear()
-    await advance_time(hass, freezer, HOUR, step=timedelta(minutes=5))
+    await advance_time(hass, freezer, HOUR, step=STEP)
     assert state_of(hass, "sensor.joulo_ere_paid") == str(_expected(simulator)["paid"]["net_eur"])
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from custom_components.joulo.const import CHARGERS_RIDE_OUT
-from custom_components.joulo.data import PollHealth
+from custom_components.joulo.data import MIN_REFRESH_WAIT, PollHealth, next_refresh_in
 
 T0 = datetime(2026, 4, 15, 12, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
@@ -66,3 +66,62 @@ def test_chargers_ride_out_five_minutes(failures: int, minutes: int, tolerated: 
     health = after_failures(failures)
 
     assert health.tolerates(T0 + minutes * MINUTE, CHARGERS_RIDE_OUT) is tolerated
+
+
+# The retry of a transient failure
+
+
+def test_a_transient_failure_awaits_its_retry_before_it_counts() -> None:
+    """The first transient failure is not counted yet: its retry is due, and the data is kept."""
+    health = PollHealth.succeeded(T0).failed(transient=True)
+
+    assert health == PollHealth(0, T0, retry_due=True)
+    assert not health.good
+    assert health.tolerates(T0 + timedelta(hours=1), NO_RIDE_OUT)
+
+
+def test_a_failed_retry_counts_once_and_is_not_retried_again() -> None:
+    """The retry failing too counts one failure; the failure after it may be retried again."""
+    retried = PollHealth.succeeded(T0).failed(transient=True).failed(transient=True)
+
+    assert retried == PollHealth(1, T0)
+    assert retried.failed(transient=True) == PollHealth(1, T0, retry_due=True)
+
+
+@pytest.mark.parametrize("health", [PollHealth(), PollHealth.succeeded(T0).failed(transient=False)])
+def test_no_retry_before_a_good_answer_or_for_a_lasting_failure(health: PollHealth) -> None:
+    """A setup's first refresh and a refusal are not retried: they count at once."""
+    assert not health.failed(transient=False).retry_due
+    assert not PollHealth().failed(transient=True).retry_due
+    assert health.failed(transient=False).failures_in_a_row == health.failures_in_a_row + 1
+
+
+PAUSE = timedelta(seconds=2)
+
+
+@pytest.mark.parametrize(
+    ("retry_due", "rate_limited_for", "since_poll", "expected"),
+    [
+        (True, None, timedelta(0), PAUSE),  # the retry, whatever else
+        (True, 300.0, timedelta(0), PAUSE),
+        (False, None, timedelta(0), MINUTE),  # the regular poll
+        (False, None, timedelta(seconds=2), MINUTE - timedelta(seconds=2)),  # after a retry
+        (False, None, 2 * MINUTE, MIN_REFRESH_WAIT),  # a retry that took longer than a poll
+        (False, 300.0, timedelta(0), timedelta(seconds=300)),  # the gate's Retry-After
+        (False, 0.0, timedelta(0), MIN_REFRESH_WAIT),
+    ],
+)
+def test_next_refresh(
+    retry_due: bool, rate_limited_for: float | None, since_poll: timedelta, expected: timedelta
+) -> None:
+    """The retry comes after its pause, a rate limit after its Retry-After, else the cadence."""
+    assert (
+        next_refresh_in(
+            MINUTE,
+            retry_due=retry_due,
+            retry_pause=PAUSE,
+            rate_limited_for=rate_limited_for,
+            since_poll=since_poll,
+        )
+        == expected
+    )
