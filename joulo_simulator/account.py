@@ -95,6 +95,12 @@ class SimSession:
     """When an active session is scheduled to end by itself."""
     live: bool = True
     """Whether its charger reports live (OCPP); a cloud charger's sessions show at its syncs."""
+    listed_started_at: datetime | None = None
+    """The start the API lists instead of ``started_at``, as a charger with a wrong clock reports
+    it (years ahead, say); None: the real start. Only what is listed changes, not when it shows."""
+    listed_ended_at: datetime | None = None
+    """The end the API lists instead of ``ended_at`` once the session has ended (before its start,
+    years ahead); None: the real end."""
 
     @property
     def is_active(self) -> bool:

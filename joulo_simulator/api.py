@@ -135,6 +135,9 @@ def _with_fault(
     if fault.is_error:
         # The error comes before the API does anything, so a failed command did not happen.
         return error_response(fault, endpoint, method)
+    if fault.kind is FaultKind.IGNORED_OFFSET:
+        query = {key: value for key, value in call.query.items() if key != "offset"}
+        return json_response(*handler(replace(call, query=query)))
     status, payload = handler(call)
     if fault.kind is FaultKind.HANG:
         return replace(json_response(status, payload), delay=fault.delay)

@@ -53,6 +53,8 @@ class FaultKind(StrEnum):
     """Answer as usual with enum values the API never documented."""
     WRONG_SHAPE = "wrong_shape"
     """Answer as usual with valid JSON of the wrong shape."""
+    IGNORED_OFFSET = "ignored_offset"
+    """Answer as if the query had no ``offset``: every page of ``/sessions`` is the first."""
 
 
 @dataclass(eq=False)

@@ -38,7 +38,7 @@ def charger_json(
     if session is not None:
         current: dict[str, Json] = {
             "id": session.id,
-            "started_at": timestamp(session.started_at),
+            "started_at": timestamp(session.listed_started_at or session.started_at),
             "kwh_so_far": session.energy_at(shown),
         }
         if session.id_tag is not None:
@@ -59,8 +59,12 @@ def session_json(session: SimSession, at: datetime) -> dict[str, Json]:
         "id": session.id,
         "charger_id": session.charger_id,
         "charger_nickname": session.charger_nickname,
-        "started_at": timestamp(session.started_at),
-        "ended_at": timestamp(session.ended_at) if ended and session.ended_at else None,
+        "started_at": timestamp(session.listed_started_at or session.started_at),
+        "ended_at": (
+            timestamp(session.listed_ended_at or session.ended_at)
+            if ended and session.ended_at
+            else None
+        ),
         "kwh": session.energy_at(at),
         "status": "completed" if ended else "charging",
         "ere_credits": session.ere_credits if ended else None,

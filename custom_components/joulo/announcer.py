@@ -3,7 +3,9 @@
 Announcements go to the charger's event entity (through the dispatcher) and to the event bus. What was
 announced is stored, so a restart or an API outage neither repeats nor drops an announcement; a session
 that started and ended between two polls is announced as ended when `/sessions` lists it. Sessions that
-started (or ended) before the integration was first set up are not announced.
+started (or ended) before the integration was first set up are not announced. What was announced is
+remembered for as long as it could come back, whatever the session lacks: one running without a start
+is news for as long as it runs.
 """
 
 from __future__ import annotations
@@ -147,15 +149,21 @@ class SessionAnnouncer:
             return
         now = dt_util.utcnow()
         horizon = max(self._baseline.replace(microsecond=0), now - ANNOUNCE_WINDOW)
+        newsworthy: set[str] = set()
         # One after the other: a session both show is then announced once, from the fresher chargers.
-        for announcement in self._charger_starts(now, horizon):
+        for announcement in self._charger_starts(now, horizon, newsworthy):
             self._announce(announcement, now)
-        for announcement in self._session_news(horizon):
+        for announcement in self._session_news(horizon, newsworthy):
             self._announce(announcement, now)
-        self._prune(now)
+        self._prune(now, newsworthy)
 
-    def _charger_starts(self, now: datetime, horizon: datetime) -> list[SessionAnnouncement]:
-        """Sessions the chargers show running that were not announced yet; remember TAG ids."""
+    def _charger_starts(
+        self, now: datetime, horizon: datetime, newsworthy: set[str]
+    ) -> list[SessionAnnouncement]:
+        """Sessions the chargers show running that were not announced yet; remember TAG ids.
+
+        A start the charger does not give counts as now: such a session is news while it runs.
+        """
         announcements = []
         for charger in (self._chargers.data or {}).values():
             if (running := charger.current_session) is None:
@@ -163,7 +171,7 @@ class SessionAnnouncer:
             if running.id_tag and self._id_tags.get(running.id) != running.id_tag:
                 self._id_tags[running.id] = running.id_tag
                 self._store.schedule_save()
-            if self._is_new_start(running.id, running.started_at or now, horizon):
+            if self._is_new_start(running.id, running.started_at or now, horizon, newsworthy):
                 announcements.append(
                     _announcement(
                         "started",
@@ -180,24 +188,29 @@ class SessionAnnouncer:
                 )
         return announcements
 
-    def _session_news(self, horizon: datetime) -> list[SessionAnnouncement]:
+    def _session_news(self, horizon: datetime, newsworthy: set[str]) -> list[SessionAnnouncement]:
         """Sessions `/sessions` lists as running or completed that were not announced so."""
         announcements = []
         recent = self._sessions.data.recent if self._sessions.data else ()
         for session in reversed(recent):  # oldest first
             if session.is_completed:
-                if session.id not in self._ended and session.ended_or_started_at >= horizon:
+                if session.ended_or_started_at < horizon:
+                    continue
+                newsworthy.add(session.id)
+                if session.id not in self._ended:
                     announcements.append(self._from_session("ended", session))
-            elif self._is_new_start(session.id, session.started_at, horizon):
+            elif self._is_new_start(session.id, session.started_at, horizon, newsworthy):
                 announcements.append(self._from_session("started", session))
         return announcements
 
-    def _is_new_start(self, session_id: str, started_at: datetime, horizon: datetime) -> bool:
-        return (
-            session_id not in self._started
-            and session_id not in self._ended
-            and started_at >= horizon
-        )
+    def _is_new_start(
+        self, session_id: str, started_at: datetime, horizon: datetime, newsworthy: set[str]
+    ) -> bool:
+        """Whether a start within the window was not announced yet; it is news either way."""
+        if started_at < horizon:
+            return False
+        newsworthy.add(session_id)
+        return session_id not in self._started and session_id not in self._ended
 
     def _announce(self, announcement: SessionAnnouncement, now: datetime) -> None:
         """Record an announcement, then send it to the event entity and the bus."""
@@ -229,13 +242,25 @@ class SessionAnnouncer:
             },
         )
 
-    def _prune(self, now: datetime) -> None:
-        """Forget announcements too old to come back, so the store stays small."""
+    def _prune(self, now: datetime, newsworthy: set[str]) -> None:
+        """Forget announcements too old to come back, so the store stays small.
+
+        The announcement of a session that is `newsworthy` now would come back if forgotten: one
+        running without a start, or listed with an end ahead, is news for as long as it is shown. Its
+        record is kept, and renewed as it ages past the window, so that it goes only a day after its
+        session was last shown as news, like any other.
+        """
+        renew_before = (now - ANNOUNCE_WINDOW).isoformat()
         cutoff = (now - ANNOUNCE_WINDOW - timedelta(days=1)).isoformat()
         for record in (self._started, self._ended):
-            for session_id in [sid for sid, at in record.items() if at < cutoff]:
-                del record[session_id]
-                self._store.schedule_save()
+            for session_id, at in list(record.items()):
+                if session_id in newsworthy:
+                    if at < renew_before:
+                        record[session_id] = now.isoformat()
+                        self._store.schedule_save()
+                elif at < cutoff:
+                    del record[session_id]
+                    self._store.schedule_save()
         while len(self._id_tags) > MAX_REMEMBERED_TAGS:  # sessions whose end was never listed
             del self._id_tags[next(iter(self._id_tags))]
 

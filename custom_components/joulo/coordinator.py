@@ -81,6 +81,7 @@ from .errors import (
     joulo_errors,
     token_refused,
 )
+from .session_times import ImpossibleSessions
 
 
 class JouloCoordinator[DataT](DataUpdateCoordinator[DataT]):
@@ -606,6 +607,8 @@ class JouloRuntimeData:
     missed_this_year: Mapping[str, YearTally] | None = None
     """Per charger, its sessions of this year that did not count for ERE, once the session history
     is read (None before)."""
+    impossible_sessions: ImpossibleSessions = field(default_factory=ImpossibleSessions)
+    """The sessions listed with impossible times, which every sum leaves out (each logged once)."""
 
     @property
     def retries(self) -> int:

@@ -110,7 +110,7 @@ async def _async_get_energy_report(call: ServiceCall) -> ServiceResponse:
     """Sum the completed sessions that started in a period, per month, charger and TAG id.
 
     Months are Home Assistant's (its time zone). Reads every session of the period, in pages of
-    100 through the entry's rate-limit gate.
+    100 through the entry's rate-limit gate. Sessions with impossible times are left out.
     """
     entry = _loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
     started_from = _as_utc(call.data[ATTR_FROM])
@@ -128,9 +128,10 @@ async def _async_get_energy_report(call: ServiceCall) -> ServiceResponse:
         )
     charger_id = _charger_id(call, entry)
     with joulo_errors(call.hass, entry, Caller.READ):
-        sessions = await entry.runtime_data.client.get_all_sessions(
+        listed = await entry.runtime_data.client.get_all_sessions(
             charger_id=charger_id, started_from=started_from, started_to=started_to
         )
+    sessions = entry.runtime_data.impossible_sessions.possible(listed, dt_util.utcnow())
     chargers = entry.runtime_data.chargers.data
 
     def name_of(session: Session) -> str:

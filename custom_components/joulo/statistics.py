@@ -9,7 +9,8 @@ an individual device.
   history is read, newest first, 100 sessions a page, one page every `PAGE_DELAY` seconds so the regular
   polls keep their share of the rate limit. The sessions coordinator's own first page is reused, so for
   N sessions the backfill costs ceil(N/100) - 1 extra `/sessions` requests, one more when N is a positive
-  multiple of 100 (the API has no total count: only a short page ends the history).
+  multiple of 100 (the API has no total count: only a short page ends the history, or a page that
+  brings no session not read before, so an API that ignores `offset` ends it at its second page).
 - Kept current: after each sessions refresh, the completed sessions of its page are imported. When more
   sessions started since the last import than one page holds (a busy account after a long downtime),
   older pages are read the same way until they reach what was seen before.
@@ -22,6 +23,9 @@ an individual device.
   at or after that end (a charger runs one session at a time); its kWh are added to the hours it ran,
   an hour already written is written again with the extra kWh (imports replace rows by hour). Replaying
   sessions from an older store writes the very same rows again.
+- A session whose times cannot be (an end before its start, a start or end more than a day ahead)
+  counts nowhere, with one WARNING: it would write rows into the future and hold back every later
+  session of its charger.
 - What chargers without MID miss: the same pass counts, per charger, the completed sessions of the
   current calendar year (Home Assistant's time zone, by start) that did not count for ERE, their kWh
   and ERE credits; the entry's runtime data shows them and `missed_signal` says when they changed.
@@ -320,8 +324,10 @@ class SessionStatistics:
             return
         paging.retried = False
         # Newer sessions push older ones to later pages: a session may come twice, never be skipped.
+        known = len(paging.sessions)
         paging.sessions.update((session.id, session) for session in page.sessions)
-        if not self._connects(page.sessions):
+        # A page with nothing new ends it too: an API that ignores `offset` cannot keep it going.
+        if len(paging.sessions) > known and not self._connects(page.sessions):
             paging.offset += MAX_SESSIONS_LIMIT
             self._schedule_page(paging, PAGE_DELAY)
             return
@@ -332,8 +338,11 @@ class SessionStatistics:
         self._import(paging.sessions.values())
 
     def _import(self, sessions: Iterable[Session]) -> None:
-        """Add the completed sessions not counted yet to their chargers' statistics."""
-        listed = list(sessions)
+        """Add the completed sessions not counted yet to their chargers' statistics.
+
+        Sessions with impossible times count nowhere, not even as the newest seen.
+        """
+        listed = self._entry.runtime_data.impossible_sessions.possible(sessions, dt_util.utcnow())
         changed = False
         newest = max((session.started_at for session in listed), default=None)
         if newest is not None and (self._seen_until is None or newest > self._seen_until):

@@ -534,3 +534,73 @@ async def test_session_started_in_the_setups_second_is_announced(
 
     assert log.counts() == {**NOTHING, "entity_started": 1, "bus_started": 1}
     assert [data["session_id"] for data in log.bus("started")] == [session.id]
+
+
+TEN_DAYS = timedelta(days=10)
+HOUR = timedelta(hours=1)
+
+
+async def test_a_running_session_without_a_start_is_announced_once(
+    live: Live, hass_storage: dict[str, Any]
+) -> None:
+    """A charger that never gives its session's start: one `started` in ten days, restarts included.
+
+    The start counts as now while the session runs; what was announced is kept while it runs, past
+    the window in which old announcements are forgotten, in the store too.
+    """
+    hass, freezer, simulator, init_integration = live
+    simulator.faults.inject(
+        FaultKind.MISSING_FIELDS, endpoint="/chargers", fields=("started_at",), times=None
+    )
+    log = log_sessions(hass)
+    session = await start_session_and_poll(hass, freezer, simulator, DRIVEWAY_ID)
+    assert log.counts() == {**NOTHING, "entity_started": 1, "bus_started": 1}
+
+    for day in range(1, 11):
+        await advance_time(hass, freezer, timedelta(days=1), step=HOUR)
+        if day in (4, 9):
+            await async_restart_entry(hass, init_integration)
+
+    assert session.is_active
+    assert dt_util.utcnow() - session.started_at > TEN_DAYS
+    assert log.counts() == {**NOTHING, "entity_started": 1, "bus_started": 1}
+    assert [data["session_id"] for data in log.bus("started")] == [session.id]
+    assert session.id in hass_storage[storage_key(init_integration)]["data"]["started"]
+
+    simulator.end_session(DRIVEWAY_ID)
+    await advance_time(hass, freezer, 2 * MINUTE, step=STEP)
+    assert log.counts() == ONCE_EACH
+    assert_final(log, session)
+
+
+async def test_a_session_listed_ending_ten_years_ahead_is_announced_once(live: Live) -> None:
+    """A session listed with an end ten years ahead: one `ended` (as listed) in ten days.
+
+    It stays in the newest page of `/sessions`, and stays news by its end all that time.
+    """
+    hass, freezer, simulator, init_integration = live
+    log = log_sessions(hass)
+    ahead = dt_util.utcnow() + timedelta(days=3652)
+    session = await start_session_and_poll(hass, freezer, simulator, DRIVEWAY_ID)
+    session.listed_ended_at = ahead
+    simulator.end_session(DRIVEWAY_ID)
+    await advance_time(hass, freezer, 2 * MINUTE, step=STEP)
+    assert log.counts() == ONCE_EACH
+    assert log.bus("ended")[0]["ended_at"] == ahead.replace(microsecond=0).isoformat()
+
+    for day in range(1, 11):
+        await advance_time(hass, freezer, timedelta(days=1), step=HOUR)
+        if day in (4, 9):
+            await async_restart_entry(hass, init_integration)
+
+    # Another session changes what the polls show: the announcements are looked at again.
+    other = await start_session_and_poll(hass, freezer, simulator, GARAGE_ID)
+    simulator.end_session(GARAGE_ID)
+    await until_listed(hass, freezer, simulator, other, then=SESSIONS_INTERVAL)
+
+    assert session.id in {s.id for s in init_integration.runtime_data.sessions.data.recent}
+    assert log.ended_ids() == [session.id, other.id]
+    # The other one is announced as started too where a chargers poll saw it run.
+    started = [data["session_id"] for data in log.bus("started")]
+    assert started[0] == session.id
+    assert started[1:] in ([], [other.id])

@@ -571,3 +571,39 @@ async def test_a_charger_without_mid_shows_no_ere(
         )
         for session in expected
     ]
+
+
+async def test_sessions_with_impossible_times_are_shown_as_listed(
+    march_sessions: list[SimSession],
+    init_integration: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """One session listed as ending before it starts, one as ending in 2106: both shown, nothing fails.
+
+    The first shows as a moment at its start; the second lasts to its end as listed.
+    """
+    first, backwards, endless = march_sessions
+    backwards.listed_ended_at = backwards.started_at - timedelta(hours=1)
+    endless.listed_ended_at = datetime(2106, 2, 7, 6, 28, 15, tzinfo=PACIFIC)
+
+    status, events = await api_events(hass_client, GARAGE_CALENDAR, *MARCH)
+
+    assert status == 200
+    assert [(event["uid"], event["start"], event["end"]) for event in events] == [
+        (first.id, {"dateTime": local(first.started_at)}, {"dateTime": local(first.ended_at)}),
+        (
+            backwards.id,
+            {"dateTime": local(backwards.started_at)},
+            {"dateTime": local(backwards.started_at)},
+        ),
+        (
+            endless.id,
+            {"dateTime": local(endless.started_at)},
+            {"dateTime": "2106-02-07T06:28:15-08:00"},
+        ),
+    ]
+    # It reaches into April, before April's own session.
+    status, april = await api_events(hass_client, GARAGE_CALENDAR, *APRIL)
+    assert status == 200
+    assert [event["uid"] for event in april][:1] == [endless.id]
+    assert len(april) == 2

@@ -466,6 +466,51 @@ async def test_late_session_counts_in_the_month_it_started(
 
 
 @pytest.mark.usefixtures("frozen_time")
+async def test_sessions_with_impossible_times_are_left_out_of_the_report(
+    hass: HomeAssistant,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Sessions listed as ending ten years ahead, or before they start, count nowhere in the report.
+
+    One WARNING names each, however often the report is asked for.
+    """
+    start = datetime(2026, 3, 1, tzinfo=AMSTERDAM)
+    end = datetime(2026, 3, 8, tzinfo=AMSTERDAM)
+    account = simulator.account()
+    account.sessions[:] = [s for s in account.sessions if not start <= s.started_at < end]
+    kept = add_session(simulator, GARAGE_ID, datetime(2026, 3, 2, 18, tzinfo=AMSTERDAM), 21.5)
+    ahead = add_session(simulator, GARAGE_ID, datetime(2026, 3, 3, 18, tzinfo=AMSTERDAM), 30.0)
+    ahead.listed_ended_at = datetime(2036, 3, 3, 20, tzinfo=AMSTERDAM)
+    backwards = add_session(simulator, DRIVEWAY_ID, datetime(2026, 3, 4, 18, tzinfo=AMSTERDAM), 9.0)
+    backwards.listed_ended_at = backwards.started_at - timedelta(hours=2)
+
+    for _ in range(2):
+        report = await get_energy_report(
+            hass, config_entry_id=init_integration.entry_id, **period(start, end)
+        )
+        assert report["groups"] == [{"month": "2026-03"} | sums([kept])]
+        assert report["total"] == sums([kept])
+        assert report["running"] == 0
+
+    warned = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    # Newest first, as the API lists them.
+    assert [message for message in warned if ahead.id in message or backwards.id in message] == [
+        (
+            f"Joulo lists session {backwards.id} of charger {DRIVEWAY_ID} with times that cannot be "
+            "(start 2026-03-04T17:00:00+00:00, end 2026-03-04T15:00:00+00:00): it is left out of the "
+            "charging statistics, the ERE missed and the energy report"
+        ),
+        (
+            f"Joulo lists session {ahead.id} of charger {GARAGE_ID} with times that cannot be (start "
+            "2026-03-03T17:00:00+00:00, end 2036-03-03T19:00:00+00:00): it is left out of the charging "
+            "statistics, the ERE missed and the energy report"
+        ),
+    ]
+
+
+@pytest.mark.usefixtures("frozen_time")
 async def test_report_by_tag_for_reimbursement(
     hass: HomeAssistant, simulator: JouloSimulator, init_integration: MockConfigEntry
 ) -> None:

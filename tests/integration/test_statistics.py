@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 import itertools
+import logging
 import math
 from typing import Any
 
@@ -23,6 +24,7 @@ from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import UnitOfEnergy
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.recorder import get_instance
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.recorder.common import (
@@ -470,3 +472,124 @@ async def test_without_recorder_nothing_is_imported_or_requested(
     assert "recorder" not in hass.config.components
     assert Counter(sessions_offsets(simulator)) == {None: 1}
     assert f"joulo.{init_integration.entry_id}.statistics" not in hass_storage
+
+
+TEN_YEARS_AHEAD = NOW + timedelta(days=3652)
+LAST_UNIX_SECOND = datetime(2106, 2, 7, 6, 28, 15, tzinfo=UTC)
+"""The last moment an unsigned 32-bit clock can count to: 87 years of hours to spread kWh over."""
+
+
+def carport_missed(hass: HomeAssistant) -> dict[str, Any]:
+    """What the Carport (no MID) missed this year, as its sensor's attributes show it."""
+    state = hass.states.get("sensor.carport_ere_missed_this_year")
+    assert state is not None
+    return {key: state.attributes[key] for key in ("energy_kwh", "ere_credits", "sessions")}
+
+
+def warnings_naming(caplog: pytest.LogCaptureFixture, session_id: str) -> list[str]:
+    """The WARNING records that name the session."""
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.levelno == logging.WARNING and session_id in record.getMessage()
+    ]
+
+
+@pytest.mark.parametrize(
+    ("listed_start", "listed_end"),
+    [
+        (None, TEN_YEARS_AHEAD),
+        (None, LAST_UNIX_SECOND),
+        (None, NOW - timedelta(hours=1)),  # before it started
+        (TEN_YEARS_AHEAD, TEN_YEARS_AHEAD + timedelta(minutes=30)),
+    ],
+    ids=["ends-ten-years-ahead", "ends-in-2106", "ends-before-it-starts", "starts-ten-years-ahead"],
+)
+async def test_a_session_with_impossible_times_counts_nowhere(
+    history: History,
+    caplog: pytest.LogCaptureFixture,
+    listed_start: datetime | None,
+    listed_end: datetime,
+) -> None:
+    """A Carport session listed with times that cannot be is left out, and holds nothing back.
+
+    No statistics row in the future, no kWh or session in what the Carport missed; the Carport's
+    next session is counted in both; one WARNING names the session, however many polls list it.
+    """
+    hass, simulator = history.hass, history.simulator
+    await history.backfill()
+    before = await history.rows(CARPORT_ID)
+    missed_before = carport_missed(hass)
+    simulator.set_charger_status(CARPORT_ID, "online")
+
+    broken = simulator.start_session(CARPORT_ID, power_kw=11, duration=timedelta(minutes=20))
+    broken.listed_started_at, broken.listed_ended_at = listed_start, listed_end
+    await history.advance(timedelta(minutes=40))  # listed completed by several sessions polls
+    assert broken.ended_at is not None
+    assert await history.rows(CARPORT_ID) == before
+    assert carport_missed(hass) == missed_before
+
+    later = simulator.start_session(CARPORT_ID, power_kw=6, duration=timedelta(minutes=10))
+    await history.advance(timedelta(minutes=30))
+
+    after = await history.rows(CARPORT_ID)
+    assert changed_hours(before, after) == {later.started_at.replace(minute=0): 1.0}
+    assert total(after) == pytest.approx(total(before) + later.kwh)
+    assert all(row["start"] <= dt_util.utcnow() for row in after)
+    assert carport_missed(hass) == {
+        "energy_kwh": pytest.approx(missed_before["energy_kwh"] + later.kwh),
+        "ere_credits": pytest.approx(missed_before["ere_credits"] + (later.ere_credits or 0.0)),
+        "sessions": missed_before["sessions"] + 1,
+    }
+    (warning,) = warnings_naming(caplog, broken.id)
+    assert f"of charger {CARPORT_ID} with times that cannot be" in warning
+
+
+async def test_the_history_read_leaves_out_a_session_with_impossible_times(
+    history: History, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An old session listed with an end ten years ahead, in the history read at first setup.
+
+    It is the Garage's oldest: every later Garage session is imported, nothing beyond now; one
+    WARNING names it.
+    """
+    simulator = history.simulator
+    keep_newest_sessions(simulator, TWO_PAGES)
+    garage = sorted(
+        (s for s in simulator.account().sessions if s.charger_id == GARAGE_ID),
+        key=lambda s: s.started_at,
+    )
+    broken = garage[0]
+    broken.listed_ended_at = TEN_YEARS_AHEAD
+
+    await history.backfill(per_charger=None)
+
+    assert history.offsets() == [None, "100"]
+    rows = await history.rows(GARAGE_ID)
+    assert total(rows) == pytest.approx(completed_kwh(simulator, GARAGE_ID) - broken.kwh)
+    assert all(row["start"] <= dt_util.utcnow() for row in rows)
+    assert len(warnings_naming(caplog, broken.id)) == 1
+
+
+async def test_an_api_that_ignores_offset_ends_the_history_at_its_second_page(
+    history: History,
+) -> None:
+    """`/sessions` answers every page with the first: the history ends at the page with nothing new.
+
+    The 100 sessions it read are imported; for the next half hour only the sessions polls ask.
+    """
+    simulator = history.simulator
+    simulator.faults.inject(FaultKind.IGNORED_OFFSET, endpoint="/sessions", times=None)
+    await history.set_up(TWO_PAGES)
+    first_page = sorted(
+        simulator.account().sessions, key=lambda s: (s.started_at, s.id), reverse=True
+    )[:MAX_SESSIONS_LIMIT]
+    assert len(simulator.account().sessions) > MAX_SESSIONS_LIMIT
+
+    await history.advance(timedelta(minutes=30), step=PAGE_STEP)
+
+    assert history.offsets() == [None, "100", None, None, None]
+    for charger_id in CHARGERS:
+        read = [s for s in first_page if s.charger_id == charger_id and s.ended_at is not None]
+        rows = await history.rows(charger_id)
+        assert total(rows) == pytest.approx(sum(s.kwh for s in read), abs=1e-6)

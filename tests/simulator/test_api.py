@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 import re
 
 import pytest
@@ -174,6 +174,32 @@ async def test_sessions_pages_newest_first(client: SimClient) -> None:
     assert page["sessions"] == everything[30:37]
     beyond = await client.get("/sessions", {"offset": str(len(everything))})
     assert beyond.json()["sessions"] == []
+
+
+async def test_sessions_listed_with_a_wrong_clock(client: SimClient, sim: JouloSimulator) -> None:
+    """A session's listed start and end replace the real ones in `/sessions` and `/chargers`.
+
+    The real ones still say when it shows and whether it has ended.
+    """
+    ahead = datetime(2036, 4, 9, 12, 0, tzinfo=UTC)
+    running = sim.start_session(DRIVEWAY_ID)
+    running.listed_started_at = ahead
+    (charger,) = [
+        c for c in (await client.get("/chargers")).json()["chargers"] if c["id"] == DRIVEWAY_ID
+    ]
+    assert charger["current_session"]["started_at"] == "2036-04-09T12:00:00Z"
+    newest = (await client.get("/sessions", {"limit": "1"})).json()["sessions"][0]
+    assert (newest["id"], newest["started_at"], newest["ended_at"]) == (
+        running.id,
+        "2036-04-09T12:00:00Z",
+        None,
+    )
+
+    running.listed_ended_at = ahead + timedelta(hours=1)
+    assert (await client.get("/sessions", {"limit": "1"})).json()["sessions"][0]["ended_at"] is None
+    sim.end_session(DRIVEWAY_ID)
+    newest = (await client.get("/sessions", {"limit": "1"})).json()["sessions"][0]
+    assert (newest["status"], newest["ended_at"]) == ("completed", "2036-04-09T13:00:00Z")
 
 
 async def test_sessions_filters(client: SimClient) -> None:

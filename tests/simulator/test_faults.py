@@ -178,6 +178,20 @@ async def test_wrong_shape(client: SimClient, sim: JouloSimulator) -> None:
     assert (await client.get("/chargers")).json()[0]["chargers"][0]["mid_certified"] == "true"
 
 
+async def test_ignored_offset(client: SimClient, sim: JouloSimulator) -> None:
+    """Every page asked for is the first, while the fault lasts; then paging works again."""
+    first = (await client.get("/sessions", {"limit": "5"})).json()["sessions"]
+    second = (await client.get("/sessions", {"limit": "5", "offset": "5"})).json()["sessions"]
+    assert second != first
+    sim.faults.inject(FaultKind.IGNORED_OFFSET, endpoint="/sessions", times=2)
+    for offset in ("5", "100"):
+        page = (await client.get("/sessions", {"limit": "5", "offset": offset})).json()
+        assert page["sessions"] == first
+    assert sim.faults.active == []
+    again = await client.get("/sessions", {"limit": "5", "offset": "5"})
+    assert again.json()["sessions"] == second
+
+
 async def test_content_faults_leave_error_answers_alone(
     client: SimClient, sim: JouloSimulator
 ) -> None:
