@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 import re
 from typing import NotRequired, TypedDict
 
@@ -61,6 +61,7 @@ from homeassistant.util.unit_conversion import EnergyConverter
 from .api import MAX_SESSIONS_LIMIT, Session, retry_pause
 from .const import DOMAIN, LOGGER, SESSIONS_INTERVAL
 from .coordinator import JouloConfigEntry
+from .curve import ENERGY_DECIMALS, hourly_kwh
 from .data import YearTally, missed_signal
 from .ere import session_counts_for_ere
 from .errors import Caller, is_transient, joulo_errors
@@ -73,8 +74,6 @@ SAVE_DELAY = 10.0
 PAGE_DELAY = 10.0
 """Seconds between two pages of session history."""
 MIN_RETRY_DELAY = 1.0
-ENERGY_DECIMALS = 3
-HOUR = timedelta(hours=1)
 
 
 def statistic_id(charger_id: str) -> str:
@@ -84,29 +83,8 @@ def statistic_id(charger_id: str) -> str:
 
 
 def hourly_energy(session: Session) -> list[tuple[datetime, float]]:
-    """Spread a session's kWh over the hours it ran, in proportion to the time in each.
-
-    The portions add up to the session's kWh (to the Wh); a session without duration puts everything
-    in its start hour, one without energy gives nothing.
-    """
-    kwh = session.kwh or 0.0
-    if kwh <= 0:
-        return []
-    start = session.started_at
-    end = max(session.ended_or_started_at, start)
-    duration = (end - start).total_seconds()
-    hour = start.replace(minute=0, second=0, microsecond=0)
-    if duration == 0:
-        return [(hour, round(kwh, ENERGY_DECIMALS))]
-    portions = []
-    delivered = 0.0
-    while hour < end:
-        until = min(hour + HOUR, end)
-        cumulative = round(kwh * (until - start).total_seconds() / duration, ENERGY_DECIMALS)
-        portions.append((hour, round(cumulative - delivered, ENERGY_DECIMALS)))
-        delivered = cumulative
-        hour += HOUR
-    return portions
+    """Spread a completed session's kWh evenly over the UTC hours it ran (see `curve.hourly_kwh`)."""
+    return hourly_kwh(session.started_at, session.ended_or_started_at, session.kwh or 0.0, ())
 
 
 class StoredTally(TypedDict):
