@@ -458,6 +458,18 @@ class JouloSessionsCoordinator(FinishedSessionsCoordinator[SessionsData]):
     _read_began: datetime | None = None
     """When the latest read of `/sessions` (under way, or done and answered) began."""
 
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: JouloConfigEntry,
+        client: JouloClient,
+        finished: FinishedSessions,
+    ) -> None:
+        """Create the sessions coordinator, with the watch it shares."""
+        super().__init__(hass, entry, client, finished)
+        self.impossible = ImpossibleSessions()
+        """The sessions listed with impossible times: no charger's last session, no sum."""
+
     def lists(self, session_ids: Iterable[str]) -> bool:
         """Whether the latest read listed every one of these sessions."""
         listed = {session.id for session in self.data.recent} if self.data is not None else set()
@@ -483,7 +495,8 @@ class JouloSessionsCoordinator(FinishedSessionsCoordinator[SessionsData]):
         self._finished.read(sessions)
         previous: SessionsData | None = self.data  # None before the first refresh
         last_completed = newest_completed(
-            previous.last_completed if previous else {}, sessions.values()
+            previous.last_completed if previous else {},
+            self.impossible.possible(sessions.values(), dt_util.utcnow()),
         )
         completed = changed_keys(previous.last_completed if previous else None, last_completed)
         if basis is None and previous is not None:
@@ -607,8 +620,11 @@ class JouloRuntimeData:
     missed_this_year: Mapping[str, YearTally] | None = None
     """Per charger, its sessions of this year that did not count for ERE, once the session history
     is read (None before)."""
-    impossible_sessions: ImpossibleSessions = field(default_factory=ImpossibleSessions)
-    """The sessions listed with impossible times, which every sum leaves out (each logged once)."""
+
+    @property
+    def impossible_sessions(self) -> ImpossibleSessions:
+        """The sessions listed with impossible times, which every sum leaves out (each logged once)."""
+        return self.sessions.impossible
 
     @property
     def retries(self) -> int:

@@ -3,8 +3,8 @@
 A charger with a wrong clock can make Joulo list a session that ends before it starts, or starts or
 ends years from now. Summed, one such session spreads its kWh over every hour up to that end and
 holds back every later session of its charger. So what sums sessions (long-term statistics, the
-tally of what chargers without MID missed, the energy report) leaves these out, and the log names
-each once. What only shows sessions (the calendar, the announcements) shows them as listed.
+tally of what chargers without MID missed, the energy report) and a charger's last session leave
+these out, and the log names each once. What only shows sessions (the calendar, the announcements) shows them as listed.
 """
 
 from __future__ import annotations
@@ -47,8 +47,8 @@ class ImpossibleSessions:
                 self._warned.add(session.id)
                 LOGGER.warning(
                     "Joulo lists session %s of charger %s with times that cannot be (start %s, "
-                    "end %s): it is left out of the charging statistics, the ERE missed and the "
-                    "energy report",
+                    "end %s): it is left out of the charging statistics, the ERE missed, the "
+                    "energy report and the last session",
                     session.id,
                     session.charger_id,
                     session.started_at.isoformat(),

@@ -36,7 +36,7 @@ from custom_components.joulo.statistics import PAGE_DELAY
 from joulo_simulator import FaultKind, JouloSimulator, SimSession
 from joulo_simulator.account import CARPORT_ID, DRIVEWAY_ID, GARAGE_ID
 
-from .common import Live, advance_time, inject_failed_read, set_up_entry
+from .common import Live, advance_time, inject_failed_read, set_up_entry, state_of
 
 NOW = datetime(2026, 4, 9, 17, 30, tzinfo=UTC)
 """A half hour, so the test sessions start in the middle of an hour."""
@@ -513,8 +513,9 @@ async def test_a_session_with_impossible_times_counts_nowhere(
 ) -> None:
     """A Carport session listed with times that cannot be is left out, and holds nothing back.
 
-    No statistics row in the future, no kWh or session in what the Carport missed; the Carport's
-    next session is counted in both; one WARNING names the session, however many polls list it.
+    No statistics row in the future, no kWh or session in what the Carport missed, not its last
+    session; the Carport's next session is counted in all three; one WARNING names the session,
+    however many polls list it.
     """
     hass, simulator = history.hass, history.simulator
     await history.backfill()
@@ -536,6 +537,7 @@ async def test_a_session_with_impossible_times_counts_nowhere(
     assert changed_hours(before, after) == {later.started_at.replace(minute=0): 1.0}
     assert total(after) == pytest.approx(total(before) + later.kwh)
     assert all(row["start"] <= dt_util.utcnow() for row in after)
+    assert state_of(hass, "sensor.carport_last_session_energy") == str(later.kwh)
     assert carport_missed(hass) == {
         "energy_kwh": pytest.approx(missed_before["energy_kwh"] + later.kwh),
         "ere_credits": pytest.approx(missed_before["ere_credits"] + (later.ere_credits or 0.0)),
