@@ -14,7 +14,7 @@ from __future__ import annotations
 from abc import abstractmethod
 import asyncio
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -22,6 +22,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.debounce import Debouncer
+from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import (
     REQUEST_REFRESH_DEFAULT_COOLDOWN,
     DataUpdateCoordinator,
@@ -172,7 +173,7 @@ class JouloCoordinator[DataT](DataUpdateCoordinator[DataT]):
         Also times the next refresh (`update_interval`): the retry of a transient failure, the end
         of a 429's `Retry-After`, or the regular interval.
         """
-        retrying = self.health.retry_due or self.part_retry_due
+        retrying = self.health.retry_due
         if retrying:
             self.retries += 1
         else:
@@ -205,15 +206,10 @@ class JouloCoordinator[DataT](DataUpdateCoordinator[DataT]):
         self._data_changed = data != self.data
         return data
 
-    @property
-    def part_retry_due(self) -> bool:
-        """Whether an optional read of the latest refresh failed transiently and is due again."""
-        return False
-
     def _time_next_refresh(self, rate_limited_for: float | None, *, retrying: bool) -> None:
         self.update_interval = next_refresh_in(
             self.regular_interval,
-            retry_due=self.health.retry_due or self.part_retry_due,
+            retry_due=self.health.retry_due,
             retry_pause=timedelta(seconds=retry_pause()),
             rate_limited_for=rate_limited_for,
             since_poll=dt_util.utcnow() - self._poll_began if retrying else timedelta(0),
@@ -257,6 +253,16 @@ class JouloCoordinator[DataT](DataUpdateCoordinator[DataT]):
             return
         super().async_update_listeners()
 
+    @callback
+    def async_publish(self, data: DataT, contexts: frozenset[Any]) -> None:
+        """Show data read outside a refresh (a part read again), as a refresh that changed `contexts`.
+
+        The refresh step runs, and the listeners of `contexts` hear of it.
+        """
+        self._changed_contexts = contexts
+        self._data_changed = True
+        self.async_set_updated_data(data)
+
     def request_refresh_soon(self) -> None:
         """Refresh now (debounced), or right after the refresh under way, without waiting for it.
 
@@ -283,17 +289,14 @@ class JouloEnergyCoordinator(JouloCoordinator[EnergyData]):
     Neither of those two ever fails the poll: a missing `/me` leaves the last account known, a failing
     `/ere-position` keeps the last position through one failed read and gives none from the second
     in a row (its sensors go unavailable), a missing one is asked again once a day. Each is asked at
-    most once per cadence, also when a finished session triggers a refresh.
+    most once per cadence, also when a finished session triggers a refresh. A transient failure of
+    `/ere-position` is asked again on its own a few seconds later (a timer on Home Assistant's
+    clock), without reading `/energy` again.
     """
 
     endpoint = "energy"
     interval = ENERGY_INTERVAL
     refresh_cooldown = ENERGY_REFRESH_COOLDOWN
-
-    @property
-    def part_retry_due(self) -> bool:
-        """Whether `/ere-position` failed transiently at the latest refresh, and is asked again."""
-        return self._position_health.retry_due
 
     def __init__(self, hass: HomeAssistant, entry: JouloConfigEntry, client: JouloClient) -> None:
         """Create the energy coordinator."""
@@ -304,6 +307,8 @@ class JouloEnergyCoordinator(JouloCoordinator[EnergyData]):
         self._position_checked_at: datetime | None = None
         self._position_missing = False
         self._position_health = PollHealth()
+        self._cancel_position_retry: CALLBACK_TYPE | None = None
+        entry.async_on_unload(self._stop_position_retry)
 
     async def _async_fetch(self) -> EnergyData:
         with joulo_errors(self.hass, self.config_entry, Caller.POLL):
@@ -374,9 +379,36 @@ class JouloEnergyCoordinator(JouloCoordinator[EnergyData]):
             raise token_refused()
         self._position_missing = position.missing
         self._position_health = self._position_health.failed(transient=position.transient)
+        if self._position_health.retry_due:
+            self._stop_position_retry()
+            self._cancel_position_retry = async_call_later(
+                self.hass, retry_pause(), self._retry_position
+            )
         if position.missing or not self._position_health.tolerates(now, timedelta(0)):
             self._position = None
         return self._position
+
+    @callback
+    def _stop_position_retry(self) -> None:
+        if self._cancel_position_retry is not None:
+            self._cancel_position_retry()
+            self._cancel_position_retry = None
+
+    @callback
+    def _retry_position(self, _now: datetime) -> None:
+        self._cancel_position_retry = None
+        self.config_entry.async_create_background_task(
+            self.hass, self._async_retry_position(), f"{self.name} ERE position retry"
+        )
+
+    async def _async_retry_position(self) -> None:
+        """Ask `/ere-position` again after a transient failure; show it if it changed."""
+        if self.data is None or not self._position_health.retry_due:
+            return  # a refresh meanwhile asked it again
+        self.retries += 1
+        position = await self._async_ere_position()
+        if position != self.data.ere_position:
+            self.async_publish(replace(self.data, ere_position=position), frozenset({ERE_POSITION}))
 
 
 @dataclass(frozen=True, slots=True)

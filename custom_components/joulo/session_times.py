@@ -4,7 +4,8 @@ A charger with a wrong clock can make Joulo list a session that ends before it s
 ends years from now. Summed, one such session spreads its kWh over every hour up to that end and
 holds back every later session of its charger. So what sums sessions (long-term statistics, the
 tally of what chargers without MID missed, the energy report) and a charger's last session leave
-these out, and the log names each once. What only shows sessions (the calendar, the announcements) shows them as listed.
+these out, and the log names each once. What only shows sessions (the calendar, the announcements)
+shows them as listed.
 """
 
 from __future__ import annotations

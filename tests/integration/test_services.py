@@ -500,12 +500,12 @@ async def test_sessions_with_impossible_times_are_left_out_of_the_report(
         (
             f"Joulo lists session {backwards.id} of charger {DRIVEWAY_ID} with times that cannot be "
             "(start 2026-03-04T17:00:00+00:00, end 2026-03-04T15:00:00+00:00): it is left out of the "
-            "charging statistics, the ERE missed and the energy report"
+            "charging statistics, the ERE missed, the energy report and the last session"
         ),
         (
             f"Joulo lists session {ahead.id} of charger {GARAGE_ID} with times that cannot be (start "
             "2026-03-03T17:00:00+00:00, end 2036-03-03T19:00:00+00:00): it is left out of the charging "
-            "statistics, the ERE missed and the energy report"
+            "statistics, the ERE missed, the energy report and the last session"
         ),
     ]
 

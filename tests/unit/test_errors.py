@@ -108,8 +108,8 @@ async def _answer() -> str:
         (JouloAuthenticationError(401), Unanswered(refused=True)),
         (JouloAuthenticationError(403), Unanswered(missing=True)),
         (JouloResponseError("HTTP 404", status=404), Unanswered(missing=True)),
-        (MALFORMED, Unanswered()),
-        (TIMEOUT, Unanswered()),
+        (MALFORMED, Unanswered(transient=True)),
+        (TIMEOUT, Unanswered(transient=True)),
         (RATE_LIMITED, Unanswered()),
     ],
 )

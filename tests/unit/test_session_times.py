@@ -82,12 +82,12 @@ def test_each_impossible_session_is_named_in_one_warning(caplog: pytest.LogCaptu
         (
             "Joulo lists session future of charger c2 with times that cannot be (start "
             "2026-04-14T12:00:00+00:00, end 2036-04-14T12:00:00+00:00): it is left out of the "
-            "charging statistics, the ERE missed and the energy report"
+            "charging statistics, the ERE missed, the energy report and the last session"
         ),
         (
             "Joulo lists session backwards of charger c1 with times that cannot be (start "
             "2026-04-14T12:00:00+00:00, end 2026-04-13T12:00:00+00:00): it is left out of the "
-            "charging statistics, the ERE missed and the energy report"
+            "charging statistics, the ERE missed, the energy report and the last session"
         ),
     ]
 
