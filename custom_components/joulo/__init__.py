@@ -27,7 +27,7 @@ from .coordinator import (
     JouloRuntimeData,
     JouloSessionsCoordinator,
 )
-from .devices import ChargerDevices
+from .devices import ChargerDevices, async_registered_chargers
 from .issues import NoMidMeterIssues
 from .pipeline import RefreshPipeline
 from .services import async_setup_services
@@ -64,6 +64,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: JouloConfigEntry) -> boo
     )
     finished = FinishedSessions()
     chargers = JouloChargersCoordinator(hass, entry, client, finished)
+    chargers.registered = async_registered_chargers(hass, entry)
     sessions = JouloSessionsCoordinator(hass, entry, client, finished)
     energy = JouloEnergyCoordinator(hass, entry, client)
     await _async_first_refresh(gate, chargers, sessions, energy)
