@@ -5,7 +5,7 @@ down), and the benchmarks must not change what `scripts/test` collects. A fixtur
 conftest is registered there like one defined in it, so these are the suite's own fixtures, visible to
 every module in `benchmarks/`: the simulator on Home Assistant's clock and its server, the frozen start,
 the default account's config entry, and the autouse fixtures that let Home Assistant load the
-integration and retry a failed read without waiting. Importing `tests.conftest` first also puts our
+integration and fail a run on any deprecated path. Importing `tests.conftest` first also puts our
 `custom_components` ahead of the test plugin's, as in the suite.
 """
 
@@ -22,7 +22,7 @@ from tests.integration.conftest import (  # noqa: F401
     autopilot,
     frozen_time,
     mock_config_entry,
-    retry_without_pause,
+    no_deprecated_paths,
     simulator,
     upstream_sync,
 )

@@ -450,6 +450,8 @@ async def _state(request: web.Request) -> web.Response:
             "email": account.email,
             "token": account.token[:_SHOWN_TOKEN_CHARS],
             **_settings(account),
+            "ere_price_mid": account.ere_price_mid,
+            "effective_fee_pct": account.effective_fee_pct,
             "sessions": len(account.sessions),
             "chargers": [charger_json(charger, now) for charger in account.chargers.values()],
             "active_sessions": [

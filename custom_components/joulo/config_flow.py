@@ -1,4 +1,7 @@
-"""Config flow of the Joulo integration: set up, re-authenticate and reconfigure with an API token."""
+"""Config flow of the Joulo integration: set up, re-authenticate and reconfigure with an API token.
+
+Its options flow chooses where the price of charging comes from.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +9,24 @@ from collections.abc import Mapping
 import re
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult
-from homeassistant.const import CONF_API_TOKEN, CONF_URL
+from homeassistant.components.sensor import DOMAIN as SENSOR_DOMAIN
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+    OptionsFlowWithReload,
+)
+from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, CONF_API_TOKEN, CONF_URL
+from homeassistant.core import callback
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
+    EntitySelector,
+    EntitySelectorConfig,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
@@ -19,6 +35,7 @@ from homeassistant.helpers.selector import (
 from .api import DEFAULT_BASE_URL, Account, JouloClient
 from .const import ACCOUNT_DEVICE_NAME, DOMAIN
 from .errors import Unanswered, async_form_error, async_read_optional
+from .pricing import CONF_FIXED_PRICE, CONF_PRICE_ENTITY, price_unit_factor
 from .safe_url import is_safe_for_token
 from .validation import vol
 
@@ -37,6 +54,12 @@ class JouloConfigFlow(ConfigFlow, domain=DOMAIN):
     """Handle setting up a Joulo account."""
 
     VERSION = 1
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry[Any]) -> OptionsFlow:  # noqa: ARG004
+        """The options flow: where the price of charging comes from."""
+        return JouloOptionsFlow()
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the API token, with the API URL in a collapsed advanced section."""
@@ -165,3 +188,54 @@ def _title(account: Account | None) -> str:
     if account is None or not account.name:
         return ACCOUNT_DEVICE_NAME
     return f"{ACCOUNT_DEVICE_NAME} ({account.name})"
+
+
+OPTIONS_SCHEMA = vol.Schema(
+    {
+        vol.Optional(CONF_PRICE_ENTITY): EntitySelector(EntitySelectorConfig(domain=SENSOR_DOMAIN)),
+        vol.Optional(CONF_FIXED_PRICE): NumberSelector(
+            NumberSelectorConfig(
+                min=0,
+                max=10,
+                step="any",  # a tariff may have more decimals than the smallest step (0.001)
+                mode=NumberSelectorMode.BOX,
+                unit_of_measurement="EUR/kWh",
+            )
+        ),
+    }
+)
+
+
+class JouloOptionsFlow(OptionsFlowWithReload):
+    """Choose the price source: a price sensor, a fixed price, or none.
+
+    Home Assistant reloads the entry when the options change, so a new price source takes effect
+    without a restart.
+    """
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show the two optional fields; store the one given, or none to clear the price."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = self._price_errors(user_input)
+            if not errors:
+                return self.async_create_entry(data=user_input)
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                OPTIONS_SCHEMA, self.config_entry.options if user_input is None else user_input
+            ),
+            errors=errors,
+        )
+
+    def _price_errors(self, options: Mapping[str, Any]) -> dict[str, str]:
+        """The form's errors: one price source at most, and a price sensor in a price unit."""
+        if CONF_PRICE_ENTITY in options and CONF_FIXED_PRICE in options:
+            return {"base": "one_price"}
+        if (entity_id := options.get(CONF_PRICE_ENTITY)) is None:
+            return {}
+        state = self.hass.states.get(entity_id)
+        unit = None if state is None else state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
+        if price_unit_factor(unit) is None:
+            return {CONF_PRICE_ENTITY: "price_unit"}
+        return {}

@@ -37,6 +37,7 @@ from .api import (
     EstimateBasis,
     JouloClient,
     Session,
+    retry_pause,
 )
 from .changes import (
     FAST_INTERVAL,
@@ -73,7 +74,14 @@ from .data import (
     YearTally,
 )
 from .ere import ErePrice, ere_price
-from .errors import Caller, Unanswered, async_read_optional, joulo_errors, token_refused
+from .errors import (
+    Caller,
+    Unanswered,
+    async_read_optional,
+    is_transient,
+    joulo_errors,
+    token_refused,
+)
 
 
 class JouloCoordinator[DataT](DataUpdateCoordinator[DataT]):
@@ -82,12 +90,16 @@ class JouloCoordinator[DataT](DataUpdateCoordinator[DataT]):
     After each refresh that read the API it runs its `refresh_step` (the pipeline), before any
     listener hears of it; then it tells only the listeners whose data changed: an entity that
     listens with a context (its charger's id) hears of a refresh only when the refresh said that
-    context changed.
+    context changed. Each listener is told on its own: one that raises is logged, the others still
+    hear of the refresh.
 
     A refresh that fails while its `PollHealth` tolerates it keeps the data read before, as if
     nothing had changed: no entity goes unavailable, nothing is logged above DEBUG, and the
-    pipeline does not run. Past that, it fails as Home Assistant's coordinators do: the entities
-    go unavailable, the log says once that fetching failed and once that it recovered.
+    pipeline does not run. A transient failure (a 5xx, a timeout, a broken body) is tried again
+    once, after a pause of a few seconds: the next refresh is scheduled then, on Home Assistant's
+    clock, and nothing waits inside a refresh. Past that, it fails as Home Assistant's coordinators
+    do: the entities go unavailable, the log says once that fetching failed and once that it
+    recovered.
     """
 
     config_entry: JouloConfigEntry
@@ -108,29 +120,33 @@ class JouloCoordinator[DataT](DataUpdateCoordinator[DataT]):
             config_entry=entry,
             name=f"{DOMAIN} {self.endpoint}",
             update_interval=self.interval,
+            update_method=self._async_poll,
             # Home Assistant would compare the data again to decide whether to tell the listeners;
-            # `_async_update_data` has already, so `async_update_listeners` decides (`data_changed`).
+            # `_async_poll` has already, so `async_update_listeners` decides (`data_changed`).
             always_update=True,
             request_refresh_debouncer=Debouncer(
                 hass, LOGGER, cooldown=self.refresh_cooldown.total_seconds(), immediate=True
             ),
         )
         self.client = client
+        self.regular_interval = self.interval
+        """How often it polls while the API answers (`update_interval` also times the retries)."""
         self.refresh_step: Callable[[], None] | None = None
         """Run after each refresh that read the API (see `data_changed`)."""
         self.health = PollHealth()
+        self.retries = 0
+        """How many refreshes were a retry of a transient failure."""
         self._changed_contexts: frozenset[Any] | None = None
         self._data_changed = False
         self._was_up = True
-        self._refreshes_running = 0
+        self._reading = False
         self._refresh_asked_meanwhile = False
-        self._context_listeners: dict[int, tuple[CALLBACK_TYPE, Any]] = {}
-        self._next_listener = 0
+        self._poll_began = dt_util.utcnow()
 
     @property
     def last_read_success(self) -> bool:
         """Whether the latest refresh read the API (not so through a failure that is ridden out)."""
-        return self.last_update_success and not self.health.failures_in_a_row
+        return self.last_update_success and self.health.good
 
     @property
     def data_changed(self) -> bool:
@@ -150,38 +166,79 @@ class JouloCoordinator[DataT](DataUpdateCoordinator[DataT]):
     async def _async_fetch(self) -> DataT:
         """Read the data from the API; raise `UpdateFailed` (or `ConfigEntryAuthFailed`) if it fails."""
 
-    async def _async_update_data(self) -> DataT:
-        """Read the data; through a failure that is tolerated, keep the data read before."""
+    async def _async_poll(self) -> DataT:
+        """Read the data; through a failure that is tolerated, keep the data read before.
+
+        Also times the next refresh (`update_interval`): the retry of a transient failure, the end
+        of a 429's `Retry-After`, or the regular interval.
+        """
+        retrying = self.health.retry_due
+        if retrying:
+            self.retries += 1
+        else:
+            self._poll_began = dt_util.utcnow()
+        self._reading = True
         try:
             data = await self._async_fetch()
         except UpdateFailed as err:
-            self.health = self.health.failed()
+            self.health = self.health.failed(transient=is_transient(err))
+            self._time_next_refresh(err.retry_after, retrying=retrying)
             if not self.health.tolerates(dt_util.utcnow(), self.ride_out):
                 raise
             self.logger.debug(
-                "Keeping the last %s data through failure %d in a row: %s",
+                "Keeping the last %s data through a failure (%d in a row%s): %s",
                 self.name,
                 self.health.failures_in_a_row,
+                ", retry due" if self.health.retry_due else "",
                 err,
             )
-            if err.retry_after is not None:
-                # Home Assistant honours a `retry_after` only from an `UpdateFailed` it catches, and
-                # a ridden-out failure raises none: so this is the one private attribute of Home
-                # Assistant the integration sets. The next scheduled refresh waits for the
-                # Retry-After instead of running into the closed rate-limit gate.
-                self._retry_after = err.retry_after
             self._data_changed = False
             return self.data
+        finally:
+            self._reading = False
+            if self._refresh_asked_meanwhile:
+                # Runs once Home Assistant has finished this refresh (set the data, told listeners).
+                self._refresh_asked_meanwhile = False
+                self.request_refresh_soon()
         self.health = PollHealth.succeeded(dt_util.utcnow())
+        self._time_next_refresh(None, retrying=retrying)
         self._data_changed = data != self.data
         return data
 
-    @callback
-    def _async_refresh_finished(self) -> None:
-        """Run the refresh step after a refresh that read the API, before any listener hears of it.
+    def _time_next_refresh(self, rate_limited_for: float | None, *, retrying: bool) -> None:
+        self.update_interval = self.health.next_refresh_in(
+            self.regular_interval,
+            retry_pause=timedelta(seconds=retry_pause()),
+            rate_limited_for=rate_limited_for,
+            since_poll=dt_util.utcnow() - self._poll_began if retrying else timedelta(0),
+        )
 
-        Home Assistant calls this (its hook for subclasses) after every refresh, also one whose
-        data did not change: the step decides what an unchanged read still asks for.
+    @callback
+    def async_add_listener(
+        self, update_callback: CALLBACK_TYPE, context: Any = None
+    ) -> Callable[[], None]:
+        """Listen for data updates; with a `context`, only for refreshes that changed it."""
+
+        @callback
+        def update_if_changed() -> None:
+            contexts = self._changed_contexts if self.last_update_success else None
+            if contexts is not None and context is not None and context not in contexts:
+                return
+            try:
+                update_callback()
+            except Exception:
+                # Isolated as Home Assistant's newer releases do: the other listeners still hear.
+                self.logger.exception("Error updating a listener of %s", self.name)
+
+        return super().async_add_listener(update_if_changed, context)
+
+    @callback
+    def async_update_listeners(self) -> None:
+        """Run the refresh step, then tell the listeners whose data changed (none if nothing did).
+
+        Home Assistant calls this after every refresh that succeeded and after the first that
+        failed. Listeners without a context hear of every change; all hear when the API fails or
+        recovers.
         """
         recovered = self.last_update_success and not self._was_up
         self._was_up = self.last_update_success
@@ -190,36 +247,9 @@ class JouloCoordinator[DataT](DataUpdateCoordinator[DataT]):
             self._data_changed = True
         if self.refresh_step is not None and self.last_read_success:
             self.refresh_step()
-
-    @callback
-    def async_add_listener(
-        self, update_callback: CALLBACK_TYPE, context: Any = None
-    ) -> Callable[[], None]:
-        """Listen for data updates; with a `context`, only for refreshes that changed it."""
-        remove = super().async_add_listener(update_callback, context)
-        self._next_listener += 1
-        listener = self._next_listener
-        self._context_listeners[listener] = (update_callback, context)
-
-        @callback
-        def remove_listener() -> None:
-            remove()
-            del self._context_listeners[listener]
-
-        return remove_listener
-
-    @callback
-    def async_update_listeners(self) -> None:
-        """Tell the listeners whose data changed; none after a refresh that changed nothing.
-
-        Listeners without a context hear of every change; all hear when the API fails or recovers.
-        """
         if self.last_update_success and not self._data_changed:
             return
-        contexts = self._changed_contexts if self.last_update_success else None
-        for update_callback, context in list(self._context_listeners.values()):
-            if contexts is None or context is None or context in contexts:
-                update_callback()
+        super().async_update_listeners()
 
     def request_refresh_soon(self) -> None:
         """Refresh now (debounced), or right after the refresh under way, without waiting for it.
@@ -227,23 +257,12 @@ class JouloCoordinator[DataT](DataUpdateCoordinator[DataT]):
         One refresh at a time: two at once (a scheduled one that waits for a slow API, and one
         asked for) would each log the same failure or recovery, and race to set the data.
         """
-        if self._refreshes_running:
+        if self._reading:
             self._refresh_asked_meanwhile = True
             return
         self.config_entry.async_create_background_task(
             self.hass, self.async_request_refresh(), f"{self.name} refresh"
         )
-
-    async def _async_refresh(self, *args: Any, **kwargs: Any) -> None:
-        """Refresh as Home Assistant does, counting the refreshes under way; then one asked for."""
-        self._refreshes_running += 1
-        try:
-            await super()._async_refresh(*args, **kwargs)
-        finally:
-            self._refreshes_running -= 1
-        if self._refresh_asked_meanwhile and not self._refreshes_running:
-            self._refresh_asked_meanwhile = False
-            self.request_refresh_soon()
 
 
 # A triggered energy refresh between two scheduled ones reuses the account; a scheduled one renews it.
@@ -338,7 +357,7 @@ class JouloEnergyCoordinator(JouloCoordinator[EnergyData]):
         if position.refused:
             raise token_refused()
         self._position_missing = position.missing
-        self._position_health = self._position_health.failed()
+        self._position_health = self._position_health.failed(transient=False)
         if position.missing or not self._position_health.tolerates(now, timedelta(0)):
             self._position = None
         return self._position
@@ -506,8 +525,8 @@ class JouloChargersCoordinator(FinishedSessionsCoordinator[ChargersData]):
 
     def follow_running_session(self) -> None:
         """A session runs that this coordinator may not show yet: poll every minute from now."""
-        if self.update_interval != FAST_INTERVAL:
-            self.update_interval = FAST_INTERVAL
+        if self.regular_interval != FAST_INTERVAL:
+            self.regular_interval = FAST_INTERVAL
             self.request_refresh_soon()
 
     async def _async_fetch(self) -> ChargersData:
@@ -549,7 +568,7 @@ class JouloChargersCoordinator(FinishedSessionsCoordinator[ChargersData]):
             news=news,
         )
         self.set_changed_contexts(_changed_chargers(previous, data))
-        self.update_interval = chargers_interval(
+        self.regular_interval = chargers_interval(
             chargers, self._live, awaiting_finished=self._finished.awaiting(now)
         )
         return data
@@ -583,6 +602,11 @@ class JouloRuntimeData:
     missed_this_year: Mapping[str, YearTally] | None = None
     """Per charger, its sessions of this year that did not count for ERE, once the session history
     is read (None before)."""
+
+    @property
+    def retries(self) -> int:
+        """How many polls were retried after a transient failure, by every coordinator."""
+        return self.chargers.retries + self.sessions.retries + self.energy.retries
 
     @property
     def ere_price(self) -> ErePrice | None:

@@ -80,6 +80,11 @@ def missed_signal(entry_id: str) -> str:
     return f"joulo_{entry_id}_ere_missed"
 
 
+def period_signal(entry_id: str) -> str:
+    """The dispatcher signal sent when a month (and maybe a year) starts: period figures start again."""
+    return f"joulo_{entry_id}_period_start"
+
+
 @dataclass(frozen=True, slots=True)
 class EnergyData:
     """The account's totals; the account (`/me`) and its ERE position when they answered."""
@@ -95,20 +100,39 @@ ERE_POSITION = "ere_position"
 """The context of the account's entities of `/ere-position`."""
 
 
+MIN_REFRESH_WAIT = timedelta(seconds=1)
+"""The shortest wait before the next regular poll (a retry that took most of the interval)."""
+
+
 @dataclass(frozen=True, slots=True)
 class PollHealth:
     """A coordinator's failed refreshes in a row, and when its last good answer came.
 
     Joulo's API fails a request now and then; one failure should not blank a dashboard, a real
-    outage should show. A coordinator keeps its last data through a failure that `tolerates` allows.
+    outage should show. A transient failure is tried once more soon (`retry_due`), and counts as a
+    failed refresh only when that retry fails too. A coordinator keeps its last data through a
+    failure that `tolerates` allows.
     """
 
     failures_in_a_row: int = 0
     last_success: datetime | None = None
     """When the latest refresh that succeeded ended; None before the first one."""
+    retry_due: bool = False
+    """Whether the latest refresh failed transiently and its one retry is still to come."""
 
-    def failed(self) -> PollHealth:
-        """The health after one more failed refresh."""
+    @property
+    def good(self) -> bool:
+        """Whether the latest refresh read the API."""
+        return not self.failures_in_a_row and not self.retry_due
+
+    def failed(self, *, transient: bool) -> PollHealth:
+        """The health after one more failed refresh; a `transient` first failure awaits its retry.
+
+        Only a refresh that read the API before retries: before any good answer, a setup fails
+        and Home Assistant retries it on its own.
+        """
+        if transient and not self.retry_due and self.last_success is not None:
+            return PollHealth(self.failures_in_a_row, self.last_success, retry_due=True)
         return PollHealth(self.failures_in_a_row + 1, self.last_success)
 
     @staticmethod
@@ -116,12 +140,36 @@ class PollHealth:
         """The health after a refresh that succeeded at `now`."""
         return PollHealth(0, now)
 
+    def next_refresh_in(
+        self,
+        regular: timedelta,
+        *,
+        retry_pause: timedelta,
+        rate_limited_for: float | None,
+        since_poll: timedelta = timedelta(0),
+    ) -> timedelta:
+        """When to refresh next: the retry's pause while one is due, else the next regular poll.
+
+        After a retry, `since_poll` (how long ago the poll it retried began) is taken off, so a
+        retry does not shift the cadence. A refresh refused by the rate limit comes again when
+        its `Retry-After` (`rate_limited_for`, seconds) has passed, not into the closed gate.
+        """
+        if self.retry_due:
+            return retry_pause
+        if rate_limited_for is not None:
+            return max(timedelta(seconds=rate_limited_for), MIN_REFRESH_WAIT)
+        return max(regular - since_poll, MIN_REFRESH_WAIT)
+
     def tolerates(self, now: datetime, ride_out: timedelta) -> bool:
         """Whether the data read before may still be shown at `now`, the failures counted so far.
 
-        Always through the first failure after a good answer, and through more while the last good
-        answer is younger than `ride_out`; never before any good answer (there is nothing to show).
+        Always while a retry is due and through the first failure after a good answer, and through
+        more while the last good answer is younger than `ride_out`; never before any good answer
+        (there is nothing to show).
         """
         if self.last_success is None:
             return False
-        return self.failures_in_a_row < 2 or now - self.last_success < ride_out  # noqa: PLR2004
+        return (
+            self.failures_in_a_row < 2  # noqa: PLR2004
+            or now - self.last_success < ride_out
+        )

@@ -52,7 +52,7 @@ async def async_get_config_entry_diagnostics(
                     ("energy", runtime.energy),
                 )
             },
-            "reads_retried": runtime.client.retries,
+            "reads_retried": runtime.retries,
         },
         TO_REDACT,
     )

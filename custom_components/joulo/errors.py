@@ -128,6 +128,14 @@ async def async_read_optional[T](read: Awaitable[T], what: str) -> T | Unanswere
         )
 
 
+def is_transient(err: HomeAssistantError) -> bool:
+    """Whether a background read failed in a way that may go better a moment later (see the client).
+
+    Such a read is tried once more after the client's `retry_pause`, on Home Assistant's clock.
+    """
+    return isinstance(err.__cause__, JouloError) and err.__cause__.transient
+
+
 def token_refused() -> ConfigEntryAuthFailed:
     """The error with which a poll asks for a new token."""
     return _translated(ConfigEntryAuthFailed, "authentication_failed")

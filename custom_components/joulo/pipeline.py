@@ -17,24 +17,36 @@ not show yet.
 After an energy refresh that changed: new entities (the account's ERE position may have appeared),
 then the issues (the price in them). And whenever the session history's tally of what chargers
 without MID missed this year changed (it is read in pages, between polls): the issues.
+
+At the start of each month, local midnight of its first day in Home Assistant's time zone, though
+nothing was read: this year's tallies of what chargers missed are shown again (at a new year last
+year's go, and with them the issues' euros), then every entity of a month's or a year's figure
+writes its new state (`period_signal`).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.dispatcher import async_dispatcher_connect, async_dispatcher_send
+from homeassistant.helpers.event import async_track_point_in_time
 from homeassistant.util import dt as dt_util
 
 from .announcer import SessionAnnouncer
 from .coordinator import JouloConfigEntry
-from .data import missed_signal
+from .data import missed_signal, period_signal
 from .devices import ChargerDevices
 from .issues import NoMidMeterIssues
+from .periods import next_month_start
 from .statistics import SessionStatistics
 
 
 class RefreshPipeline:
-    """Runs the steps that follow each refresh of an entry's coordinators."""
+    """Runs the steps that follow each refresh of an entry's coordinators, and each period's start."""
+
+    _stop_period_timer: CALLBACK_TYPE
+    """Cancels the timer of the next period's start (set as the pipeline starts)."""
 
     def __init__(
         self,
@@ -57,7 +69,7 @@ class RefreshPipeline:
 
     @callback
     def async_start(self) -> CALLBACK_TYPE:
-        """Follow every refresh from now on, and import what the first refreshes read."""
+        """Follow every refresh and period start from now on; import what the first refreshes read."""
         runtime = self._runtime
         runtime.chargers.refresh_step = self._after_chargers
         runtime.sessions.refresh_step = self._after_sessions
@@ -68,6 +80,7 @@ class RefreshPipeline:
         if self._statistics is not None:
             self._statistics.async_process()
         self._update_issues()
+        self._await_next_period()
 
         @callback
         def stop() -> None:
@@ -75,8 +88,25 @@ class RefreshPipeline:
             runtime.sessions.refresh_step = None
             runtime.energy.refresh_step = None
             stop_hearing_missed()
+            self._stop_period_timer()
 
         return stop
+
+    @callback
+    def _await_next_period(self) -> None:
+        """Run `_at_period_start` at the next month's start (a year starts with a month)."""
+        start = next_month_start(dt_util.utcnow(), dt_util.get_default_time_zone())
+        self._stop_period_timer = async_track_point_in_time(
+            self._hass, self._at_period_start, start
+        )
+
+    @callback
+    def _at_period_start(self, _now: datetime) -> None:
+        """A month started: this year's tallies (and so the issues), then the period figures."""
+        self._await_next_period()
+        if self._statistics is not None:
+            self._statistics.async_period_started()
+        async_dispatcher_send(self._hass, period_signal(self._entry.entry_id))
 
     @callback
     def _after_chargers(self) -> None:

@@ -23,15 +23,25 @@ from homeassistant.util import dt as dt_util
 from .api import Charger, ChargerStatus, ErePosition, ForecastConfidence, Session
 from .const import LOGGER
 from .coordinator import JouloConfigEntry, JouloCoordinator
-from .data import ERE_POSITION, TOTALS, ChargersData, EnergyData, SessionsData, missed_signal
+from .data import (
+    ERE_POSITION,
+    TOTALS,
+    ChargersData,
+    EnergyData,
+    SessionsData,
+    missed_signal,
+    period_signal,
+)
 from .entity import (
     JouloAccountEntity,
     JouloChargerEntity,
     JouloChargersPollEntity,
+    JouloCoordinatorEntity,
     async_add_charger_entities,
     async_register_entity_adder,
 )
 from .ere import SessionEre, charger_counts_for_ere, ere_price, ere_value, session_ere
+from .periods import Period, period_start
 
 # Coordinators do all the I/O; entities only read their data.
 PARALLEL_UPDATES = 0
@@ -66,6 +76,8 @@ class JouloAccountSensorDescription(SensorEntityDescription):
     value_fn: Callable[[EnergyData], StateType]
     # Needs `/me`: unavailable, rather than unknown, while the account cannot be read.
     requires_account: bool = False
+    # A figure of this period only (`total`): it starts again at the period's local start.
+    period: Period | None = None
     exists_fn: Callable[[EnergyData], bool] = lambda _: True
 
 
@@ -233,7 +245,8 @@ ACCOUNT_SENSORS: tuple[JouloAccountSensorDescription, ...] = (
         translation_key="energy_this_month",
         device_class=SensorDeviceClass.ENERGY,
         native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        state_class=SensorStateClass.TOTAL_INCREASING,
+        state_class=SensorStateClass.TOTAL,
+        period=Period.MONTH,
         suggested_display_precision=2,
         value_fn=lambda data: _this_month(data)[0],
     ),
@@ -241,7 +254,8 @@ ACCOUNT_SENSORS: tuple[JouloAccountSensorDescription, ...] = (
         key="ere_credits_this_month",
         translation_key="ere_credits_this_month",
         native_unit_of_measurement=UNIT_ERE,
-        state_class=SensorStateClass.TOTAL_INCREASING,
+        state_class=SensorStateClass.TOTAL,
+        period=Period.MONTH,
         suggested_display_precision=2,
         value_fn=lambda data: _this_month(data)[1],
     ),
@@ -260,7 +274,8 @@ ACCOUNT_SENSORS: tuple[JouloAccountSensorDescription, ...] = (
         translation_key="energy_this_month_all",
         device_class=SensorDeviceClass.ENERGY,
         native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        state_class=SensorStateClass.TOTAL_INCREASING,
+        state_class=SensorStateClass.TOTAL,
+        period=Period.MONTH,
         suggested_display_precision=2,
         exists_fn=lambda data: data.energy.total_kwh_all is not None,
         value_fn=lambda data: _this_month(data)[2],
@@ -586,12 +601,43 @@ class JouloLastSessionSensor(JouloChargerEntity[JouloCoordinator[SessionsData]],
         return attributes_fn(found[1])
 
 
-class JouloEreMissedSensor(JouloChargerEntity[JouloCoordinator[SessionsData]], SensorEntity):
+class JouloPeriodSensor(JouloCoordinatorEntity[Any], SensorEntity):
+    """A sensor that may show a figure of this month or year (`_period`), one that starts again.
+
+    Such a figure is `total`, with `last_reset` at the local start of its period, and it writes its
+    new state as a period starts (the refresh pipeline says when), though no data changed.
+    """
+
+    _period: Period | None = None
+
+    async def async_added_to_hass(self) -> None:
+        """Hear when a period starts, for a figure of one."""
+        await super().async_added_to_hass()
+        if self._period is not None:
+            self.async_on_remove(
+                async_dispatcher_connect(
+                    self.hass,
+                    period_signal(self.coordinator.config_entry.entry_id),
+                    self._handle_coordinator_update,
+                )
+            )
+
+    @property
+    def last_reset(self) -> datetime | None:
+        """The start of this period, in Home Assistant's time zone; None for other figures."""
+        if self._period is None:
+            return None
+        return period_start(dt_util.utcnow(), self._period, dt_util.get_default_time_zone())
+
+
+class JouloEreMissedSensor(JouloChargerEntity[JouloCoordinator[SessionsData]], JouloPeriodSensor):
     """What a charger without MID would have earned this year: the net euros of its ERE credits.
 
     Its completed sessions of this calendar year that did not count are tallied as the session
-    history is read and after each sessions refresh; 0 while it has none.
+    history is read and after each sessions refresh; 0 while it has none, and from 1 January on.
     """
+
+    _period = Period.YEAR
 
     def __init__(
         self, entry: JouloConfigEntry, charger: Charger, description: SensorEntityDescription
@@ -640,10 +686,17 @@ class JouloEreMissedSensor(JouloChargerEntity[JouloCoordinator[SessionsData]], S
         return {"energy_kwh": kwh, "ere_credits": credits_, "sessions": sessions}
 
 
-class JouloAccountSensor(JouloAccountEntity, SensorEntity):
-    """A sensor of the account's totals."""
+class JouloAccountSensor(JouloAccountEntity, JouloPeriodSensor):
+    """A sensor of the account's totals, or of this month's."""
 
     entity_description: JouloAccountSensorDescription
+
+    def __init__(
+        self, coordinator: JouloCoordinator[EnergyData], description: JouloAccountSensorDescription
+    ) -> None:
+        """Create the sensor `description` describes."""
+        super().__init__(coordinator, description)
+        self._period = description.period
 
     @property
     def available(self) -> bool:

@@ -184,8 +184,18 @@ def _charger_id(call: ServiceCall, entry: JouloConfigEntry) -> str | None:
     """
     if (device_id := call.data.get(ATTR_CHARGER)) is None:
         return None
-    device = dr.async_get(call.hass).async_get(device_id)
-    if isinstance(device, dr.DeviceEntry) and entry.entry_id in device.config_entries:
+    # The entry's own devices, looked up by entry: which entries a device belongs to is read
+    # differently by each Home Assistant release this supports.
+    registry = dr.async_get(call.hass)
+    device = next(
+        (
+            device
+            for device in dr.async_entries_for_config_entry(registry, entry.entry_id)
+            if device.id == device_id
+        ),
+        None,
+    )
+    if device is not None:
         for domain, identifier in device.identifiers:
             if domain == DOMAIN and identifier in entry.runtime_data.chargers.data:
                 return identifier

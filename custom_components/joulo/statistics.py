@@ -13,8 +13,10 @@ an individual device.
 - Kept current: after each sessions refresh, the completed sessions of its page are imported. When more
   sessions started since the last import than one page holds (a busy account after a long downtime),
   older pages are read the same way until they reach what was seen before.
-- A 429 pauses the reading until `Retry-After`; another API error until the sessions poll's next turn
-  (10 minutes); a refused token stops it (re-authentication reloads the entry, which starts it over).
+- A 429 pauses the reading until `Retry-After`; a transient failure (a 5xx, a timeout, a broken body)
+  reads the page again a few seconds later, once; another API error waits for the sessions poll's
+  next turn (10 minutes); a refused token stops it (re-authentication reloads the entry, which starts
+  it over). Every wait is a timer on Home Assistant's clock.
 - Append-only, never counted twice: per charger the store keeps the end of the newest imported session,
   the last written hour with its kWh, and the running sum. A completed session is new when it started
   at or after that end (a charger runs one session at a time); its kWh are added to the hours it ran,
@@ -23,6 +25,8 @@ an individual device.
 - What chargers without MID miss: the same pass counts, per charger, the completed sessions of the
   current calendar year (Home Assistant's time zone, by start) that did not count for ERE, their kWh
   and ERE credits; the entry's runtime data shows them and `missed_signal` says when they changed.
+  A new year's tally starts from nothing at local midnight on 1 January (the refresh pipeline says when
+  a period starts), and a session that started in the old year never counts in it.
   A store written before this tally existed is read anew once (the rows written come out the same).
 - Without the recorder nothing happens and nothing is requested.
 """
@@ -50,12 +54,12 @@ from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 from homeassistant.util.unit_conversion import EnergyConverter
 
-from .api import MAX_SESSIONS_LIMIT, Session
+from .api import MAX_SESSIONS_LIMIT, Session, retry_pause
 from .const import DOMAIN, LOGGER, SESSIONS_INTERVAL
 from .coordinator import JouloConfigEntry
 from .data import YearTally, missed_signal
 from .ere import session_counts_for_ere
-from .errors import Caller, joulo_errors
+from .errors import Caller, is_transient, joulo_errors
 from .naming import charger_name
 from .storage import DelayedStore, EntryStore
 
@@ -205,6 +209,8 @@ class _Paging:
 
     sessions: dict[str, Session]
     offset: int
+    retried: bool = False
+    """Whether the page at `offset` failed transiently and was asked for again."""
 
 
 class SessionStatistics:
@@ -254,6 +260,16 @@ class SessionStatistics:
         if self._paging is None:  # else the history is being read, and this page is merged last
             self._sync(self._entry.runtime_data.sessions.data.recent)
 
+    @callback
+    def async_period_started(self) -> None:
+        """Show this year's tallies again as a month starts: at a new year, last year's go.
+
+        Only once the history is read: until then nothing is shown, and reading it counts only
+        sessions of the year it is read in.
+        """
+        if self._entry.runtime_data.missed_this_year is not None:
+            self._publish_missed()
+
     def _recent(self) -> tuple[Session, ...] | None:
         sessions = self._entry.runtime_data.sessions
         return sessions.data.recent if sessions.last_update_success and sessions.data else None
@@ -284,6 +300,17 @@ class SessionStatistics:
 
         self._cancel_timer = async_call_later(self._hass, delay, _due)
 
+    @staticmethod
+    def _next_page_in(paging: _Paging, err: UpdateFailed) -> float:
+        """Seconds until a page that failed is asked for again (see the module's docstring)."""
+        if err.retry_after is not None:
+            return max(err.retry_after, MIN_RETRY_DELAY)
+        if is_transient(err) and not paging.retried:
+            paging.retried = True
+            return retry_pause()
+        paging.retried = False
+        return SESSIONS_INTERVAL.total_seconds()
+
     async def _async_read_page(self, paging: _Paging) -> None:
         client = self._entry.runtime_data.client
         try:
@@ -294,13 +321,11 @@ class SessionStatistics:
             LOGGER.debug("Reading the session history stopped: the token was refused")
             return
         except UpdateFailed as err:
-            # A 429 says when to ask again; any other failure waits for the next sessions poll.
-            delay = (
-                SESSIONS_INTERVAL.total_seconds() if err.retry_after is None else err.retry_after
-            )
+            delay = self._next_page_in(paging, err)
             LOGGER.debug("Reading the session history waits %.0f s: %s", delay, err)
-            self._schedule_page(paging, max(delay, MIN_RETRY_DELAY))
+            self._schedule_page(paging, delay)
             return
+        paging.retried = False
         # Newer sessions push older ones to later pages: a session may come twice, never be skipped.
         paging.sessions.update((session.id, session) for session in page.sessions)
         if not self._connects(page.sessions):

@@ -110,15 +110,37 @@ class Demo:
         with urllib.request.urlopen(request, timeout=30) as reply:  # noqa: S310
             return json.loads(reply.read())
 
+    def account(self) -> dict[str, Any]:
+        """The simulated account as it really is: chargers (live, not as last synced), price, fee."""
+        account: dict[str, Any] = self.admin("GET", "/state")["accounts"][0]
+        return account
+
     def chargers(self) -> list[dict[str, Any]]:
         """The simulated account's chargers as they really are (live, not as Joulo last synced)."""
-        chargers: list[dict[str, Any]] = self.admin("GET", "/state")["accounts"][0]["chargers"]
+        chargers: list[dict[str, Any]] = self.account()["chargers"]
         return chargers
+
+    def ere_price(self) -> ErePrice:
+        """The account's price per ERE and Joulo's fee."""
+        account = self.account()
+        return ErePrice(account["ere_price_mid"], account["effective_fee_pct"])
 
     def session_kwh(self, charger_id: str) -> float:
         """The running session's kWh on charger `charger_id`, now."""
         charger = next(charger for charger in self.chargers() if charger["id"] == charger_id)
         return float(charger["current_session"]["kwh_so_far"])
+
+
+@dataclass(frozen=True)
+class ErePrice:
+    """A price per ERE (EUR) and Joulo's platform fee (%)."""
+
+    per_ere: float
+    fee_pct: float
+
+    def euros(self, credits_: float) -> float:
+        """What `credits_` ERE are worth after the fee, in cents: Joulo's own rule."""
+        return round(credits_ * self.per_ere * (1 - self.fee_pct / 100), 2)
 
 
 def free_port() -> int:

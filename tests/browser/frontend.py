@@ -26,6 +26,7 @@ from .demo import (
     VIEWPORT,
     Demo,
     Device,
+    ErePrice,
     Frontend,
     eventually,
 )
@@ -117,30 +118,36 @@ def assert_drawn(series: Any, what: str) -> None:
 
 
 def assert_euros_shown(
-    frontend: Frontend, card: Locator, device: Device, without_mid: set[str]
+    frontend: Frontend, card: Locator, device: Device, without_mid: set[str], price: ErePrice
 ) -> None:
     """A charger's card shows its last session's ERE and euros, and, without MID, what it misses.
 
-    A charger without a MID meter earned nothing with its last session, and its card says so.
+    With a MID meter, the euros are what its last session's ERE are worth at the demo's price, less
+    Joulo's fee. A charger without a MID meter earned nothing with its last session, and its card
+    says so.
     """
     expect(card).to_be_visible()
-    for key in ("last_session_ere_credits", "last_session_ere_value"):
-        entity = frontend.entity(device.device_id, key)
+    ere = frontend.entity(device.device_id, "last_session_ere_credits")
+    euros = frontend.entity(device.device_id, "last_session_ere_value")
+    for entity in (ere, euros):
         expect(row(card, entity.name)).to_contain_text(shown_state(frontend, entity.entity_id))
+    shown_euros = shown_state(frontend, euros.entity_id)
+    assert "€" in shown_euros, f"{device.name}'s last session's euros read {shown_euros!r}"
     missed = [entity for entity in frontend.entities(device.device_id) if entity.key == MISSED]
     if device.charger_id not in without_mid:
         assert not missed, f"{device.name} counts for ERE, yet shows {missed}"
+        credits_ = float(frontend.hass("(hass, id) => hass.states[id].state", ere.entity_id))
+        assert credits_ > 0, f"{device.name}'s last session earned no ERE"
+        assert number(shown_euros) == price.euros(credits_), (device.name, credits_, shown_euros)
         return
     assert missed, f"{device.name} has no MID meter, yet no {MISSED}"
     text = shown_state(frontend, missed[0].entity_id)
     expect(row(card, missed[0].name)).to_contain_text(text)
     assert number(text) > 0, text
-    ere = frontend.entity(device.device_id, "last_session_ere_credits")
-    euros = frontend.entity(device.device_id, "last_session_ere_value")
     attributes = frontend.hass("(hass, id) => hass.states[id].attributes", ere.entity_id)
     assert attributes["counts_for_ere"] is False, attributes
     assert number(shown_state(frontend, ere.entity_id)) == 0
-    assert number(shown_state(frontend, euros.entity_id)) == 0
+    assert number(shown_euros) == 0
 
 
 def test_the_joulo_dashboard_at_ready_shows_history_euros_and_the_running_session(
@@ -153,8 +160,8 @@ def test_the_joulo_dashboard_at_ready_shows_history_euros_and_the_running_sessio
     """The landing page, first thing after the demo reports ready: the Joulo dashboard.
 
     Its graphs draw at once (the charging history is imported before ready), a card per charger
-    with its last session's euros, the Carport (no MID meter) with what it misses, and the running
-    session live.
+    with its last session's euros (at the demo's price), the Carport (no MID meter) with what it
+    misses, and the running session live.
     """
     frontend.open("/")
     expect(page).to_have_url(re.compile(re.escape(DASHBOARD)))
@@ -183,8 +190,9 @@ def test_the_joulo_dashboard_at_ready_shows_history_euros_and_the_running_sessio
     )
     without_mid = {charger["id"] for charger in demo.chargers() if not charger["mid_certified"]}
     assert without_mid, "the demo has no charger without a MID meter"
+    price = demo.ere_price()
     for device in chargers:
-        assert_euros_shown(frontend, charger_card(page, device.name), device, without_mid)
+        assert_euros_shown(frontend, charger_card(page, device.name), device, without_mid, price)
 
     live = next(device for device in chargers if device.charger_id == live_charger)
     card = charger_card(page, live.name)

@@ -14,7 +14,7 @@ import pytest
 
 from custom_components.joulo.api import JouloClient, RateLimitGate
 from joulo_simulator import JouloSimulator, ManualClock, SimulatorServer
-from tests.client.helpers import START, Pauses, make_client
+from tests.client.helpers import START, make_client
 
 
 @pytest.fixture
@@ -48,17 +48,10 @@ def gate(clock: ManualClock) -> RateLimitGate:
 
 
 @pytest.fixture
-def pauses() -> Pauses:
-    """The pauses the `client` made before its retries, in seconds (it does not wait them)."""
-    return Pauses()
-
-
-@pytest.fixture
 def client(
     http_session: aiohttp.ClientSession,
     simulator_server: SimulatorServer,
     gate: RateLimitGate,
-    pauses: Pauses,
 ) -> JouloClient:
     """A client of the default account (the demo token) against the running simulator."""
-    return make_client(http_session, simulator_server, gate, sleep=pauses)
+    return make_client(http_session, simulator_server, gate)

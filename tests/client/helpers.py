@@ -34,33 +34,19 @@ CALLS: dict[str, Call] = {
 """Each endpoint and the client call that requests it: the reads and the one command."""
 
 
-class Pauses(list[float]):
-    """A client's `sleep`: it notes each pause before a retry (in seconds) and returns at once."""
-
-    async def __call__(self, seconds: float) -> None:
-        """Note the pause."""
-        self.append(seconds)
-
-
 def make_client(
     http_session: aiohttp.ClientSession,
     server: SimulatorServer,
     gate: RateLimitGate,
     token: str = DEMO_TOKEN,
-    *,
-    sleep: Callable[[float], Awaitable[object]] | None = None,
 ) -> JouloClient:
-    """Return a client of `token` against `server`, with the short test timeout.
-
-    It pauses before a retry with `sleep`; by default, not at all.
-    """
+    """Return a client of `token` against `server`, with the short test timeout."""
     return JouloClient(
         http_session,
         token,
         base_url=server.base_url,
         request_timeout=REQUEST_TIMEOUT,
         gate=gate,
-        sleep=Pauses() if sleep is None else sleep,
     )
 
 
@@ -77,7 +63,6 @@ def unreachable_client(
         base_url=f"http://127.0.0.1:{port}/functions/v1/api",
         request_timeout=REQUEST_TIMEOUT,
         gate=gate,
-        sleep=Pauses(),
     )
 
 

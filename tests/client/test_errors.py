@@ -21,9 +21,6 @@ from tests.client.helpers import CALLS, REQUEST_TIMEOUT, make_client, unreachabl
 
 endpoints = pytest.mark.parametrize("endpoint", list(CALLS))
 
-TRIES = {endpoint: 1 if endpoint == "/chargers/reboot" else 2 for endpoint in CALLS}
-"""How many requests a failing call sends: a read is tried once more, a command is not."""
-
 
 @endpoints
 async def test_unknown_token_raises_authentication_error(
@@ -106,30 +103,28 @@ async def test_insufficient_scope_raises_authentication_error(
 async def test_server_errors_raise_connection_error(
     client: JouloClient, simulator: JouloSimulator, endpoint: str, status: int
 ) -> None:
-    """A 5xx answer (to the retry too) gives `JouloConnectionError`; the next call goes out normally."""
-    simulator.faults.inject(
-        FaultKind.HTTP_ERROR, endpoint=endpoint, status=status, times=TRIES[endpoint]
-    )
+    """A 5xx answer gives `JouloConnectionError` at once; the next call goes out normally."""
+    simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint=endpoint, status=status)
 
     with pytest.raises(JouloConnectionError, match=str(status)):
         await CALLS[endpoint](client)
 
     await CALLS[endpoint](client)
-    assert simulator.request_count(endpoint) == TRIES[endpoint] + 1
+    assert simulator.request_count(endpoint) == 2
 
 
 async def test_hang_past_the_timeout_raises_connection_error(
     client: JouloClient, simulator: JouloSimulator
 ) -> None:
-    """Answers slower than the client's timeout give `JouloConnectionError` in time (twice the timeout)."""
-    simulator.faults.inject(FaultKind.HANG, endpoint="/chargers", delay=10.0, times=2)
+    """Answers slower than the client's timeout give `JouloConnectionError` at the timeout."""
+    simulator.faults.inject(FaultKind.HANG, endpoint="/chargers", delay=10.0)
 
     started = time.monotonic()
     with pytest.raises(JouloConnectionError, match="Timeout") as caught:
         await client.get_chargers()
     elapsed = time.monotonic() - started
 
-    assert 2 * REQUEST_TIMEOUT * 0.9 <= elapsed < 5.0
+    assert REQUEST_TIMEOUT * 0.9 <= elapsed < 5.0
     assert isinstance(caught.value.__cause__, TimeoutError)
     assert await client.get_chargers()
 
@@ -159,26 +154,26 @@ async def test_connection_refused_raises_connection_error(
 async def test_malformed_json_raises_response_error(
     client: JouloClient, simulator: JouloSimulator, endpoint: str
 ) -> None:
-    """A truncated JSON body (to the retry too) gives `JouloResponseError` with the 200 status."""
-    simulator.faults.inject(FaultKind.MALFORMED_JSON, endpoint=endpoint, times=TRIES[endpoint])
+    """A truncated JSON body gives `JouloResponseError` with the 200 status, at once."""
+    simulator.faults.inject(FaultKind.MALFORMED_JSON, endpoint=endpoint)
 
     with pytest.raises(JouloResponseError, match="malformed JSON") as caught:
         await CALLS[endpoint](client)
 
     assert caught.value.status in {200, 202}
-    assert simulator.request_count(endpoint) == TRIES[endpoint]
+    assert simulator.request_count(endpoint) == 1
 
 
 @endpoints
 async def test_wrong_shape_raises_response_error(
     client: JouloClient, simulator: JouloSimulator, endpoint: str
 ) -> None:
-    """Valid JSON of the wrong shape (to the retry too) gives `JouloResponseError`."""
-    simulator.faults.inject(FaultKind.WRONG_SHAPE, endpoint=endpoint, times=TRIES[endpoint])
+    """Valid JSON of the wrong shape gives `JouloResponseError`, at once."""
+    simulator.faults.inject(FaultKind.WRONG_SHAPE, endpoint=endpoint)
 
     with pytest.raises(JouloResponseError):
         await CALLS[endpoint](client)
-    assert simulator.request_count(endpoint) == TRIES[endpoint]
+    assert simulator.request_count(endpoint) == 1
 
 
 async def test_missing_optional_fields_are_none(
@@ -253,7 +248,7 @@ async def test_missing_required_fields_raise_response_error(
 ) -> None:
     """A missing id (or session start, or month) gives `JouloResponseError`."""
     simulator.start_session(GARAGE_ID)
-    simulator.faults.inject(FaultKind.MISSING_FIELDS, endpoint=endpoint, fields=fields, times=2)
+    simulator.faults.inject(FaultKind.MISSING_FIELDS, endpoint=endpoint, fields=fields)
 
     with pytest.raises(JouloResponseError):
         await CALLS[endpoint](client)
@@ -264,7 +259,7 @@ async def test_missing_current_session_id_raises_response_error(
 ) -> None:
     """A running session without its id gives `JouloResponseError`."""
     simulator.start_session(GARAGE_ID)
-    simulator.faults.inject(FaultKind.MISSING_FIELDS, endpoint="/chargers", fields=("id",), times=2)
+    simulator.faults.inject(FaultKind.MISSING_FIELDS, endpoint="/chargers", fields=("id",))
 
     with pytest.raises(JouloResponseError, match="'id'"):
         await client.get_chargers()

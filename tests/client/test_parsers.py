@@ -8,10 +8,12 @@ built from. The Retry-After parser never raises, whatever the header holds.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import FrozenInstanceError
+from dataclasses import FrozenInstanceError, dataclass, fields
 from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import format_datetime
+import itertools
 import json
+import math
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -399,29 +401,114 @@ def test_parse_reboot_raises_only_response_error(data: Any, queued: bool) -> Non
         assert result.queued is queued
 
 
-@settings(max_examples=100, deadline=None)
-@given(st.sampled_from((*TRICKY_NUMBERS, float("nan"), float("inf"))), st.sampled_from(FIELD_NAMES))
-def test_number_fields_reject_unusable_numbers(number: float, field: str) -> None:
-    """Huge, infinite and NaN numbers in any field give `JouloResponseError` or a usable value."""
-    for parse in (parse_account, parse_energy):
-        _parse_or_reject(parse, {field: number})
-    _parse_or_reject(parse_energy, {"months": [{"month": "2026-04", field: number}]})
-    _parse_or_reject(parse_chargers, {"chargers": [{"id": "c", field: number}]})
-    _parse_or_reject(
+UNUSABLE_NUMBERS: tuple[int | float, ...] = (math.nan, math.inf, -math.inf, 10**400, -(10**400))
+"""Numbers no field can hold: NaN, infinite, or too large for a float."""
+USABLE_NUMBERS = tuple(number for number in TRICKY_NUMBERS if number not in UNUSABLE_NUMBERS)
+
+
+@dataclass(frozen=True)
+class ObjectInAnswer:
+    """One kind of object in an answer: a document with one of its keys set, and where it parses to."""
+
+    model: type[Any]
+    parse: Callable[[Any], Any]
+    document: Callable[[str, Any], Any]
+    """A valid answer whose object has `key` set to `value` (the object's other keys are valid)."""
+    found: Callable[[Any], Any]
+    """The object, in what `parse` returned."""
+
+
+OBJECTS_IN_ANSWERS = (
+    ObjectInAnswer(Account, parse_account, lambda key, value: {key: value}, lambda me: me),
+    ObjectInAnswer(Energy, parse_energy, lambda key, value: {key: value}, lambda energy: energy),
+    ObjectInAnswer(
+        MonthlyEnergy,
+        parse_energy,
+        lambda key, value: {"months": [{"month": "2026-04", key: value}]},
+        lambda energy: energy.months[0],
+    ),
+    ObjectInAnswer(
+        Charger,
+        parse_chargers,
+        lambda key, value: {"chargers": [{"id": "c", key: value}]},
+        lambda chargers: chargers[0],
+    ),
+    ObjectInAnswer(
+        CurrentSession,
+        parse_chargers,
+        lambda key, value: {"chargers": [{"id": "c", "current_session": {"id": "s", key: value}}]},
+        lambda chargers: chargers[0].current_session,
+    ),
+    ObjectInAnswer(
+        Session,
         parse_sessions,
-        {
+        lambda key, value: {
             "sessions": [
-                {"id": "s", "charger_id": "c", "started_at": "2026-04-09T08:15:00Z", field: number}
+                {"id": "s", "charger_id": "c", "started_at": "2026-04-09T08:15:00Z", key: value}
             ]
         },
-    )
-    _parse_or_reject(parse_ere_position, {field: number})
-    for nested in ("paid", "unsold"):
-        _parse_or_reject(parse_ere_position, {nested: {field: number}})
-    _parse_or_reject(
+        lambda page: page.sessions[0],
+    ),
+    ObjectInAnswer(
+        ErePosition, parse_ere_position, lambda key, value: {key: value}, lambda position: position
+    ),
+    ObjectInAnswer(
+        EreAmount,
         parse_ere_position,
-        {"quarters": [{field: number, "net_eur_by_status": {field: number}}]},
-    )
+        lambda key, value: {"paid": {key: value}},
+        lambda position: position.paid,
+    ),
+    ObjectInAnswer(
+        EreUnsold,
+        parse_ere_position,
+        lambda key, value: {"unsold": {key: value}},
+        lambda position: position.unsold,
+    ),
+    ObjectInAnswer(
+        EreQuarter,
+        parse_ere_position,
+        lambda key, value: {"quarters": [{key: value}]},
+        lambda position: position.quarters[0],
+    ),
+    ObjectInAnswer(
+        EreNetByStatus,
+        parse_ere_position,
+        lambda key, value: {"quarters": [{"net_eur_by_status": {key: value}}]},
+        lambda position: position.quarters[0].net_eur_by_status,
+    ),
+)
+"""Every object of the answers that holds numbers, each in a valid answer of its own."""
+
+
+@pytest.mark.parametrize(
+    "place", OBJECTS_IN_ANSWERS, ids=[place.model.__name__ for place in OBJECTS_IN_ANSWERS]
+)
+def test_number_fields_reject_unusable_numbers(place: ObjectInAnswer) -> None:
+    """NaN, infinite and too-large numbers in a key an object reads make the answer malformed.
+
+    In a number field a usable number is read as the nearest float (in a count, if that is whole: 2**53
+    + 1 counts 2**53); in any other field a number makes the answer malformed; in a key the object
+    does not read, any number is ignored.
+    """
+    types = {field.name: str(field.type) for field in fields(place.model)}
+    for key, number in itertools.product(FIELD_NAMES, (*UNUSABLE_NUMBERS, *USABLE_NUMBERS)):
+        document = place.document(key, number)
+        if key not in types:
+            assert _parse_or_reject(place.parse, document) == place.parse(
+                place.document(key, None)
+            ), (key, number)
+            continue
+        usable = float(number) if number in USABLE_NUMBERS else None
+        expected = {
+            "float | None": usable,
+            "int | None": int(usable) if usable is not None and usable.is_integer() else None,
+        }.get(types[key])
+        if expected is None:
+            assert _parse_or_reject(place.parse, document) is None, (key, number)
+            continue
+        parsed = _parse_or_reject(place.parse, document)
+        assert parsed is not None, (key, number)
+        assert getattr(place.found(parsed), key) == expected, (key, number)
 
 
 # Valid documents, built from the models they must parse to.

@@ -19,7 +19,12 @@ from typing import Any, NamedTuple
 import freezegun.api
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.event import ATTR_EVENT_TYPE
-from homeassistant.config_entries import ConfigEntry, ConfigEntryState, ConfigFlowResult
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlowResult,
+    OptionsFlowManager,
+)
 from homeassistant.const import (
     EVENT_STATE_CHANGED,
     EVENT_STATE_REPORTED,
@@ -86,10 +91,16 @@ async def try_set_up_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 
 
 async def submit_form(
-    hass: HomeAssistant, flow_id: str, user_input: dict[str, Any]
+    hass: HomeAssistant,
+    flow_id: str,
+    user_input: dict[str, Any],
+    flows: OptionsFlowManager | None = None,
 ) -> ConfigFlowResult:
-    """Submit a flow's form with `user_input`, and let what it starts finish."""
-    result = await hass.config_entries.flow.async_configure(flow_id, user_input)
+    """Submit a flow's form with `user_input`, and let what it starts finish.
+
+    The flow is a config flow, or an options flow when `flows` is `hass.config_entries.options`.
+    """
+    result = await (flows or hass.config_entries.flow).async_configure(flow_id, user_input)
     await hass.async_block_till_done()
     return result
 
@@ -177,10 +188,10 @@ _RETRIED_KINDS = frozenset(
 def inject_failed_read(
     simulator: JouloSimulator, kind: FaultKind | str, *, endpoint: str, **fault: Any
 ) -> Fault:
-    """Make the next read of `endpoint` fail: a fault the client tries again is injected twice.
+    """Make the next poll of `endpoint` fail: a fault that is tried again is injected twice.
 
-    The client tries a read once more after no answer, a 5xx or a broken body, so one such fault
-    alone is never seen; a refusal (4xx) is not tried again, so it is injected once.
+    A poll is read once more a few seconds after no answer, a 5xx or a broken body (its retry), so
+    one such fault alone is ridden out unseen; a refusal (4xx) is not tried again: injected once.
     """
     kind = FaultKind(kind)
     retried = kind in _RETRIED_KINDS or fault.get("status", 0) >= 500
@@ -720,4 +731,4 @@ def time_out_the_next_chargers_read(
 ) -> None:
     """Give the clients `module` makes a short timeout, and let the next `/chargers` read outlast it."""
     monkeypatch.setattr(module, "JouloClient", partial(JouloClient, request_timeout=SHORT_TIMEOUT))
-    inject_failed_read(simulator, FaultKind.HANG, endpoint="/chargers", delay=30.0)
+    simulator.faults.inject(FaultKind.HANG, endpoint="/chargers", delay=30.0)

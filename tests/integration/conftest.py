@@ -15,7 +15,6 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
 )
 
-from custom_components.joulo.api import client as api_client
 from custom_components.joulo.const import DOMAIN
 from joulo_simulator import DEMO_TOKEN, JouloSimulator, SimulatorServer
 from tests.integration.common import NOW, Live, set_up_entry
@@ -26,14 +25,21 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load our integration in every test."""
 
 
-@pytest.fixture(autouse=True)
-def retry_without_pause(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Retry a failed read at once: the test's clock stands still, so a real pause would never end.
+DEPRECATION_REPORT = "Detected that custom integration 'joulo'"
+"""How Home Assistant begins its report of an integration on a deprecated or private path."""
 
-    The event loop's clock is frozen with the rest; only moving time ends a sleep, and the tests
-    move time only once every refresh is done. The pause itself is the client tests' business.
-    """
-    monkeypatch.setattr(api_client, "RETRY_PAUSE", (0.0, 0.0))
+
+@pytest.fixture(autouse=True)
+def no_deprecated_paths(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fail any test in which Home Assistant reports the integration on a deprecated path."""
+    yield
+    reports = [
+        record.getMessage()
+        for phase in ("setup", "call")
+        for record in caplog.get_records(phase)
+        if DEPRECATION_REPORT in record.getMessage()
+    ]
+    assert reports == []
 
 
 @pytest.fixture

@@ -8,9 +8,8 @@ the same seed, clock, chargers, autopilot and sync, so both see the same account
 sessions, and each log holds only its side's requests (a request's log entry does not say whose
 token sent it). The two sides' entities are told apart by entity id.
 
-`tests/integration/test_daily_requests.py` asserts the request counts of a day and records them for
-`scripts/bench`'s table with the writes, the entities, the ERROR records and the freshness
-(`record_day`).
+`tests/integration/test_daily_requests.py` asserts a day's request counts, entities, writes, ERROR
+records and freshness, and records them for `scripts/bench`'s table (`record_day`).
 
 A state write is a `state_changed` event (a new state or attribute) or a `state_reported` one (the
 same state written again; the `rest` integration writes each of its sensors twice on every poll,

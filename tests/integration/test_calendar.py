@@ -29,7 +29,6 @@ from tests.integration.common import (
     NOW,
     ONE_POLL,
     advance_time,
-    inject_failed_read,
     registry_snapshot,
 )
 
@@ -330,7 +329,7 @@ async def test_failing_api_gives_a_clear_error(
 
     (`hass_client` comes after the clock is set: its access token must not be from the future.)
     """
-    inject_failed_read(simulator, FaultKind.HTTP_ERROR, endpoint="/sessions", status=status)
+    simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/sessions", status=status)
 
     assert await api_events(hass_client, GARAGE_CALENDAR, *MARCH) == (
         500,

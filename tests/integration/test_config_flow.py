@@ -37,7 +37,6 @@ from joulo_simulator import DEMO_TOKEN, FaultKind, JouloSimulator, SimulatorServ
 
 from .common import (
     advance_time,
-    inject_failed_read,
     state_of,
     submit_form,
     time_out_the_next_chargers_read,
@@ -359,8 +358,8 @@ async def test_user_error_then_recovery(
 ) -> None:
     """A refused or failed check shows the error on the form, and the same flow then succeeds."""
     if fault is not None:
-        inject_failed_read(
-            simulator, fault.pop("kind", FaultKind.HTTP_ERROR), endpoint="/chargers", **fault
+        simulator.faults.inject(
+            fault.pop("kind", FaultKind.HTTP_ERROR), endpoint="/chargers", **fault
         )
     result = await _add_account(hass, token, simulator_server.base_url)
 
@@ -384,7 +383,7 @@ async def test_user_unknown_error_is_logged(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """An answer that cannot be read is logged with its cause, for the `unknown` error's "see the logs"."""
-    inject_failed_read(simulator, FaultKind.MALFORMED_JSON, endpoint="/chargers")
+    simulator.faults.inject(FaultKind.MALFORMED_JSON, endpoint="/chargers")
     result = await _add_account(hass, DEMO_TOKEN, simulator_server.base_url)
 
     assert result["errors"] == {"base": "unknown"}
@@ -639,7 +638,7 @@ async def test_user_failing_me_does_not_block_setup(
     hass: HomeAssistant, simulator: JouloSimulator, simulator_server: SimulatorServer, status: int
 ) -> None:
     """A `/me` that fails while `/chargers` accepts the token still makes a working entry."""
-    inject_failed_read(simulator, FaultKind.HTTP_ERROR, endpoint="/me", status=status)
+    simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/me", status=status)
 
     result = await _add_account(hass, DEMO_TOKEN, simulator_server.base_url)
 
@@ -719,7 +718,7 @@ async def test_reauth_error_then_recovery(
     assert result["step_id"] == "reauth_confirm"
     assert result["errors"] == {"base": "invalid_auth"}
 
-    inject_failed_read(simulator, FaultKind.HTTP_ERROR, endpoint="/chargers", status=503)
+    simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/chargers", status=503)
     result = await submit_form(hass, result["flow_id"], {CONF_API_TOKEN: new_token})
 
     assert result["errors"] == {"base": "cannot_connect"}
@@ -832,9 +831,7 @@ async def test_reconfigure_error_then_recovery(
 ) -> None:
     """A failed check shows the error on the reconfigure form; the same flow then succeeds."""
     entry = init_integration
-    inject_failed_read(
-        simulator, fault.pop("kind", FaultKind.HTTP_ERROR), endpoint="/chargers", **fault
-    )
+    simulator.faults.inject(fault.pop("kind", FaultKind.HTTP_ERROR), endpoint="/chargers", **fault)
 
     result = await entry.start_reconfigure_flow(hass)
     url = _shown_url(result)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
-from datetime import timedelta
+from datetime import datetime, timedelta
 import logging
 from typing import Any
 
@@ -340,7 +340,8 @@ async def test_second_failed_refresh_in_a_row_shows(
     assert states(hass, entity_ids) == before
     assert messages(caplog, f"Error fetching joulo {name} data") == []
 
-    await advance_time(hass, freezer, interval, step=MINUTE)
+    # The second failed poll, and its retry a few seconds later.
+    await advance_time(hass, freezer, interval + MINUTE, step=MINUTE)
     assert set(states(hass, entity_ids).values()) == {STATE_UNAVAILABLE}
     [down] = [r for r in caplog.records if r.getMessage().startswith("Error fetching joulo")]
     assert down.getMessage().startswith(f"Error fetching joulo {name} data")
@@ -488,7 +489,7 @@ async def test_one_failed_poll_of_each_coordinator_flaps_nothing(
     # Each of the three polls failed twice (the request and its retry), and only once.
     assert [fault.hits for fault in faults] == [2, 2, 2]
     assert simulator.faults.active == []
-    assert init_integration.runtime_data.client.retries == 3
+    assert init_integration.runtime_data.retries == 3
     assert unavailable == []
     assert STATE_UNAVAILABLE not in {state_of(hass, entity_id) for entity_id in entity_ids}
     assert errors(caplog) == []
@@ -554,12 +555,127 @@ async def test_a_day_of_random_server_errors_writes_no_unavailable_state(
     assert failed > 50
     assert unavailable == []
     assert errors(caplog) == []
-    # A read is tried once more after a failure, at once (the test's pause is 0 s), and only then.
-    attempts: dict[tuple[Any, ...], list[int]] = {}
+    # A failed chargers poll (one request) is read once more, and a failed retry is not: walking
+    # the `/chargers` requests, the one after a 5xx is its retry, unless that 5xx was a retry.
+    retries_seen = 0
+    retry_due = False
     for request in simulator.requests:
-        key = (request.at, request.endpoint, tuple(sorted(request.query.items())))
-        attempts.setdefault(key, []).append(request.status)
-    retried = [statuses for statuses in attempts.values() if len(statuses) > 1]
-    assert all(len(statuses) == 2 and statuses[0] >= 500 for statuses in retried)
-    assert len(retried) == init_integration.runtime_data.client.retries
-    assert failed / 2 < len(retried) <= failed
+        if request.endpoint != "/chargers":
+            continue
+        if retry_due:
+            retries_seen += 1
+            retry_due = False
+        else:
+            retry_due = request.status >= 500
+    runtime = init_integration.runtime_data
+    assert retries_seen == runtime.chargers.retries > 0
+    assert failed / 2 < runtime.retries <= failed
+
+
+# The retry, on Home Assistant's clock
+
+SECOND = timedelta(seconds=1)
+POLLED_EVERY = {
+    "/chargers": FAST_INTERVAL,
+    "/sessions": SESSIONS_INTERVAL,
+    "/energy": ENERGY_INTERVAL,
+}
+
+
+def reads_of(simulator: JouloSimulator, endpoint: str) -> list[tuple[datetime, int]]:
+    """When `endpoint` was read since the requests were cleared, and how it was answered."""
+    return [(r.at, r.status) for r in simulator.requests if r.endpoint == endpoint]
+
+
+@pytest.mark.parametrize("endpoint", list(POLLED_EVERY))
+async def test_a_failed_poll_is_read_again_seconds_later_on_home_assistants_clock(
+    *,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+    endpoint: str,
+) -> None:
+    """A poll's read fails once: it is read again 1 to 3 s later, a timer of Home Assistant's.
+
+    Nothing of the integration is patched: the frozen clock only moves, a second at a time, and
+    the retry is a refresh scheduled like any other. Its answer is shown; nothing flapped.
+    """
+    before = states(hass)
+    unavailable = record_unavailable_writes(hass)
+    simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint=endpoint, status=502)
+    simulator.clear_requests()
+
+    await advance_time(hass, freezer, POLLED_EVERY[endpoint], step=ONE_POLL)
+    assert [status for _, status in reads_of(simulator, endpoint)] == [502]
+
+    await advance_time(hass, freezer, 3 * SECOND, step=SECOND)
+    (failed_at, _), (retried_at, status) = reads_of(simulator, endpoint)
+    assert status == 200
+    assert SECOND <= retried_at - failed_at <= 3 * SECOND
+    runtime = init_integration.runtime_data
+    assert runtime.retries == 1
+    assert all(
+        coordinator.last_read_success
+        for coordinator in (runtime.chargers, runtime.sessions, runtime.energy)
+    )
+    assert states(hass) == before
+    assert unavailable == []
+    assert errors(caplog) == []
+
+
+async def test_a_failed_retry_waits_for_the_next_regular_poll(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A retry that fails too is not tried again: the next read is the regular poll's, on time.
+
+    The retry does not shift the cadence: the next poll comes a minute after the failed one.
+    """
+    simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/chargers", status=502, times=2)
+    simulator.clear_requests()
+
+    await advance_time(hass, freezer, ONE_POLL + 3 * SECOND, step=SECOND)
+    assert [status for _, status in reads_of(simulator, "/chargers")] == [502, 502]
+    assert init_integration.runtime_data.chargers.health.failures_in_a_row == 1
+
+    await advance_time(hass, freezer, ONE_POLL, step=SECOND)
+    (failed_at, _), (_, _), (polled_at, status) = reads_of(simulator, "/chargers")
+    assert status == 200
+    assert ONE_POLL - SECOND <= polled_at - failed_at <= ONE_POLL + SECOND
+    assert init_integration.runtime_data.retries == 1
+
+
+async def test_a_listener_that_raises_does_not_keep_the_others_from_hearing(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """One listener's error is logged; the listeners after it still hear of the refresh."""
+    chargers = init_integration.runtime_data.chargers
+    heard: list[str] = []
+
+    def broken() -> None:
+        heard.append("broken")
+        raise RuntimeError("listener bug")
+
+    remove = [
+        chargers.async_add_listener(broken),
+        chargers.async_add_listener(lambda: heard.append("next")),
+    ]
+    simulator.start_session(GARAGE_ID)
+
+    await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
+    for stop in remove:
+        stop()
+
+    assert heard == ["broken", "next"]
+    assert state_of(hass, "binary_sensor.garage_charging") == STATE_ON
+    assert [r.getMessage() for r in caplog.records if r.exc_info] == [
+        "Error updating a listener of joulo chargers"
+    ]

@@ -131,12 +131,15 @@ async def test_diagnostics_show_the_rate_limit(
 async def test_diagnostics_show_failures_in_a_row(
     live: Live, hass_client: ClientSessionGenerator
 ) -> None:
-    """A failed chargers poll that is ridden out: one failure in a row, the last good answer's time."""
+    """A failed chargers poll that is ridden out: one failure in a row, the last good answer's time.
+
+    The poll failed, and so did its retry a few seconds later.
+    """
     hass, freezer, simulator, mock_config_entry = live
     set_up_at = dt_util.utcnow().isoformat()
     inject_failed_read(simulator, FaultKind.HTTP_ERROR, endpoint="/chargers", status=502)
 
-    await advance_time(hass, freezer, timedelta(seconds=60), step=timedelta(seconds=60))
+    await advance_time(hass, freezer, timedelta(seconds=63), step=timedelta(seconds=1))
 
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, mock_config_entry)
     assert diagnostics["polling"] == {

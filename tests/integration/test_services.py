@@ -33,7 +33,6 @@ from tests.factories import SESSION_FIELDS
 from tests.integration.common import (
     advance_time,
     device_id_of,
-    inject_failed_read,
     net_euros,
     set_up_entry,
 )
@@ -728,7 +727,7 @@ async def test_api_failure_is_a_translated_error(
         ),
         ({"kind": FaultKind.MALFORMED_JSON}, "invalid_response", None),
     ):
-        inject_failed_read(simulator, endpoint="/sessions", **fault)
+        simulator.faults.inject(endpoint="/sessions", **fault)
         with pytest.raises(HomeAssistantError) as caught:
             await action(hass, config_entry_id=init_integration.entry_id, **LAST_YEAR)
         assert not isinstance(caught.value, ServiceValidationError)

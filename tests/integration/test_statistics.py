@@ -346,10 +346,25 @@ async def test_rate_limit_pauses_the_history_until_retry_after(history: History)
     await history.assert_whole_history()
 
 
+async def test_a_failed_history_page_is_read_again_seconds_later(history: History) -> None:
+    """One failed page is read again 1 to 3 s later, a timer on Home Assistant's clock; then on."""
+    await history.set_up(TWO_PAGES)
+    history.simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/sessions", status=503)
+    await history.advance(PAGE_STEP, step=PAGE_STEP)
+    assert history.offsets() == [None, "100"]
+
+    await history.advance(timedelta(seconds=3), step=timedelta(seconds=1))
+    failed, retried = [r for r in history.simulator.requests if r.query.get("offset") == "100"]
+    assert (failed.status, retried.status) == (503, 200)
+    assert timedelta(seconds=1) <= retried.at - failed.at <= timedelta(seconds=3)
+    assert history.offsets() == [None, "100", "100"]
+    await history.assert_whole_history()
+
+
 async def test_server_error_pauses_the_history_until_the_next_sessions_poll(
     history: History,
 ) -> None:
-    """A failing history page is asked again at the sessions poll's next turn, ten minutes later.
+    """A page that fails again when read again waits for the sessions poll's next turn (10 min).
 
     A session that starts and ends meanwhile is counted once, with the history.
     """

@@ -56,11 +56,11 @@ def _record_texts(record: logging.LogRecord) -> list[str]:
 async def _poll_with_fault(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, simulator: JouloSimulator, **fault: Any
 ) -> None:
-    """Let one chargers poll meet `fault`."""
+    """Let one chargers poll (and its retry, a few seconds later) meet `fault`."""
     inject_failed_read(
         simulator, fault.pop("kind", FaultKind.HTTP_ERROR), endpoint="/chargers", **fault
     )
-    await advance_time(hass, freezer, timedelta(seconds=60), step=timedelta(seconds=60))
+    await advance_time(hass, freezer, timedelta(seconds=63), step=timedelta(seconds=3))
     assert simulator.faults.active == []
 
 
@@ -87,7 +87,7 @@ async def _add_entry_through_the_flow(
         ({"kind": FaultKind.MALFORMED_JSON}, "unknown"),
     ]
     for fault, error in faults:
-        inject_failed_read(simulator, endpoint="/chargers", **fault)
+        simulator.faults.inject(endpoint="/chargers", **fault)
         result = await submit_form(hass, flow_id, user_input)
         assert result["errors"] == {"base": error}
 
@@ -121,7 +121,7 @@ async def test_token_never_leaks(
     assert state_of(hass, "sensor.garage_status") == "online"
 
     # A setup that has to be retried.
-    inject_failed_read(simulator, FaultKind.HTTP_ERROR, endpoint="/sessions", status=502)
+    simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/sessions", status=502)
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert entry_state(entry) is ConfigEntryState.SETUP_RETRY

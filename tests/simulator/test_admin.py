@@ -147,6 +147,7 @@ async def test_state_route(client: SimClient, sim: JouloSimulator) -> None:
     default, other = state["accounts"]
     assert default["id"] == sim.account().id
     assert default["token"] == DEMO_TOKEN[:10]
+    assert (default["ere_price_mid"], default["effective_fee_pct"]) == (0.87, 12.5)
     assert [c["id"] for c in default["chargers"]] == [GARAGE_ID, DRIVEWAY_ID, CARPORT_ID]
     assert [s["charger_id"] for s in default["active_sessions"]] == [GARAGE_ID]
     assert other["active_sessions"] == []

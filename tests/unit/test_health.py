@@ -18,7 +18,7 @@ def after_failures(count: int, last_success: datetime | None = T0) -> PollHealth
     """The health after `count` failed refreshes in a row since a good one at `last_success`."""
     health = PollHealth() if last_success is None else PollHealth.succeeded(last_success)
     for _ in range(count):
-        health = health.failed()
+        health = health.failed(transient=False)
     return health
 
 

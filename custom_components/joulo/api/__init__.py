@@ -12,11 +12,13 @@ from .client import (
     format_timestamp,
 )
 from .errors import (
+    RETRY_PAUSE,
     JouloAuthenticationError,
     JouloConnectionError,
     JouloError,
     JouloRateLimitedError,
     JouloResponseError,
+    retry_pause,
 )
 from .gate import RateLimitGate
 from .models import (
@@ -44,6 +46,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_TIMEOUT",
     "MAX_SESSIONS_LIMIT",
+    "RETRY_PAUSE",
     "Account",
     "Charger",
     "ChargerStatus",
@@ -70,4 +73,5 @@ __all__ = [
     "SessionPage",
     "SessionStatus",
     "format_timestamp",
+    "retry_pause",
 ]

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from http import HTTPStatus
 import json
 import logging
-import random
 from typing import Any
 
 import aiohttp
@@ -38,8 +36,6 @@ from .models import (
 DEFAULT_BASE_URL = "https://api.joulo.nl/functions/v1/api"
 DEFAULT_TIMEOUT = 20.0
 MAX_SESSIONS_LIMIT = 100
-RETRY_PAUSE = (1.0, 3.0)
-"""A failed read is tried once more after a pause of this many seconds (drawn at random between)."""
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -51,9 +47,9 @@ class JouloClient:
     429 nothing is sent until the API's `Retry-After` has passed. Once the API has refused the token
     (401), the client sends nothing more with it: a rotated token never becomes valid again.
 
-    The API answers a few requests with a server error, a timeout or a broken body: a read (GET) that
-    fails that way is tried once more after a short pause of random length, through the gate again.
-    A refused token, a 429, any other 4xx and a command (POST) are never tried again.
+    The API answers a few requests with a server error, a timeout or a broken body: such an error is
+    `transient`, and its caller may try the read once more after `retry_pause()`, on its own clock
+    (the client never waits). A refused token, a 429 and any other 4xx are not transient.
     """
 
     def __init__(
@@ -64,21 +60,14 @@ class JouloClient:
         base_url: str = DEFAULT_BASE_URL,
         request_timeout: float = DEFAULT_TIMEOUT,
         gate: RateLimitGate | None = None,
-        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
-        """Use `session` for requests, authenticated with `token`.
-
-        `sleep` waits the pause before a retry, in seconds (injectable for tests).
-        """
+        """Use `session` for requests, authenticated with `token`."""
         self._session = session
         self._token = token
         self._base_url = base_url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=request_timeout)
         self.gate = gate or RateLimitGate()
-        self._sleep = sleep
         self._token_refused = False
-        self.retries = 0
-        """How many failed reads this client has tried again."""
 
     def __repr__(self) -> str:
         """Describe the client without its token."""
@@ -192,15 +181,7 @@ class JouloClient:
     async def _get[T](
         self, endpoint: str, parse: Callable[[Any], T], params: dict[str, str] | None = None
     ) -> T:
-        """Read `endpoint` and `parse` its JSON body; a failure worth it is tried once more."""
-        try:
-            return parse((await self._request("GET", endpoint, params=params))[1])
-        except (JouloConnectionError, JouloResponseError) as err:
-            if not _worth_retrying(err):
-                raise
-            _LOGGER.debug("Reading %s once more after: %s", endpoint, err)
-        self.retries += 1
-        await self._sleep(random.uniform(*RETRY_PAUSE))  # noqa: S311 - jitter, not a secret
+        """Read `endpoint` and `parse` its JSON body."""
         return parse((await self._request("GET", endpoint, params=params))[1])
 
     async def _request(
@@ -252,14 +233,6 @@ class JouloClient:
         except (ValueError, RecursionError) as err:
             msg = f"The Joulo API answered {endpoint} with malformed JSON"
             raise JouloResponseError(msg, status=status) from err
-
-
-def _worth_retrying(err: JouloConnectionError | JouloResponseError) -> bool:
-    """Whether a failed read may go better a moment later: no answer, a 5xx, or a broken 2xx body.
-
-    A 4xx (a missing endpoint, a bad request) would only be refused again.
-    """
-    return isinstance(err, JouloConnectionError) or err.status is None or err.status < 400  # noqa: PLR2004
 
 
 def format_timestamp(moment: datetime) -> str:
