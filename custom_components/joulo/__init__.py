@@ -27,11 +27,12 @@ from .coordinator import (
     JouloRuntimeData,
     JouloSessionsCoordinator,
 )
-from .devices import ChargerDevices
+from .devices import ChargerDevices, async_registered_chargers
 from .issues import NoMidMeterIssues
 from .pipeline import RefreshPipeline
 from .services import async_setup_services
-from .statistics import async_remove_statistics_store, async_setup_statistics
+from .statistics import async_setup_statistics
+from .storage import async_remove_entry_stores
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -64,6 +65,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: JouloConfigEntry) -> boo
     )
     finished = FinishedSessions()
     chargers = JouloChargersCoordinator(hass, entry, client, finished)
+    chargers.registered = async_registered_chargers(hass, entry)
     sessions = JouloSessionsCoordinator(hass, entry, client, finished)
     energy = JouloEnergyCoordinator(hass, entry, client)
     await _async_first_refresh(gate, chargers, sessions, energy)
@@ -102,9 +104,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: JouloConfigEntry) -> bo
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: JouloConfigEntry) -> None:
-    """Forget the removed account's stored progress and gate; its statistics stay as history."""
+    """Forget the removed account's stores and gate; its statistics stay as history."""
     hass.data.get(RATE_LIMIT_GATES, {}).pop(entry.entry_id, None)
-    await async_remove_statistics_store(hass, entry.entry_id)
+    await async_remove_entry_stores(hass, entry.entry_id)
 
 
 async def _async_first_refresh(gate: RateLimitGate, *coordinators: JouloCoordinator[Any]) -> None:

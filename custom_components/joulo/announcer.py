@@ -28,7 +28,7 @@ from .data import ChargersData, SessionsData
 from .devices import ChargerDevices
 from .ere import ErePrice, SessionEre, charger_counts_for_ere, session_ere
 from .naming import charger_name
-from .storage import DelayedStore
+from .storage import DelayedStore, EntryStore
 
 EVENT_SESSION_STARTED = "joulo_session_started"
 EVENT_SESSION_ENDED = "joulo_session_ended"
@@ -92,7 +92,8 @@ class SessionAnnouncer:
         self._devices = devices
         self._store: DelayedStore[StoredAnnouncements] = DelayedStore(
             hass,
-            f"{DOMAIN}.{entry_id}.sessions",
+            entry_id,
+            EntryStore.ANNOUNCEMENTS,
             version=STORAGE_VERSION,
             delay=SAVE_DELAY,
             serialize=self._to_store,

@@ -6,7 +6,7 @@ they read now, and act on the answer (write entities, refresh sessions, adapt po
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -66,6 +66,26 @@ def changed_keys[KeyT, ValueT](
     changed = {key for key, value in after.items() if before.get(key) != value}
     changed.update(key for key in before if key not in after)
     return frozenset(changed)
+
+
+def chargers_missing(
+    known: Iterable[str],
+    listed: Container[str],
+    missing: Mapping[str, datetime],
+    now: datetime,
+    gone_after: timedelta,
+) -> dict[str, datetime]:
+    """The known chargers an answer read at `now` does not list, each with since when it is missing.
+
+    `known` are the chargers listed or missing before, `missing` since when each of those was
+    missing (the first answer that did not list it). A charger listed again is no longer missing;
+    one missing for `gone_after` has left the account for good and is left out.
+    """
+    return {
+        charger_id: since
+        for charger_id in known
+        if charger_id not in listed and now - (since := missing.get(charger_id, now)) < gone_after
+    }
 
 
 def newest_completed(

@@ -36,6 +36,7 @@ from .api import DEFAULT_BASE_URL, Account, JouloClient
 from .const import ACCOUNT_DEVICE_NAME, DOMAIN
 from .errors import Unanswered, async_form_error, async_read_optional
 from .pricing import CONF_FIXED_PRICE, CONF_PRICE_ENTITY, price_unit_factor
+from .safe_url import is_safe_for_token
 from .validation import vol
 
 TOKEN_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
@@ -168,11 +169,13 @@ class JouloConfigFlow(ConfigFlow, domain=DOMAIN):
         """Check the token against the API; return the form's errors, and the account if `/me` works.
 
         A token is good when `/chargers` accepts it; `/me` only adds the account's id and name.
+        Nothing is sent to a URL the token is not safe at.
         """
+        base_url = data.get(CONF_URL, DEFAULT_BASE_URL)
+        if not is_safe_for_token(base_url):
+            return {"base": "insecure_url"}, None
         client = JouloClient(
-            async_get_clientsession(self.hass),
-            data[CONF_API_TOKEN],
-            base_url=data.get(CONF_URL, DEFAULT_BASE_URL),
+            async_get_clientsession(self.hass), data[CONF_API_TOKEN], base_url=base_url
         )
         if error := await async_form_error(client.get_chargers()):
             return {"base": error}, None

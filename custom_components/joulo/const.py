@@ -16,6 +16,10 @@ ENERGY_INTERVAL: Final = timedelta(seconds=3600)
 # old (the sessions and energy entities, until their coordinator's second failed refresh in a row).
 CHARGERS_RIDE_OUT: Final = timedelta(minutes=5)
 
+# A charger missing from every `/chargers` answer for this long has left the account: its device and
+# entities go. One that is listed again before keeps them.
+CHARGER_GONE_AFTER: Final = timedelta(minutes=5)
+
 # Sessions ending one after another on a large account refresh the totals at most this often.
 ENERGY_REFRESH_COOLDOWN: Final = timedelta(minutes=5)
 

@@ -46,6 +46,7 @@ from .changes import (
     RunningSession,
     changed_keys,
     chargers_interval,
+    chargers_missing,
     newest_completed,
     reports_live,
     running_sessions,
@@ -54,6 +55,7 @@ from .changes import (
     track_power,
 )
 from .const import (
+    CHARGER_GONE_AFTER,
     CHARGERS_RIDE_OUT,
     DOMAIN,
     ENERGY_INTERVAL,
@@ -569,12 +571,16 @@ class JouloChargersCoordinator(FinishedSessionsCoordinator[ChargersData]):
     Every minute while a charger charges or reports live, or a finished session is awaited; every
     five minutes when every charger is an idle cloud charger, which Joulo syncs only every 15
     minutes. The entities of a charger hear of a refresh only when that charger (or its power)
-    changed.
+    changed. A charger an answer does not list is missing, until it is listed again or has been
+    missing for `CHARGER_GONE_AFTER`: then it has left the account.
     """
 
     endpoint = "chargers"
     interval = FAST_INTERVAL
     ride_out = CHARGERS_RIDE_OUT
+    registered: Iterable[str] = ()
+    """The chargers with a device from before (a restart): one the first answer does not list is
+    missing, not gone. Set before the first refresh."""
     # What the previous poll left, for the next: which chargers report live, each one's power.
     _live: frozenset[str] = frozenset()
     _power: Mapping[str, PowerTrack] = MappingProxyType({})
@@ -615,6 +621,13 @@ class JouloChargersCoordinator(FinishedSessionsCoordinator[ChargersData]):
         data = ChargersData(
             chargers,
             power={charger_id: track.power_w for charger_id, track in self._power.items()},
+            missing=chargers_missing(
+                before.keys() | previous.missing.keys() if previous else self.registered,
+                chargers,
+                previous.missing if previous else {},
+                now,
+                CHARGER_GONE_AFTER,
+            ),
             news=news,
         )
         self.set_changed_contexts(_changed_chargers(previous, data))

@@ -6,7 +6,7 @@ types without importing the coordinators.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -25,12 +25,15 @@ class SessionNews:
 class ChargersData(Mapping[str, Charger]):
     """The account's chargers by id, and the charging power worked out for each (W, or None).
 
-    `news` is what this poll saw start (None at the first poll); it is no part of the data's
-    equality: a poll that brought the same chargers changed nothing an entity shows.
+    `missing` are the chargers an answer stopped listing that have not left for good yet, each
+    with since when it is missing: their devices and entities stay. `news` is what this poll saw
+    start (None at the first poll); it is no part of the data's equality: a poll that brought the
+    same chargers changed nothing an entity shows.
     """
 
     chargers: Mapping[str, Charger]
     power: Mapping[str, float | None] = field(default_factory=dict)
+    missing: Mapping[str, datetime] = field(default_factory=dict)
     news: SessionNews | None = field(default=None, compare=False)
 
     def __getitem__(self, charger_id: str) -> Charger:
@@ -44,6 +47,10 @@ class ChargersData(Mapping[str, Charger]):
     def __len__(self) -> int:
         """How many chargers the account has."""
         return len(self.chargers)
+
+    def left(self, charger_ids: Iterable[str]) -> set[str]:
+        """Those of these chargers that left the account: neither listed nor missing for a while."""
+        return set(charger_ids) - self.chargers.keys() - self.missing.keys()
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,9 @@
 
 Devices are registered here, not through entities' device info, so that every charger device is linked
 to the account's device by registry id (Home Assistant deprecates linking by identifiers) and is renamed
-or removed as the account changes. The charger devices are kept by charger id, so finding one is a
-lookup, not a scan of the registry.
+or removed as the account changes: removed once its charger has left the account, not while it is
+only missing from `/chargers` for a while. The charger devices are kept by charger id, so finding one
+is a lookup, not a scan of the registry.
 """
 
 from __future__ import annotations
@@ -44,13 +45,9 @@ class ChargerDevices:
             entry_type=dr.DeviceEntryType.SERVICE,
             configuration_url="https://joulo.nl",
         ).id
-        self._device_ids: dict[str, str] = {}
+        self._device_ids = async_registered_chargers(hass, entry)
         self._synced: dict[str, tuple[str | None, str | None]] = {}
         """What each device was last registered from: the charger's nickname and connection type."""
-        for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
-            for domain, identifier in device.identifiers:
-                if domain == DOMAIN and identifier != key:
-                    self._device_ids[identifier] = device.id
 
     @callback
     def async_device(self, charger_id: str) -> dr.DeviceEntry | None:
@@ -65,7 +62,7 @@ class ChargerDevices:
         """Register or update each listed charger's device; remove those of chargers that left."""
         chargers = self._entry.runtime_data.chargers.data
         registry = dr.async_get(self._hass)
-        for charger_id in [cid for cid in self._device_ids if cid not in chargers]:
+        for charger_id in chargers.left(self._device_ids):
             registry.async_remove_device(self._device_ids.pop(charger_id))
             self._synced.pop(charger_id, None)
         for charger in chargers.values():
@@ -93,6 +90,18 @@ class ChargerDevices:
             self._device_ids[charger.id] = device.id
             if device.via_device_id != self.account_device_id:
                 registry.async_update_device(device.id, via_device_id=self.account_device_id)
+
+
+@callback
+def async_registered_chargers(hass: HomeAssistant, entry: JouloConfigEntry) -> dict[str, str]:
+    """The device ids of the entry's charger devices in the registry, by charger id."""
+    key = account_key(entry)
+    return {
+        identifier: device.id
+        for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+        for domain, identifier in device.identifiers
+        if domain == DOMAIN and identifier != key
+    }
 
 
 def _model(charger: Charger) -> str | None:

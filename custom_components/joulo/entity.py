@@ -115,14 +115,15 @@ def async_add_charger_entities[DescriptionT: EntityDescription](
     `create` (an entity class, or a function of the same arguments: the chargers coordinator, the
     charger, the description) returns None for an entity a charger does not (yet) support, e.g. a
     meter it has not reported; it is asked again after later refreshes (the refresh pipeline calls
-    the adders). A charger that leaves is forgotten, so it gets its entities back if it returns.
+    the adders). A charger that left the account is forgotten, so it gets its entities back if it
+    returns; one only missing from `/chargers` for a while keeps them (they are unavailable).
     """
     coordinator = entry.runtime_data.chargers
     added: dict[str, set[str]] = {}
 
     @callback
     def add_new_entities() -> None:
-        for charger_id in set(added) - set(coordinator.data):
+        for charger_id in coordinator.data.left(added):
             del added[charger_id]
         # Only a charger whose data changed can have something new to add (a new charger has).
         changed = coordinator.changed_contexts

@@ -37,7 +37,7 @@ an individual device.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 import re
@@ -66,7 +66,7 @@ from .data import YearTally, missed_signal
 from .ere import session_counts_for_ere
 from .errors import Caller, is_transient, joulo_errors
 from .naming import charger_name
-from .storage import DelayedStore
+from .storage import DelayedStore, EntryStore
 
 STORAGE_VERSION = 1
 SAVE_DELAY = 10.0
@@ -202,7 +202,14 @@ class SessionStatistics:
         """Import for `entry`, whose runtime data (client and coordinators) is set up."""
         self._hass = hass
         self._entry = entry
-        self._store = _store(hass, entry.entry_id, self._to_store)
+        self._store = DelayedStore(
+            hass,
+            entry.entry_id,
+            EntryStore.STATISTICS,
+            version=STORAGE_VERSION,
+            delay=SAVE_DELAY,
+            serialize=self._to_store,
+        )
         self._seen_until: datetime | None = None
         self._tallies: dict[str, _Tally] = {}
         self._paging: _Paging | None = None
@@ -381,18 +388,6 @@ class SessionStatistics:
         )
 
 
-def _store(
-    hass: HomeAssistant, entry_id: str, serialize: Callable[[], StoredStatistics]
-) -> DelayedStore[StoredStatistics]:
-    return DelayedStore(
-        hass,
-        f"{DOMAIN}.{entry_id}.statistics",
-        version=STORAGE_VERSION,
-        delay=SAVE_DELAY,
-        serialize=serialize,
-    )
-
-
 async def async_setup_statistics(
     hass: HomeAssistant, entry: JouloConfigEntry
 ) -> SessionStatistics | None:
@@ -407,10 +402,3 @@ async def async_setup_statistics(
     await statistics.async_load()
     entry.async_on_unload(statistics.async_stop)
     return statistics
-
-
-async def async_remove_statistics_store(hass: HomeAssistant, entry_id: str) -> None:
-    """Forget how far a removed entry imported; the statistics themselves stay (history)."""
-    await _store(
-        hass, entry_id, lambda: StoredStatistics(seen_until=None, chargers={})
-    ).async_remove()

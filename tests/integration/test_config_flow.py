@@ -28,6 +28,7 @@ from homeassistant.helpers.translation import async_get_translations
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.joulo import config_flow
 from custom_components.joulo.const import DOMAIN
@@ -437,6 +438,81 @@ async def test_user_unreachable_url_is_cannot_connect(
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_URL] == simulator_server.base_url
+
+
+INSECURE_URL = "http://joulo.example.com/functions/v1/api"
+"""An API URL over plain http to another machine: the token would cross the network unencrypted."""
+SECURE_URL = "https://joulo.example.com/functions/v1/api"
+"""The same API over https."""
+
+
+def _mock_both_urls(aioclient_mock: AiohttpClientMocker) -> None:
+    """Let the URL over http accept the token, and have the one over https refuse it.
+
+    A check sent over http would succeed, so only refusing the URL before asking shows the error;
+    the refusal over https shows the check was sent there.
+    """
+    aioclient_mock.get(f"{INSECURE_URL}/chargers", json={"chargers": []})
+    aioclient_mock.get(f"{SECURE_URL}/chargers", status=401)
+
+
+def _assert_only_asked_over_https(aioclient_mock: AiohttpClientMocker) -> None:
+    """One check was sent, with the token, and it went over https."""
+    [(method, url, _, headers)] = aioclient_mock.mock_calls
+    assert (method, str(url)) == ("GET", f"{SECURE_URL}/chargers")
+    assert headers["Authorization"] == f"Bearer {DEMO_TOKEN}"
+
+
+async def test_user_insecure_url_is_refused_before_any_request(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """Plain http to another machine is refused with `insecure_url`, and nothing is sent; https is asked.
+
+    The section keeps the URL that was typed, to be corrected.
+    """
+    _mock_both_urls(aioclient_mock)
+    result = await _add_account(hass, DEMO_TOKEN, INSECURE_URL)
+
+    assert result["errors"] == {"base": "insecure_url"}
+    assert _shown_url(result) == INSECURE_URL
+    assert aioclient_mock.call_count == 0
+
+    result = await submit_form(hass, result["flow_id"], _answer(DEMO_TOKEN, SECURE_URL))
+
+    assert result["errors"] == {"base": "invalid_auth"}
+    _assert_only_asked_over_https(aioclient_mock)
+    assert not hass.config_entries.async_entries(DOMAIN)
+
+
+async def test_reconfigure_insecure_url_is_refused_before_any_request(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, mock_config_entry: MockConfigEntry
+) -> None:
+    """Reconfiguring to plain http on another machine is refused, nothing is sent, nothing changes."""
+    _mock_both_urls(aioclient_mock)
+    mock_config_entry.add_to_hass(hass)
+    data = dict(mock_config_entry.data)
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+
+    result = await submit_form(hass, result["flow_id"], _answer(DEMO_TOKEN, INSECURE_URL))
+
+    assert result["step_id"] == "reconfigure"
+    assert result["errors"] == {"base": "insecure_url"}
+    assert aioclient_mock.call_count == 0
+
+    result = await submit_form(hass, result["flow_id"], _answer(DEMO_TOKEN, SECURE_URL))
+
+    assert result["errors"] == {"base": "invalid_auth"}
+    _assert_only_asked_over_https(aioclient_mock)
+    assert mock_config_entry.data == data
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+async def test_insecure_url_error_is_translated(hass: HomeAssistant, language: str) -> None:
+    """The `insecure_url` error says, in English and Dutch, that https is needed."""
+    translations = await async_get_translations(hass, language, "config", [DOMAIN])
+    message = translations[f"component.{DOMAIN}.config.error.insecure_url"]
+    assert "https" in message
+    assert ("Use an https URL" if language == "en" else "Gebruik een https-URL") in message
 
 
 async def test_user_same_account_and_token_aborts_and_changes_nothing(

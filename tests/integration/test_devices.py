@@ -1,17 +1,20 @@
 """Devices as a user sees them: one per charger under the account's service device, kept in step.
 
 Chargers that appear get their device and entities within one chargers poll, without a reload;
-chargers that leave lose them; renamed ones are renamed. Every test starts at the same frozen instant.
+chargers missing from `/chargers` for 5 minutes lose them, not sooner; renamed ones are renamed.
+Every test starts at the same frozen instant.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+import logging
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import DeviceEntryType
 from homeassistant.helpers.entity_registry import RegistryEntryDisabler
@@ -19,12 +22,14 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.joulo.const import CHARGER_GONE_AFTER
 from joulo_simulator import CARPORT_ID, DRIVEWAY_ID, GARAGE_ID, FaultKind, JouloSimulator
 from tests.integration.common import (
     NOW,
     ONE_POLL,
     Live,
     advance_time,
+    async_restart_entry,
     device_id_of,
     device_of,
     fail_chargers_past_the_ride_out,
@@ -164,7 +169,10 @@ async def test_meter_appears_later(
 
 
 async def test_charger_removed_and_back(live: Live) -> None:
-    """A charger unlinked from the account loses its device and entities; linked again, it has them."""
+    """A charger unlinked from the account loses its device and entities once missing 5 minutes.
+
+    Until then they stay, unavailable; linked again later, it has them back.
+    """
     hass, freezer, simulator, init_integration = live
     garage_entities = _expected_entity_ids("garage")
     assert _charger_entity_ids(hass, init_integration, GARAGE_ID) == garage_entities
@@ -172,6 +180,14 @@ async def test_charger_removed_and_back(live: Live) -> None:
     garage = device_of(hass, init_integration, GARAGE_ID)
     assert garage is not None
     simulator.remove_charger(GARAGE_ID)
+    # The first answer without it, then every minute (the other chargers report live) until the
+    # one that comes 5 minutes after that first answer.
+    await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
+    await advance_time(hass, freezer, CHARGER_GONE_AFTER - ONE_POLL, step=ONE_POLL)
+    assert device_of(hass, init_integration, GARAGE_ID) == garage
+    assert _charger_entity_ids(hass, init_integration, GARAGE_ID) == garage_entities
+    assert state_of(hass, "sensor.garage_status") == STATE_UNAVAILABLE
+
     await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
 
     assert dr.async_get(hass).async_get(garage.id) is None
@@ -339,7 +355,7 @@ async def test_other_devices_of_the_entry_are_left_alone(
         name="Something else",
     )
     simulator.remove_charger(CARPORT_ID)
-    await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
+    await advance_time(hass, freezer, ONE_POLL + CHARGER_GONE_AFTER, step=ONE_POLL)
 
     assert device_of(hass, init_integration, CARPORT_ID) is None
     device = device_registry.async_get(other.id)
@@ -348,3 +364,112 @@ async def test_other_devices_of_the_entry_are_left_alone(
     entry_devices = dr.async_entries_for_config_entry(device_registry, init_integration.entry_id)
     assert device in entry_devices
     assert device_of(hass, init_integration, GARAGE_ID) is not None
+
+
+def _unlist_chargers(simulator: JouloSimulator) -> Callable[[], None]:
+    """Have `/chargers` answer an empty list; return what lists the same chargers again."""
+    chargers = simulator.account().chargers
+    unlisted = dict(chargers)
+    chargers.clear()
+    return lambda: chargers.update(unlisted)
+
+
+def _registry_removals(hass: HomeAssistant) -> list[str]:
+    """The devices and entities removed from the registries from now on (their ids), as seen."""
+    removed: list[str] = []
+
+    @callback
+    def device_removed(event: Event[dr.EventDeviceRegistryUpdatedData]) -> None:
+        if event.data["action"] == "remove":
+            removed.append(event.data["device_id"])
+
+    @callback
+    def entity_removed(event: Event[er.EventEntityRegistryUpdatedData]) -> None:
+        if event.data["action"] == "remove":
+            removed.append(event.data["entity_id"])
+
+    hass.bus.async_listen(dr.EVENT_DEVICE_REGISTRY_UPDATED, device_removed)
+    hass.bus.async_listen(er.EVENT_ENTITY_REGISTRY_UPDATED, entity_removed)
+    return removed
+
+
+def _charger_states(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, str]:
+    """The state of every entity of the entry's chargers, by entity id."""
+    return {
+        entity_id: state_of(hass, entity_id)
+        for charger_id in (GARAGE_ID, DRIVEWAY_ID, CARPORT_ID)
+        for entity_id in _charger_entity_ids(hass, entry, charger_id)
+        if hass.states.get(entity_id) is not None  # not those disabled by default
+    }
+
+
+async def test_one_empty_answer_removes_nothing(
+    live: Live, caplog: pytest.LogCaptureFixture
+) -> None:
+    """One `/chargers` answer without any charger leaves every device and entity where it was.
+
+    The entities are unavailable while their chargers are missing, and show what they showed
+    before once the chargers are listed again (the same entities: none is added twice); nothing is
+    removed from the registries.
+    """
+    hass, freezer, simulator, init_integration = live
+    states = _charger_states(hass, init_integration)
+    assert states["sensor.garage_status"] == "online"
+    devices = {cid: device_of(hass, init_integration, cid) for cid in (GARAGE_ID, DRIVEWAY_ID)}
+    removed = _registry_removals(hass)
+
+    list_again = _unlist_chargers(simulator)
+    await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
+    assert state_of(hass, "sensor.garage_status") == STATE_UNAVAILABLE
+    assert state_of(hass, "binary_sensor.oprit_charging") == STATE_UNAVAILABLE
+    list_again()
+    # With no charger listed, the next poll comes 5 minutes after the empty answer.
+    await advance_time(hass, freezer, CHARGER_GONE_AFTER, step=ONE_POLL)
+
+    assert removed == []
+    assert [record.message for record in caplog.records if record.levelno >= logging.ERROR] == []
+    assert _charger_states(hass, init_integration) == states
+    assert {cid: device_of(hass, init_integration, cid) for cid in devices} == devices
+    assert _charger_entity_ids(hass, init_integration, GARAGE_ID) == _expected_entity_ids("garage")
+
+
+async def test_empty_answers_for_five_minutes_remove_the_chargers(live: Live) -> None:
+    """Chargers missing from every answer for 5 minutes lose their devices and entities.
+
+    The answer 5 minutes after the first empty one is the same empty list: it still removes them.
+    The account's device stays.
+    """
+    hass, freezer, simulator, init_integration = live
+    garage = device_of(hass, init_integration, GARAGE_ID)
+    assert garage is not None
+    _unlist_chargers(simulator)
+    await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
+    requests = simulator.request_count("/chargers")
+    await advance_time(hass, freezer, CHARGER_GONE_AFTER - ONE_POLL, step=ONE_POLL)
+    assert simulator.request_count("/chargers") == requests  # no answer since the first empty one
+    assert device_of(hass, init_integration, GARAGE_ID) == garage
+
+    await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
+
+    assert simulator.request_count("/chargers") == requests + 1
+    for charger_id in (GARAGE_ID, DRIVEWAY_ID, CARPORT_ID):
+        assert device_of(hass, init_integration, charger_id) is None
+        assert _charger_entity_ids(hass, init_integration, charger_id) == set()
+    assert hass.states.get("sensor.garage_status") is None
+    assert device_of(hass, init_integration, str(init_integration.unique_id)) is not None
+
+
+async def test_charger_missing_after_a_restart(live: Live) -> None:
+    """A charger the first answer after a restart does not list keeps its device for 5 minutes."""
+    hass, freezer, simulator, init_integration = live
+    garage = device_of(hass, init_integration, GARAGE_ID)
+    assert garage is not None
+    simulator.remove_charger(GARAGE_ID)
+
+    await async_restart_entry(hass, init_integration)
+
+    assert device_of(hass, init_integration, GARAGE_ID) == garage
+    assert _charger_entity_ids(hass, init_integration, GARAGE_ID) == _expected_entity_ids("garage")
+    await advance_time(hass, freezer, CHARGER_GONE_AFTER, step=ONE_POLL)
+    assert device_of(hass, init_integration, GARAGE_ID) is None
+    assert _charger_entity_ids(hass, init_integration, GARAGE_ID) == set()

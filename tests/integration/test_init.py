@@ -291,15 +291,22 @@ async def test_removing_the_entry_removes_its_entities_and_devices(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: JouloSimulator,
+    hass_storage: dict[str, Any],
     init_integration: MockConfigEntry,
 ) -> None:
-    """Deleting the account's entry takes its entities and devices with it, and polling stops."""
+    """Deleting the account's entry takes its entities, devices and stores with it; polling stops.
+
+    The store of what was announced holds TAG ids: it goes with the entry too.
+    """
     entry_id = init_integration.entry_id
     assert er.async_entries_for_config_entry(er.async_get(hass), entry_id)
+    await advance_time(hass, freezer, timedelta(minutes=1))  # what was announced is stored
+    assert f"joulo.{entry_id}.sessions" in hass_storage
 
     assert await hass.config_entries.async_remove(entry_id)
     await hass.async_block_till_done()
 
+    assert [key for key in hass_storage if key.startswith(f"joulo.{entry_id}.")] == []
     assert hass.config_entries.async_entries(DOMAIN) == []
     assert er.async_entries_for_config_entry(er.async_get(hass), entry_id) == []
     assert dr.async_entries_for_config_entry(dr.async_get(hass), entry_id) == []

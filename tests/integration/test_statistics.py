@@ -439,17 +439,21 @@ async def test_statistics_are_listed_in_kwh(history: History) -> None:
 async def test_removing_the_entry_keeps_the_history(
     history: History, hass_storage: dict[str, Any]
 ) -> None:
-    """Deleting the entry forgets its progress; adding the account again counts nothing twice."""
+    """Deleting the entry forgets its progress; adding the account again counts nothing twice.
+
+    No store of the entry is left behind; its statistics stay.
+    """
     hass, entry = history.hass, history.entry
     await history.backfill()
-    await history.advance(timedelta(seconds=30), step=PAGE_STEP)  # the store is written
+    await history.advance(timedelta(seconds=30), step=PAGE_STEP)  # the stores are written
     key = f"joulo.{entry.entry_id}.statistics"
     assert set(hass_storage[key]["data"]["chargers"]) == set(CHARGERS)
+    assert f"joulo.{entry.entry_id}.sessions" in hass_storage
     rows = await history.rows(GARAGE_ID)
 
     assert await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
-    assert key not in hass_storage
+    assert [key for key in hass_storage if key.startswith(f"joulo.{entry.entry_id}.")] == []
     assert await history.rows(GARAGE_ID) == rows
 
     history.entry = MockConfigEntry(

@@ -16,6 +16,7 @@ from custom_components.joulo.changes import (
     RunningSession,
     changed_keys,
     chargers_interval,
+    chargers_missing,
     newest_completed,
     reports_live,
     running_sessions,
@@ -65,6 +66,23 @@ def test_changed_keys() -> None:
     assert changed_keys(None, {"a": 1}) is None
     assert changed_keys({"a": 1, "b": 2, "c": 3}, {"a": 1, "b": 5, "d": 4}) == frozenset("bcd")
     assert changed_keys({"a": make_charger("a")}, {"a": make_charger("a")}) == frozenset()
+
+
+def test_chargers_missing_until_gone_for_good() -> None:
+    """A charger an answer leaves out is missing from then on, until listed again or gone.
+
+    It is gone (left out) once an answer comes `gone_after` or more after the first one without it.
+    """
+    gone_after = timedelta(minutes=5)
+    first = chargers_missing(["a", "b", "c"], {"a"}, {"c": T0 - MINUTE}, T0, gone_after)
+    assert first == {"b": T0, "c": T0 - MINUTE}
+    almost = chargers_missing(["b", "c"], set(), first, T0 + gone_after - MINUTE, gone_after)
+    assert almost == {"b": T0}
+    assert chargers_missing(["b"], set(), almost, T0 + gone_after, gone_after) == {}
+    # Listed again before that, it is no longer missing; missing again later, it starts anew.
+    assert chargers_missing(["b"], {"b"}, almost, T0 + gone_after, gone_after) == {}
+    later = T0 + 2 * gone_after
+    assert chargers_missing(["b"], set(), {}, later, gone_after) == {"b": later}
 
 
 def test_newest_completed_keeps_the_latest_end_per_charger() -> None:
