@@ -16,6 +16,7 @@ import asyncio
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
@@ -492,17 +493,10 @@ class JouloSessionsCoordinator(FinishedSessionsCoordinator[SessionsData]):
     _read_began: datetime | None = None
     """When the latest read of `/sessions` (under way, or done and answered) began."""
 
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: JouloConfigEntry,
-        client: JouloClient,
-        finished: FinishedSessions,
-    ) -> None:
-        """Create the sessions coordinator, with the watch it shares."""
-        super().__init__(hass, entry, client, finished)
-        self.impossible = ImpossibleSessions()
+    @cached_property
+    def impossible(self) -> ImpossibleSessions:
         """The sessions listed with impossible times: no charger's last session, no sum."""
+        return ImpossibleSessions()
 
     def lists(self, session_ids: Iterable[str]) -> bool:
         """Whether the latest read listed every one of these sessions."""

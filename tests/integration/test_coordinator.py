@@ -38,6 +38,7 @@ from joulo_simulator.account import GARAGE_ID
 from .common import (
     ONE_POLL,
     HangingApi,
+    Live,
     advance_time,
     inject_failed_read,
     record_unavailable_writes,
@@ -625,16 +626,12 @@ async def test_a_failed_poll_is_read_again_seconds_later_on_home_assistants_cloc
     assert errors(caplog) == []
 
 
-async def test_a_failed_retry_waits_for_the_next_regular_poll(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
+async def test_a_failed_retry_waits_for_the_next_regular_poll(live: Live) -> None:
     """A retry that fails too is not tried again: the next read is the regular poll's, on time.
 
     The retry does not shift the cadence: the next poll comes a minute after the failed one.
     """
+    hass, freezer, simulator, init_integration = live
     simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/chargers", status=502, times=2)
     simulator.clear_requests()
 
@@ -650,14 +647,11 @@ async def test_a_failed_retry_waits_for_the_next_regular_poll(
 
 
 async def test_a_listener_that_raises_does_not_keep_the_others_from_hearing(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: JouloSimulator,
-    init_integration: MockConfigEntry,
-    caplog: pytest.LogCaptureFixture,
+    live: Live, caplog: pytest.LogCaptureFixture
 ) -> None:
     """One listener's error is logged; the listeners after it still hear of the refresh."""
-    chargers = init_integration.runtime_data.chargers
+    hass, freezer, simulator, entry = live
+    chargers = entry.runtime_data.chargers
     heard: list[str] = []
 
     def broken() -> None:
