@@ -14,7 +14,7 @@ counts the recorder's reads by wrapping those two functions.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from homeassistant.components.recorder.history import state_changes_during_period
@@ -26,6 +26,8 @@ from homeassistant.helpers.recorder import get_instance
 from .const import LOGGER
 from .cost import HOUR, time_weighted_hourly_means
 from .pricing import PriceSource, price_per_kwh, price_unit_factor
+
+_READ_EARLY = timedelta(seconds=1)
 
 
 async def async_hourly_prices(
@@ -58,10 +60,12 @@ def read_history(
 ) -> list[State]:
     """The recorded states of `entity_id` over [start, end), oldest first: one query.
 
-    The state in force at `start` comes first, when the recorder still holds it.
+    The state in force at `start` comes first, when the recorder still holds it. The recorder
+    leaves out a state written at the very moment a read starts (it is neither a change after the
+    start nor the state before it), and prices change on the hour: the read starts a moment early.
     """
     return state_changes_during_period(
-        hass, start, end, entity_id, include_start_time_state=True
+        hass, start - _READ_EARLY, end, entity_id, include_start_time_state=True
     ).get(entity_id, [])
 
 

@@ -167,6 +167,21 @@ async def test_states_changing_inside_an_hour_are_weighted_by_time(
     assert counted(queries) == {"history": 1, "metadata": 0, "statistics": 0}
 
 
+async def test_a_price_that_changes_on_the_hour_prices_that_hour(
+    recorder_mock: Recorder, hass: HomeAssistant, freezer: FrozenDateTimeFactory, queries: Queries
+) -> None:
+    """Hourly prices change at the very start of an hour, the moment a read of that hour starts.
+
+    The recorder's history leaves such a state out of a read that starts then; it must still count.
+    """
+    await record(hass, freezer, [(at(10), "0.20", "EUR/kWh"), (at(11), "0.40", "EUR/kWh")])
+
+    assert await async_hourly_prices(hass, ENTITY, {at(10), at(11)}) == approx(
+        {at(10): 0.20, at(11): 0.40}
+    )
+    assert counted(queries) == {"history": 1, "metadata": 0, "statistics": 0}
+
+
 async def test_each_state_is_read_in_its_own_unit(
     recorder_mock: Recorder, hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
