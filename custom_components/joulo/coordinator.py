@@ -86,6 +86,7 @@ from .errors import (
     token_refused,
 )
 from .session_times import ImpossibleSessions
+from .vehicles import Vehicle
 
 
 class JouloCoordinator[DataT](DataUpdateCoordinator[DataT]):
@@ -659,6 +660,8 @@ class JouloRuntimeData:
     missed_this_year: Mapping[str, YearTally] | None = None
     """Per charger, its sessions of this year that did not count for ERE, once the session history
     is read (None before)."""
+    vehicles: tuple[Vehicle, ...] = ()
+    """The account's vehicles (its config subentries), kept in step as they are added or changed."""
 
     @property
     def impossible_sessions(self) -> ImpossibleSessions:
