@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from homeassistant.const import CONF_API_TOKEN, CONF_URL, Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -36,6 +38,7 @@ from .services import async_setup_services
 from .session_costs import SessionCosts
 from .statistics import async_setup_statistics
 from .storage import async_remove_entry_stores
+from .vehicles import vehicles_from
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -79,6 +82,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: JouloConfigEntry) -> boo
 
     devices = ChargerDevices(hass, entry)
     devices.async_sync()
+    _async_read_vehicles(entry, devices)
     announcer = SessionAnnouncer(
         hass,
         entry.entry_id,
@@ -109,6 +113,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: JouloConfigEntry) -> boo
     entry.async_on_unload(pipeline.async_start())
     # Announce what happened while Home Assistant was not running (once it has started).
     entry.async_on_unload(announcer.async_start())
+    set_up_with = (dict(entry.data), dict(entry.options))
+    entry.async_on_unload(
+        entry.add_update_listener(partial(_async_entry_updated, set_up_with, devices))
+    )
     return True
 
 
@@ -137,6 +145,29 @@ async def _async_setup_costs(hass: HomeAssistant, entry: JouloConfigEntry) -> No
     )
     await costs.async_load()
     entry.async_on_unload(costs.async_stop)
+
+
+async def _async_entry_updated(
+    set_up_with: tuple[Mapping[str, Any], Mapping[str, Any]],
+    devices: ChargerDevices,
+    hass: HomeAssistant,
+    entry: JouloConfigEntry,
+) -> None:
+    """Follow a change of the loaded entry: new data or options reload it; vehicles change in place.
+
+    Home Assistant removes the device and entities of a removed vehicle itself.
+    """
+    if (entry.data, entry.options) != set_up_with:
+        hass.config_entries.async_schedule_reload(entry.entry_id)
+    else:
+        _async_read_vehicles(entry, devices)
+
+
+@callback
+def _async_read_vehicles(entry: JouloConfigEntry, devices: ChargerDevices) -> None:
+    """Read the entry's vehicles from its subentries, and register their devices."""
+    entry.runtime_data.vehicles = vehicles_from(entry.subentries.values())
+    devices.async_sync_vehicles()
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: JouloConfigEntry) -> bool:

@@ -88,6 +88,7 @@ from .errors import (
 from .readings import SessionReadings
 from .session_costs import SessionCosts
 from .session_times import ImpossibleSessions
+from .vehicles import Vehicle
 
 
 class JouloCoordinator[DataT](DataUpdateCoordinator[DataT]):
@@ -665,6 +666,8 @@ class JouloRuntimeData:
     """The readings of running sessions, kept while statistics or costs need their hours."""
     costs: SessionCosts | None = None
     """What each completed session cost, with a price source in the options (None without)."""
+    vehicles: tuple[Vehicle, ...] = ()
+    """The account's vehicles (its config subentries), kept in step as they are added or changed."""
 
     @property
     def impossible_sessions(self) -> ImpossibleSessions:

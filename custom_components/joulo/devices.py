@@ -1,21 +1,26 @@
-"""The device registry side of the integration: the account's service device and one per charger.
+"""The device registry side of the integration: the account's device, and one per charger and vehicle.
 
 Devices are registered here, not through entities' device info, so that every charger device is linked
 to the account's device by registry id (Home Assistant deprecates linking by identifiers) and is renamed
 or removed as the account changes: removed once its charger has left the account, not while it is
 only missing from `/chargers` for a while. The charger devices are kept by charger id, so finding one
-is a lookup, not a scan of the registry.
+is a lookup, not a scan of the registry. A vehicle's device belongs to the vehicle's config subentry:
+Home Assistant removes it (and its entities) with the subentry.
 """
 
 from __future__ import annotations
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.device_registry import DeviceInfo
 
 from .api import Charger, ConnectionType
 from .const import ACCOUNT_DEVICE_NAME, DOMAIN, MANUFACTURER
 from .coordinator import JouloConfigEntry
-from .naming import account_key, charger_name
+from .naming import account_key, charger_name, is_vehicle_key, vehicle_key
+from .vehicles import Vehicle
+
+VEHICLE_MODEL = "Vehicle"
 
 MANUFACTURERS: dict[str, str] = {
     ConnectionType.EASEE: "Easee",
@@ -88,8 +93,36 @@ class ChargerDevices:
                 model=model,
             )
             self._device_ids[charger.id] = device.id
-            if device.via_device_id != self.account_device_id:
-                registry.async_update_device(device.id, via_device_id=self.account_device_id)
+            self._async_link_to_account(device)
+
+    @callback
+    def async_sync_vehicles(self) -> None:
+        """Register or rename each vehicle's device, in its subentry, under the account's device."""
+        registry = dr.async_get(self._hass)
+        for vehicle in self._entry.runtime_data.vehicles:
+            device = registry.async_get_or_create(
+                config_entry_id=self._entry.entry_id,
+                config_subentry_id=vehicle.subentry_id,
+                **vehicle_device_info(vehicle),
+            )
+            self._async_link_to_account(device)
+
+    @callback
+    def _async_link_to_account(self, device: dr.DeviceEntry) -> None:
+        """Link a device to the account's device (by registry id: linking by identifiers is deprecated)."""
+        if device.via_device_id != self.account_device_id:
+            dr.async_get(self._hass).async_update_device(
+                device.id, via_device_id=self.account_device_id
+            )
+
+
+def vehicle_device_info(vehicle: Vehicle) -> DeviceInfo:
+    """The device of a vehicle, named as the vehicle: what its entities attach to."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, vehicle_key(vehicle.subentry_id))},
+        name=vehicle.name,
+        model=VEHICLE_MODEL,
+    )
 
 
 @callback
@@ -100,7 +133,7 @@ def async_registered_chargers(hass: HomeAssistant, entry: JouloConfigEntry) -> d
         identifier: device.id
         for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
         for domain, identifier in device.identifiers
-        if domain == DOMAIN and identifier != key
+        if domain == DOMAIN and identifier != key and not is_vehicle_key(identifier)
     }
 
 

@@ -725,6 +725,36 @@ async def test_reauth_error_then_recovery(
     await _finish_reauth(hass, entry, new_token, result)
 
 
+async def test_reauth_with_the_same_token_starts_the_polls_again(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A token refused once stops the polls; confirmed unchanged in the reauth, it polls again.
+
+    The entry's data does not change, so it is reloaded by the flow itself.
+    """
+    entry = init_integration
+    before = entry.runtime_data
+    simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/chargers", status=401)
+    await advance_time(hass, freezer, timedelta(minutes=1), step=timedelta(minutes=1))
+    (flow,) = entry.async_get_active_flows(hass, {SOURCE_REAUTH})
+    simulator.clear_requests()
+    await advance_time(hass, freezer, timedelta(minutes=3), step=timedelta(minutes=1))
+    assert simulator.request_count("/chargers") == 0
+
+    result = await submit_form(hass, flow["flow_id"], {CONF_API_TOKEN: DEMO_TOKEN})
+
+    assert result["reason"] == "reauth_successful"
+    assert entry.data[CONF_API_TOKEN] == DEMO_TOKEN
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data is not before
+    simulator.clear_requests()
+    await advance_time(hass, freezer, timedelta(minutes=3), step=timedelta(minutes=1))
+    assert simulator.request_count("/chargers") == 3
+
+
 async def test_reauth_without_me_takes_the_working_token(
     hass: HomeAssistant, simulator: JouloSimulator, rotated: Rotated
 ) -> None:

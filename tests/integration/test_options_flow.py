@@ -206,6 +206,7 @@ async def test_the_form_shows_the_price_source_and_an_empty_answer_clears_it(
     """The form opens with the current source filled in; leaving both fields empty removes it."""
     entry = init_integration
     hass.config_entries.async_update_entry(entry, options={"fixed_price": 0.25})
+    await hass.async_block_till_done()  # the entry reloads with the new options
     before = entry.runtime_data
     result = await _open(hass, entry)
 
@@ -225,6 +226,7 @@ async def test_the_same_answer_does_not_reload(
     """Saving the options unchanged keeps the entry running as it was: no reload, no extra poll."""
     entry = init_integration
     hass.config_entries.async_update_entry(entry, options={"fixed_price": 0.25})
+    await hass.async_block_till_done()  # the entry reloads with the new options
     before = entry.runtime_data
     simulator.clear_requests()
 
