@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any
 
 from homeassistant.const import CONF_API_TOKEN, CONF_URL, Platform
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -31,14 +31,13 @@ from .coordinator import (
 )
 from .devices import ChargerDevices, async_registered_chargers
 from .issues import NoMidMeterIssues
-from .pipeline import RefreshPipeline
+from .pipeline import RefreshPipeline, async_read_vehicles
 from .pricing import price_source
 from .readings import SessionReadings
 from .services import async_setup_services
 from .session_costs import SessionCosts
 from .statistics import async_setup_statistics
 from .storage import async_remove_entry_stores
-from .vehicles import vehicles_from
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -82,7 +81,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: JouloConfigEntry) -> boo
 
     devices = ChargerDevices(hass, entry)
     devices.async_sync()
-    _async_read_vehicles(entry, devices)
+    async_read_vehicles(entry, devices)
     announcer = SessionAnnouncer(
         hass,
         entry.entry_id,
@@ -115,31 +114,28 @@ async def async_setup_entry(hass: HomeAssistant, entry: JouloConfigEntry) -> boo
     entry.async_on_unload(announcer.async_start())
     set_up_with = (dict(entry.data), dict(entry.options))
     entry.async_on_unload(
-        entry.add_update_listener(partial(_async_entry_updated, set_up_with, devices))
+        entry.add_update_listener(partial(_async_entry_updated, set_up_with, pipeline))
     )
     return True
 
 
 async def _async_setup_costs(hass: HomeAssistant, entry: JouloConfigEntry) -> None:
-    """Keep running sessions' readings when their hours are needed, and price sessions.
+    """Keep completed sessions for the month figures, priced with a price source in the options.
 
-    Hours are needed by the statistics (with the recorder) and by the costs (with a price source
-    in the options).
+    Running sessions' readings are kept when their hours are needed: by the statistics (with the
+    recorder) and by the costs (with a price source).
     """
     runtime = entry.runtime_data
     source = price_source(entry.options)
-    if source is None and "recorder" not in hass.config.components:
-        return
-    runtime.readings = readings = SessionReadings(hass, entry.entry_id)
-    await readings.async_load()
-    entry.async_on_unload(readings.async_stop)
-    if source is None:
-        return
+    if source is not None or "recorder" in hass.config.components:
+        runtime.readings = readings = SessionReadings(hass, entry.entry_id)
+        await readings.async_load()
+        entry.async_on_unload(readings.async_stop)
     runtime.costs = costs = SessionCosts(
         hass,
         entry,
         source,
-        readings,
+        runtime.readings,
         impossible=runtime.impossible_sessions,
         ere_of=runtime.ere_of,
     )
@@ -149,7 +145,7 @@ async def _async_setup_costs(hass: HomeAssistant, entry: JouloConfigEntry) -> No
 
 async def _async_entry_updated(
     set_up_with: tuple[Mapping[str, Any], Mapping[str, Any]],
-    devices: ChargerDevices,
+    pipeline: RefreshPipeline,
     hass: HomeAssistant,
     entry: JouloConfigEntry,
 ) -> None:
@@ -160,14 +156,7 @@ async def _async_entry_updated(
     if (entry.data, entry.options) != set_up_with:
         hass.config_entries.async_schedule_reload(entry.entry_id)
     else:
-        _async_read_vehicles(entry, devices)
-
-
-@callback
-def _async_read_vehicles(entry: JouloConfigEntry, devices: ChargerDevices) -> None:
-    """Read the entry's vehicles from its subentries, and register their devices."""
-    entry.runtime_data.vehicles = vehicles_from(entry.subentries.values())
-    devices.async_sync_vehicles()
+        pipeline.async_vehicles_changed()
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: JouloConfigEntry) -> bool:

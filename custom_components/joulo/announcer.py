@@ -81,12 +81,12 @@ class SessionAnnouncer:
         devices: ChargerDevices,
         *,
         price: Callable[[], ErePrice | None],
-        costs: SessionCosts | None,
+        costs: SessionCosts,
     ) -> None:
         """Announce for the config entry `entry_id`, from what the two coordinators read.
 
-        `price` gives the price that ended sessions' ERE are valued at; `costs` what they cost
-        (None without a price source): an end is announced once its cost is known.
+        `price` gives the price that ended sessions' ERE are valued at; `costs` what they cost: an
+        end is announced once its cost is known.
         """
         self._price = price
         self._costs = costs
@@ -204,9 +204,7 @@ class SessionAnnouncer:
                 if session.ended_or_started_at < horizon:
                     continue
                 newsworthy.add(session.id)
-                if session.id not in self._ended and not (
-                    self._costs is not None and self._costs.waiting(session.id)
-                ):
+                if session.id not in self._ended and not self._costs.waiting(session.id):
                     announcements.append(self._from_session("ended", session))
             elif self._is_new_start(session.id, session.started_at, horizon, newsworthy):
                 announcements.append(self._from_session("started", session))
@@ -293,9 +291,7 @@ class SessionAnnouncer:
             energy_kwh=session.kwh,
             ere=session_ere(session, charger, self._price()),
             ended=ended,
-            cost=priced.cost
-            if ended and self._costs is not None and (priced := self._costs.of(session.id))
-            else None,
+            cost=priced.cost if ended and (priced := self._costs.of(session.id)) else None,
             started_at=session.started_at,
             ended_at=session.ended_at if ended else None,
             id_tag=session.id_tag or self._id_tags.get(session.id),

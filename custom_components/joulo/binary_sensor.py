@@ -1,9 +1,10 @@
-"""Binary sensors of the Joulo integration: charging, online and MID certification per charger."""
+"""Binary sensors of the Joulo integration: per charger, and whether each vehicle is charging."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
@@ -15,8 +16,16 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import Charger, ChargerStatus
-from .coordinator import JouloConfigEntry
-from .entity import JouloChargersPollEntity, async_add_charger_entities
+from .coordinator import JouloConfigEntry, JouloCoordinator
+from .data import ChargersData
+from .entity import (
+    JouloChargersPollEntity,
+    JouloVehicleEntity,
+    async_add_charger_entities,
+    async_add_vehicle_entities,
+)
+from .naming import charger_name
+from .vehicles import vehicle_of
 
 # Coordinators do all the I/O; entities only read their data.
 PARALLEL_UPDATES = 0
@@ -54,13 +63,27 @@ BINARY_SENSORS: tuple[JouloBinarySensorDescription, ...] = (
 )
 
 
+VEHICLE_CHARGING = BinarySensorEntityDescription(
+    key="vehicle_charging",
+    translation_key="vehicle_charging",
+    device_class=BinarySensorDeviceClass.BATTERY_CHARGING,
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: JouloConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the binary sensors of each charger."""
+    """Set up the binary sensors of each charger and each vehicle."""
     async_add_charger_entities(entry, async_add_entities, BINARY_SENSORS, JouloBinarySensor)
+    chargers = entry.runtime_data.chargers
+    async_add_vehicle_entities(
+        entry,
+        async_add_entities,
+        (VEHICLE_CHARGING,),
+        lambda vehicle, description: JouloVehicleChargingSensor(chargers, vehicle, description),
+    )
 
 
 class JouloBinarySensor(JouloChargersPollEntity, BinarySensorEntity):
@@ -72,3 +95,37 @@ class JouloBinarySensor(JouloChargersPollEntity, BinarySensorEntity):
     def is_on(self) -> bool | None:
         """The charger's value."""
         return self.entity_description.value_fn(self.charger)
+
+
+class JouloVehicleChargingSensor(
+    JouloVehicleEntity[JouloCoordinator[ChargersData]], BinarySensorEntity
+):
+    """Whether a vehicle is charging: a charger's running session is its (by TAG id or charger).
+
+    It follows the chargers poll; attribute `charger`: the charger it charges at.
+    """
+
+    def _charger(self) -> Charger | None:
+        runtime = self._runtime
+        vehicle = self.vehicle
+        return next(
+            (
+                charger
+                for charger in self.coordinator.data.values()
+                if charger.is_charging
+                and (running := charger.current_session) is not None
+                and vehicle_of(running.id_tag, charger.id, runtime.vehicles) == vehicle
+            ),
+            None,
+        )
+
+    @property
+    def is_on(self) -> bool:
+        """Whether one of the chargers charges the vehicle now."""
+        return self._charger() is not None
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any]:
+        """The name of the charger it charges at (None while it does not charge)."""
+        charger = self._charger()
+        return {"charger": None if charger is None else charger_name(charger.id, charger.nickname)}

@@ -664,8 +664,8 @@ class JouloRuntimeData:
     is read (None before)."""
     readings: SessionReadings | None = None
     """The readings of running sessions, kept while statistics or costs need their hours."""
-    costs: SessionCosts | None = None
-    """What each completed session cost, with a price source in the options (None without)."""
+    costs: SessionCosts = field(init=False)
+    """The completed sessions of the last months, and what each cost (with a price source)."""
     vehicles: tuple[Vehicle, ...] = ()
     """The account's vehicles (its config subentries), kept in step as they are added or changed."""
 

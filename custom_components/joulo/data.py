@@ -85,6 +85,11 @@ def costs_signal(entry_id: str) -> str:
     return f"joulo_{entry_id}_costs"
 
 
+def vehicles_signal(entry_id: str) -> str:
+    """The dispatcher signal that says an entry's vehicles were added, changed or removed."""
+    return f"joulo_{entry_id}_vehicles"
+
+
 def period_signal(entry_id: str) -> str:
     """The dispatcher signal sent when a month (and maybe a year) starts: period figures start again."""
     return f"joulo_{entry_id}_period_start"

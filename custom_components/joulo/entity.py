@@ -5,17 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from homeassistant.const import Platform
 from homeassistant.core import callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import Charger
 from .const import DOMAIN
-from .coordinator import JouloConfigEntry, JouloCoordinator
-from .data import TOTALS, ChargersData
-from .naming import account_key
+from .coordinator import JouloConfigEntry, JouloCoordinator, JouloRuntimeData
+from .data import TOTALS, ChargersData, vehicles_signal
+from .naming import account_key, vehicle_key
+from .vehicles import Vehicle
 
 
 class JouloCoordinatorEntity[CoordinatorT: JouloCoordinator[Any]](CoordinatorEntity[CoordinatorT]):
@@ -101,6 +105,103 @@ class JouloAccountEntity[CoordinatorT: JouloCoordinator[Any]](JouloCoordinatorEn
         key = account_key(coordinator.config_entry)
         self._attr_unique_id = f"{key}_{description.key}"
         self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, key)})
+
+
+class JouloVehicleEntity[CoordinatorT: JouloCoordinator[Any]](JouloCoordinatorEntity[CoordinatorT]):
+    """An entity of a vehicle's device, fed by one of the coordinators.
+
+    It follows the vehicle as the user changes it (its TAG ids, chargers, reimbursement): the
+    refresh pipeline says when (`vehicles_signal`). Home Assistant removes it with its vehicle.
+    """
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self,
+        coordinator: CoordinatorT,
+        vehicle: Vehicle,
+        description: EntityDescription,
+        *,
+        context: Any = None,
+    ) -> None:
+        """Create the entity `description` describes for `vehicle`; it hears of `context` only."""
+        super().__init__(coordinator, context=context)
+        self.entity_description = description
+        self.subentry_id = vehicle.subentry_id
+        key = vehicle_key(vehicle.subentry_id)
+        self._attr_unique_id = f"{account_key(coordinator.config_entry)}_{key}_{description.key}"
+        self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, key)})
+        self._runtime: JouloRuntimeData = coordinator.config_entry.runtime_data
+        self._created_as = vehicle
+
+    @property
+    def vehicle(self) -> Vehicle:
+        """The vehicle as it is now (as created, while Home Assistant removes a removed one)."""
+        return next(
+            (
+                vehicle
+                for vehicle in self._runtime.vehicles
+                if vehicle.subentry_id == self.subentry_id
+            ),
+            self._created_as,
+        )
+
+    async def async_added_to_hass(self) -> None:
+        """Also hear when the vehicles change."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                vehicles_signal(self.coordinator.config_entry.entry_id),
+                self._handle_coordinator_update,
+            )
+        )
+
+
+@callback
+def async_add_vehicle_entities[DescriptionT: EntityDescription](
+    entry: JouloConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    descriptions: Sequence[DescriptionT],
+    create: Callable[[Vehicle, DescriptionT], JouloVehicleEntity[Any]],
+    wanted: Callable[[Vehicle, DescriptionT], bool] = lambda _vehicle, _description: True,
+) -> None:
+    """Add each vehicle's entities now and whenever a vehicle is added, in its config subentry.
+
+    A vehicle has the entities it is `wanted` for (a reimbursement only unless it is `none`): when
+    the user changes the vehicle, those it gained are added and those it lost removed.
+    """
+    registry = er.async_get(entry.runtime_data.chargers.hass)
+    added: dict[str, dict[str, str]] = {}
+    """The unique ids of each vehicle's entities, by subentry id and key."""
+
+    @callback
+    def add_new_entities() -> None:
+        vehicles = entry.runtime_data.vehicles
+        for subentry_id in added.keys() - {vehicle.subentry_id for vehicle in vehicles}:
+            del added[subentry_id]  # Home Assistant removes its entities with its subentry
+        for vehicle in vehicles:
+            keys = added.setdefault(vehicle.subentry_id, {})
+            new_entities = []
+            for description in descriptions:
+                if not wanted(vehicle, description):
+                    unique_id = keys.pop(description.key, None)
+                    # Only a sensor (the reimbursement) is ever unwanted.
+                    if unique_id is not None and (
+                        entity_id := registry.async_get_entity_id(
+                            Platform.SENSOR, DOMAIN, unique_id
+                        )
+                    ):
+                        registry.async_remove(entity_id)
+                elif description.key not in keys:
+                    entity = create(vehicle, description)
+                    keys[description.key] = str(entity.unique_id)
+                    new_entities.append(entity)
+            if new_entities:
+                async_add_entities(new_entities, config_subentry_id=vehicle.subentry_id)
+
+    add_new_entities()
+    async_register_entity_adder(entry, add_new_entities)
 
 
 @callback

@@ -17,6 +17,10 @@ no longer needed, the cost entities, the energy poll when a charger's newest com
 changed (its totals moved), and faster chargers polling when Joulo lists a session running that the
 chargers do not show yet.
 
+When the user adds, changes or removes a vehicle (no refresh, no reload): the vehicles are read
+again, their devices registered or renamed, new entities added, and the vehicles' entities write
+their new states (`vehicles_signal`).
+
 When costs that waited for the recorder are known: the announcements that waited for them, the
 readings no longer needed, the cost entities. When the session history has been read: its costs,
 the readings no longer needed, the cost entities.
@@ -44,11 +48,12 @@ from homeassistant.util import dt as dt_util
 from .announcer import SessionAnnouncer
 from .api import Session
 from .coordinator import JouloConfigEntry
-from .data import costs_signal, missed_signal, period_signal
+from .data import costs_signal, missed_signal, period_signal, vehicles_signal
 from .devices import ChargerDevices
 from .issues import NoMidMeterIssues
 from .periods import next_month_start
 from .statistics import SessionStatistics
+from .vehicles import vehicles_from
 
 
 class RefreshPipeline:
@@ -83,8 +88,7 @@ class RefreshPipeline:
         runtime.chargers.refresh_step = self._after_chargers
         runtime.sessions.refresh_step = self._after_sessions
         runtime.energy.refresh_step = self._after_energy
-        if runtime.costs is not None:
-            runtime.costs.priced_step = self._after_costs
+        runtime.costs.priced_step = self._after_costs
         if self._statistics is not None:
             self._statistics.history_step = self._after_history
         stop_hearing_missed = async_dispatcher_connect(
@@ -94,7 +98,7 @@ class RefreshPipeline:
             self._costs_changed()
         if self._statistics is not None:
             self._statistics.async_process()
-            if runtime.costs is not None and runtime.costs.needs_history:
+            if runtime.costs.needs_history:
                 self._statistics.async_read_history()
         self._update_issues()
         self._await_next_period()
@@ -104,8 +108,7 @@ class RefreshPipeline:
             runtime.chargers.refresh_step = None
             runtime.sessions.refresh_step = None
             runtime.energy.refresh_step = None
-            if runtime.costs is not None:
-                runtime.costs.priced_step = None
+            runtime.costs.priced_step = None
             if self._statistics is not None:
                 self._statistics.history_step = None
             stop_hearing_missed()
@@ -170,6 +173,13 @@ class RefreshPipeline:
             runtime.chargers.follow_running_session()
 
     @callback
+    def async_vehicles_changed(self) -> None:
+        """Vehicles were added, changed or removed: read them, their devices, entities, states."""
+        async_read_vehicles(self._entry, self._devices)
+        self._add_new_entities()
+        async_dispatcher_send(self._hass, vehicles_signal(self._entry.entry_id))
+
+    @callback
     def _after_costs(self) -> None:
         """Costs that waited for the recorder are known: their announcements, readings, entities."""
         self._announcer.async_process()
@@ -187,8 +197,7 @@ class RefreshPipeline:
 
     def _price(self, sessions: Iterable[Session], *, history: bool = False) -> bool:
         """Price the completed sessions not priced yet; whether a cost is known now."""
-        costs = self._runtime.costs
-        return costs is not None and costs.price(sessions, history=history)
+        return self._runtime.costs.price(sessions, history=history)
 
     def _forget_readings(self, sessions: Iterable[Session]) -> None:
         """Drop the readings of completed sessions once their statistics and cost are worked out."""
@@ -202,7 +211,7 @@ class RefreshPipeline:
             if session.id in readings
             and session.is_completed
             and (statistics is None or statistics.counted(session))
-            and (costs is None or costs.of(session.id) is not None)
+            and costs.of(session.id) is not None
         )
 
     def _costs_changed(self) -> None:
@@ -223,3 +232,10 @@ class RefreshPipeline:
     def _add_new_entities(self) -> None:
         for add_new_entities in self._runtime.entity_adders:
             add_new_entities()
+
+
+@callback
+def async_read_vehicles(entry: JouloConfigEntry, devices: ChargerDevices) -> None:
+    """Read the entry's vehicles from its subentries, and register their devices."""
+    entry.runtime_data.vehicles = vehicles_from(entry.subentries.values())
+    devices.async_sync_vehicles()

@@ -121,3 +121,9 @@ class SessionReadings:
                 for session_id, readings in self._readings.items()
             }
         )
+
+
+def spread(session: Session) -> tuple[Hours, Basis]:
+    """A completed session's kWh spread evenly over its hours: one never seen running."""
+    end = session.ended_or_started_at
+    return hourly_kwh(session.started_at, end, session.kwh or 0.0, ()), Basis.SPREAD

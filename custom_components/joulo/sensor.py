@@ -23,36 +23,31 @@ from homeassistant.util import dt as dt_util
 from .api import Charger, ChargerStatus, ErePosition, ForecastConfidence, Session
 from .const import LOGGER
 from .coordinator import JouloConfigEntry, JouloCoordinator
-from .cost import CostSums, SessionCost
+from .cost_sensor import async_add_cost_sensors
 from .data import (
     ERE_POSITION,
     TOTALS,
     ChargersData,
     EnergyData,
     SessionsData,
-    costs_signal,
     missed_signal,
-    period_signal,
 )
 from .entity import (
     JouloAccountEntity,
     JouloChargerEntity,
     JouloChargersPollEntity,
-    JouloCoordinatorEntity,
     async_add_charger_entities,
     async_register_entity_adder,
 )
 from .ere import SessionEre, charger_counts_for_ere, ere_price, ere_value
-from .periods import Period, period_start
-from .session_costs import SessionCosts
+from .period_sensor import CURRENCY_EUR, JouloPeriodSensor
+from .periods import Period
 
 # Coordinators do all the I/O; entities only read their data.
 PARALLEL_UPDATES = 0
 
 UNIT_ERE = "ERE"
 UNIT_EUR_PER_ERE = "EUR/ERE"
-UNIT_EUR_PER_KWH = f"EUR/{UnitOfEnergy.KILO_WATT_HOUR}"
-CURRENCY_EUR = "EUR"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,14 +78,6 @@ class JouloAccountSensorDescription(SensorEntityDescription):
     # A figure of this period only (`total`): it starts again at the period's local start.
     period: Period | None = None
     exists_fn: Callable[[EnergyData], bool] = lambda _: True
-
-
-@dataclass(frozen=True, kw_only=True)
-class JouloAccountCostSensorDescription(SensorEntityDescription):
-    """A sensor of what the account's sessions of this month cost."""
-
-    value_fn: Callable[[CostSums], float | None]
-    period: Period | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -216,55 +203,6 @@ LAST_SESSION_SENSORS: tuple[JouloLastSessionSensorDescription, ...] = (
         translation_key="last_session_ended",
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=lambda session, _: session.ended_at,
-    ),
-)
-
-LAST_SESSION_COST = SensorEntityDescription(
-    key="last_session_cost",
-    translation_key="last_session_cost",
-    device_class=SensorDeviceClass.MONETARY,
-    native_unit_of_measurement=CURRENCY_EUR,
-    state_class=SensorStateClass.TOTAL,
-    suggested_display_precision=2,
-)
-
-CHARGER_COST_THIS_MONTH = SensorEntityDescription(
-    key="charging_cost_this_month",
-    translation_key="charging_cost_this_month",
-    device_class=SensorDeviceClass.MONETARY,
-    native_unit_of_measurement=CURRENCY_EUR,
-    state_class=SensorStateClass.TOTAL,
-    suggested_display_precision=2,
-)
-
-ACCOUNT_COST_SENSORS: tuple[JouloAccountCostSensorDescription, ...] = (
-    JouloAccountCostSensorDescription(
-        key="charging_cost_this_month",
-        translation_key="charging_cost_this_month",
-        device_class=SensorDeviceClass.MONETARY,
-        native_unit_of_measurement=CURRENCY_EUR,
-        state_class=SensorStateClass.TOTAL,
-        suggested_display_precision=2,
-        period=Period.MONTH,
-        value_fn=lambda sums: sums.cost_eur,
-    ),
-    JouloAccountCostSensorDescription(
-        key="net_charging_cost_this_month",
-        translation_key="net_charging_cost_this_month",
-        device_class=SensorDeviceClass.MONETARY,
-        native_unit_of_measurement=CURRENCY_EUR,
-        state_class=SensorStateClass.TOTAL,
-        suggested_display_precision=2,
-        period=Period.MONTH,
-        value_fn=lambda sums: sums.net_cost_eur,
-    ),
-    JouloAccountCostSensorDescription(
-        key="net_price_this_month",
-        translation_key="net_price_this_month",
-        native_unit_of_measurement=UNIT_EUR_PER_KWH,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=4,
-        value_fn=lambda sums: sums.net_price_per_kwh,
     ),
 )
 
@@ -545,27 +483,7 @@ async def async_setup_entry(
         LAST_SESSION_SENSORS,
         lambda _, charger, description: JouloLastSessionSensor(entry, charger, description),
     )
-    if (costs := runtime.costs) is not None:  # only with a price source in the options
-        async_add_entities(
-            JouloAccountCostSensor(runtime.sessions, costs, description)
-            for description in ACCOUNT_COST_SENSORS
-        )
-        async_add_charger_entities(
-            entry,
-            async_add_entities,
-            (LAST_SESSION_COST,),
-            lambda _, charger, description: JouloLastSessionCostSensor(
-                runtime.sessions, costs, charger, description
-            ),
-        )
-        async_add_charger_entities(
-            entry,
-            async_add_entities,
-            (CHARGER_COST_THIS_MONTH,),
-            lambda _, charger, description: JouloChargerCostThisMonthSensor(
-                runtime.sessions, costs, charger, description
-            ),
-        )
+    async_add_cost_sensors(entry, async_add_entities)
     if runtime.reads_history:  # what chargers without MID missed comes from the session history
         async_add_charger_entities(
             entry,
@@ -681,35 +599,6 @@ class JouloLastSessionSensor(JouloChargerEntity[JouloCoordinator[SessionsData]],
         return attributes_fn(found[1])
 
 
-class JouloPeriodSensor(JouloCoordinatorEntity[Any], SensorEntity):
-    """A sensor that may show a figure of this month or year (`_period`), one that starts again.
-
-    Such a figure is `total`, with `last_reset` at the local start of its period, and it writes its
-    new state as a period starts (the refresh pipeline says when), though no data changed.
-    """
-
-    _period: Period | None = None
-
-    async def async_added_to_hass(self) -> None:
-        """Hear when a period starts, for a figure of one."""
-        await super().async_added_to_hass()
-        if self._period is not None:
-            self.async_on_remove(
-                async_dispatcher_connect(
-                    self.hass,
-                    period_signal(self.coordinator.config_entry.entry_id),
-                    self._handle_coordinator_update,
-                )
-            )
-
-    @property
-    def last_reset(self) -> datetime | None:
-        """The start of this period, in Home Assistant's time zone; None for other figures."""
-        if self._period is None:
-            return None
-        return period_start(dt_util.utcnow(), self._period, dt_util.get_default_time_zone())
-
-
 class JouloEreMissedSensor(JouloChargerEntity[JouloCoordinator[SessionsData]], JouloPeriodSensor):
     """What a charger without MID would have earned this year: the net euros of its ERE credits.
 
@@ -815,118 +704,3 @@ class JouloErePositionSensor(JouloAccountEntity[JouloCoordinator[EnergyData]], S
         if position is None or attributes_fn is None:
             return None
         return attributes_fn(position)
-
-
-class JouloCostSensor(JouloPeriodSensor):
-    """A sensor of session costs: it also writes when costs change (the refresh pipeline says so)."""
-
-    _costs: SessionCosts
-
-    async def async_added_to_hass(self) -> None:
-        """Also hear when costs change."""
-        await super().async_added_to_hass()
-        self.async_on_remove(
-            async_dispatcher_connect(
-                self.hass,
-                costs_signal(self.coordinator.config_entry.entry_id),
-                self._handle_coordinator_update,
-            )
-        )
-
-
-class JouloLastSessionCostSensor(
-    JouloChargerEntity[JouloCoordinator[SessionsData]], JouloCostSensor
-):
-    """What a charger's newest completed session cost; unknown until it is priced, or priceless."""
-
-    def __init__(
-        self,
-        coordinator: JouloCoordinator[SessionsData],
-        costs: SessionCosts,
-        charger: Charger,
-        description: SensorEntityDescription,
-    ) -> None:
-        """Create the sensor of `charger`'s last session's cost."""
-        super().__init__(coordinator, charger, description)
-        self._costs = costs
-
-    def _cost(self) -> SessionCost | None:
-        session = self.coordinator.data.last_completed.get(self.charger_id)
-        priced = None if session is None else self._costs.of(session.id)
-        return None if priced is None else priced.cost
-
-    @property
-    def native_value(self) -> float | None:
-        """The session's cost in EUR."""
-        cost = self._cost()
-        return None if cost is None else cost.cost_eur
-
-    @property
-    def extra_state_attributes(self) -> Mapping[str, Any] | None:
-        """Its price per kWh, its cost net of its ERE, how its hours were found, hours unpriced."""
-        if (cost := self._cost()) is None:
-            return None
-        return {
-            "price_per_kwh": cost.price_per_kwh,
-            "net_cost": cost.net_cost_eur,
-            "basis": cost.basis,
-            "missing_hours": [hour.isoformat() for hour in cost.missing_hours],
-        }
-
-
-class JouloChargerCostThisMonthSensor(
-    JouloChargerEntity[JouloCoordinator[SessionsData]], JouloCostSensor
-):
-    """What a charger's completed sessions that started this month cost (those priced)."""
-
-    _period = Period.MONTH
-
-    def __init__(
-        self,
-        coordinator: JouloCoordinator[SessionsData],
-        costs: SessionCosts,
-        charger: Charger,
-        description: SensorEntityDescription,
-    ) -> None:
-        """Create the sensor of `charger`'s cost this month."""
-        super().__init__(coordinator, charger, description)
-        self._costs = costs
-
-    @property
-    def native_value(self) -> float:
-        """The cost in EUR."""
-        return self._costs.month_sums(self.charger_id).cost_eur
-
-    @property
-    def extra_state_attributes(self) -> Mapping[str, Any]:
-        """How many sessions started this month, and how many of them are priced."""
-        sums = self._costs.month_sums(self.charger_id)
-        return {"sessions": sums.sessions, "sessions_priced": sums.sessions_priced}
-
-
-class JouloAccountCostSensor(JouloAccountEntity[JouloCoordinator[SessionsData]], JouloCostSensor):
-    """A sensor of what the account's sessions that started this month cost."""
-
-    entity_description: JouloAccountCostSensorDescription
-
-    def __init__(
-        self,
-        coordinator: JouloCoordinator[SessionsData],
-        costs: SessionCosts,
-        description: JouloAccountCostSensorDescription,
-    ) -> None:
-        """Create the sensor `description` describes."""
-        super().__init__(coordinator, description)
-        self._costs = costs
-        self._period = description.period
-
-    @property
-    def native_value(self) -> float | None:
-        """The account's figure of this month."""
-        return self.entity_description.value_fn(self._costs.month_sums())
-
-    @property
-    def extra_state_attributes(self) -> Mapping[str, Any]:
-        """How many sessions started this month, and how many of them are priced."""
-        sums = self._costs.month_sums()
-        return {"sessions": sums.sessions, "sessions_priced": sums.sessions_priced}

@@ -147,7 +147,7 @@ async def _async_get_energy_report(call: ServiceCall) -> ServiceResponse:
         charger_name=name_of,
         counts=lambda session: session_counts_for_ere(session, chargers.get(session.charger_id)),
         price=entry.runtime_data.ere_price,
-        costs=None if costs is None else await costs.async_costs_of(sessions),
+        costs=await costs.async_costs_of(sessions) if costs.priced else None,
     )
     return cast("ServiceResponse", report)
 

@@ -8,10 +8,13 @@ without case and surrounding spaces.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final, Protocol
+
+from .cost import EURO_DECIMALS, CostSums, SessionCost
 
 SUBENTRY_TYPE_VEHICLE: Final = "vehicle"
 """The type of the config subentries that store vehicles."""
@@ -174,3 +177,114 @@ def _texts(value: object) -> list[str]:
     if isinstance(value, list | tuple):
         return [item for item in value if isinstance(item, str)]
     return []
+
+
+class KeptSession(Protocol):
+    """A completed session as the month figures of a vehicle need it."""
+
+    @property
+    def charger_id(self) -> str:
+        """Its charger."""
+
+    @property
+    def id_tag(self) -> str | None:
+        """Its TAG id, if any."""
+
+    @property
+    def started_at(self) -> datetime:
+        """When it started."""
+
+    @property
+    def kwh(self) -> float:
+        """What it charged."""
+
+    @property
+    def ere_credits(self) -> float:
+        """Its ERE credits that count (0 on a charger without MID)."""
+
+    @property
+    def cost(self) -> SessionCost | None:
+        """What it cost (None without a price source)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VehicleFigures:
+    """What a vehicle charged in a period: sessions, kWh, cost, ERE value and reimbursement (EUR).
+
+    The cost adds up the sessions with a known cost (None without a price source, or when none is
+    known); the ERE value is of the credits that count, at today's price (None while none is known).
+    """
+
+    sessions: int
+    kwh: float
+    cost_eur: float | None
+    ere_value_eur: float | None
+    reimbursement_eur: float | None
+
+
+def sessions_of[SessionT: KeptSession](
+    vehicle: Vehicle, vehicles: Iterable[Vehicle], sessions: Iterable[SessionT]
+) -> list[SessionT]:
+    """The sessions that were `vehicle`'s (see `vehicle_of`), oldest first."""
+    others = tuple(vehicles)
+    return sorted(
+        (
+            session
+            for session in sessions
+            if vehicle_of(session.id_tag, session.charger_id, others) == vehicle
+        ),
+        key=lambda session: session.started_at,
+    )
+
+
+def vehicle_figures(
+    vehicle: Vehicle,
+    sessions: Iterable[KeptSession],
+    *,
+    priced: bool,
+    ere_value: Callable[[float], float | None],
+) -> VehicleFigures:
+    """Add up a vehicle's `sessions` (already its own), and what its employer pays back for them.
+
+    `priced`: whether there is a price source; `ere_value` values ERE credits in EUR (None while no
+    price is known). The reimbursement follows the vehicle's kind: `none` none; `fixed_rate` the kWh
+    at its rate; `cost` the cost; `net_cost` the cost less the ERE value. Each in cents.
+    """
+    costs = CostSums()
+    count = 0
+    wh = 0
+    credits_ = 0.0
+    for session in sessions:
+        count += 1
+        wh += round(session.kwh * 1000)
+        credits_ += session.ere_credits
+        if session.cost is not None:
+            costs.add(session.kwh, session.cost)
+    kwh = wh / 1000
+    # Nothing charged costs nothing; charged, but nothing priced, costs what is not known.
+    cost = costs.cost_eur if priced and (costs.sessions_priced or not count) else None
+    value = ere_value(round(credits_, 3))
+    return VehicleFigures(
+        sessions=count,
+        kwh=kwh,
+        cost_eur=cost,
+        ere_value_eur=value,
+        reimbursement_eur=_reimbursement(vehicle, kwh, cost, value),
+    )
+
+
+def _reimbursement(
+    vehicle: Vehicle, kwh: float, cost: float | None, ere_value: float | None
+) -> float | None:
+    """What the vehicle's employer pays back for `kwh` that cost `cost` and earned `ere_value`."""
+    match vehicle.reimbursement:
+        case Reimbursement.FIXED_RATE:
+            return None if vehicle.rate is None else round(kwh * vehicle.rate, EURO_DECIMALS)
+        case Reimbursement.COST:
+            return cost
+        case Reimbursement.NET_COST:
+            if cost is None or ere_value is None:
+                return None
+            return round(cost - ere_value, EURO_DECIMALS)
+        case _:
+            return None

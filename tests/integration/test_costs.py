@@ -141,7 +141,7 @@ async def test_without_a_price_source_no_cost_entity_is_made(
         if "cost" in state.entity_id or "net_price" in state.entity_id
     ]
     assert costly == []
-    assert entry.runtime_data.costs is None
+    assert not entry.runtime_data.costs.priced
 
 
 async def test_a_fixed_price_prices_each_chargers_last_session(live: Live) -> None:
@@ -217,7 +217,7 @@ async def test_a_cost_is_kept_and_not_worked_out_again_after_a_restart(
     await async_restart_entry(hass, entry)
     stored = hass_storage[f"{DOMAIN}.{entry.entry_id}.{EntryStore.COSTS}"]["data"]
     assert stored["source"] == f"fixed:{PRICE}"
-    assert stored["sessions"][session.id]["basis"] == "observed"
+    assert stored["sessions"][session.id]["cost"]["basis"] == "observed"
     # Readings of the session are gone, so were it priced again it would be spread.
     assert shown_cost(hass, "oprit") == before
 
@@ -397,4 +397,4 @@ async def test_a_price_entity_prices_the_hours_the_car_charged(
     await advance_time(hass, freezer, timedelta(seconds=SAVE_DELAY))
     stored = hass_storage[f"{DOMAIN}.{entry.entry_id}.{EntryStore.COSTS}"]["data"]
     assert stored["source"] == f"entity:{PRICE_ENTITY}"
-    assert stored["sessions"][session.id]["cost_eur"] == float(state.state)
+    assert stored["sessions"][session.id]["cost"]["cost_eur"] == float(state.state)
