@@ -4,9 +4,10 @@ pytest reads `pytest_plugins` only in the root conftest (there is none: `tests/c
 down), and the benchmarks must not change what `scripts/test` collects. A fixture imported into a
 conftest is registered there like one defined in it, so these are the suite's own fixtures, visible to
 every module in `benchmarks/`: the simulator on Home Assistant's clock and its server, the frozen start,
-the default account's config entry, and the autouse fixtures that let Home Assistant load the
-integration and fail a run on any deprecated path. Importing `tests.conftest` first also puts our
-`custom_components` ahead of the test plugin's, as in the suite.
+the default account's config entry, the autouse fixtures that let Home Assistant load the
+integration and fail a run on any deprecated path, and the recorder's queries that prices are read
+with, counted (for the benchmark that runs the recorder). Importing `tests.conftest` first also puts
+our `custom_components` ahead of the test plugin's, as in the suite.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from tests.integration.conftest import (  # noqa: F401
     simulator,
     upstream_sync,
 )
+from tests.integration.test_prices import queries  # noqa: F401
 
 from .table import BenchTable
 

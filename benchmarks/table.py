@@ -22,7 +22,7 @@ import sys
 
 from homeassistant.const import __version__ as ha_version
 
-SECTIONS = ("Requests", "Freshness", "Setup", "Scale", "Soak")
+SECTIONS = ("Requests", "Freshness", "Setup", "Scale", "Soak", "Costs")
 """The table's sections, in the issue's order."""
 OUTPUT_VARIABLE = "JOULO_BENCH_JSON"
 ROOT = Path(__file__).resolve().parents[1]
