@@ -340,9 +340,10 @@ def test_the_options_dialog_offers_a_price_sensor_or_a_fixed_price(
     dialog = page.locator("dialog-data-entry-flow")
     expect(dialog.get_by_text(strings["title"])).to_be_visible()
     picker = dialog.locator("ha-selector-entity")
-    expect(picker).to_contain_text(strings["data"]["price_entity"])
+    label = strings["data"]["price_entity"]
+    expect(picker.locator("label").get_by_text(label, exact=True)).to_be_visible()
     name = frontend.hass("(hass, id) => hass.states[id].attributes.friendly_name", PRICE_ENTITY)
-    expect(picker).to_contain_text(name)
+    expect(picker.get_by_text(name, exact=True)).to_be_visible()
     fixed = dialog.get_by_role("spinbutton", name=strings["data"]["fixed_price"])
     expect(fixed).to_be_visible()
     expect(fixed).to_have_value("")
