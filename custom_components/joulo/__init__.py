@@ -30,7 +30,10 @@ from .coordinator import (
 from .devices import ChargerDevices, async_registered_chargers
 from .issues import NoMidMeterIssues
 from .pipeline import RefreshPipeline
+from .pricing import price_source
+from .readings import SessionReadings
 from .services import async_setup_services
+from .session_costs import SessionCosts
 from .statistics import async_setup_statistics
 from .storage import async_remove_entry_stores
 
@@ -72,18 +75,29 @@ async def async_setup_entry(hass: HomeAssistant, entry: JouloConfigEntry) -> boo
     entry.runtime_data = runtime = JouloRuntimeData(
         client=client, chargers=chargers, sessions=sessions, energy=energy, finished=finished
     )
+    await _async_setup_costs(hass, entry)
 
     devices = ChargerDevices(hass, entry)
     devices.async_sync()
     announcer = SessionAnnouncer(
-        hass, entry.entry_id, chargers, sessions, devices, price=lambda: runtime.ere_price
+        hass,
+        entry.entry_id,
+        chargers,
+        sessions,
+        devices,
+        price=lambda: runtime.ere_price,
+        costs=runtime.costs,
     )
     await announcer.async_load()
     entry.async_on_unload(announcer.async_save)
 
     # Completed sessions into long-term statistics (when the recorder runs): history once, then new
     # ones. Loaded before the platforms, which show what chargers without MID missed this year.
-    statistics = await async_setup_statistics(hass, entry)
+    statistics = (
+        await async_setup_statistics(hass, entry, runtime.readings)
+        if runtime.readings is not None
+        else None
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     issues = None
     if statistics is not None:  # what chargers without MID missed comes from the session history
@@ -96,6 +110,33 @@ async def async_setup_entry(hass: HomeAssistant, entry: JouloConfigEntry) -> boo
     # Announce what happened while Home Assistant was not running (once it has started).
     entry.async_on_unload(announcer.async_start())
     return True
+
+
+async def _async_setup_costs(hass: HomeAssistant, entry: JouloConfigEntry) -> None:
+    """Keep running sessions' readings when their hours are needed, and price sessions.
+
+    Hours are needed by the statistics (with the recorder) and by the costs (with a price source
+    in the options).
+    """
+    runtime = entry.runtime_data
+    source = price_source(entry.options)
+    if source is None and "recorder" not in hass.config.components:
+        return
+    runtime.readings = readings = SessionReadings(hass, entry.entry_id)
+    await readings.async_load()
+    entry.async_on_unload(readings.async_stop)
+    if source is None:
+        return
+    runtime.costs = costs = SessionCosts(
+        hass,
+        entry,
+        source,
+        readings,
+        impossible=runtime.impossible_sessions,
+        ere_of=runtime.ere_of,
+    )
+    await costs.async_load()
+    entry.async_on_unload(costs.async_stop)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: JouloConfigEntry) -> bool:

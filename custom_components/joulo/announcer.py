@@ -24,10 +24,12 @@ from homeassistant.util import dt as dt_util
 from .api import Session
 from .const import DOMAIN
 from .coordinator import JouloCoordinator
+from .cost import SessionCost
 from .data import ChargersData, SessionsData
 from .devices import ChargerDevices
 from .ere import ErePrice, SessionEre, charger_counts_for_ere, session_ere
 from .naming import charger_name
+from .session_costs import SessionCosts
 from .storage import DelayedStore, EntryStore
 
 EVENT_SESSION_STARTED = "joulo_session_started"
@@ -79,12 +81,15 @@ class SessionAnnouncer:
         devices: ChargerDevices,
         *,
         price: Callable[[], ErePrice | None],
+        costs: SessionCosts | None,
     ) -> None:
         """Announce for the config entry `entry_id`, from what the two coordinators read.
 
-        `price` gives the price that ended sessions' ERE are valued at.
+        `price` gives the price that ended sessions' ERE are valued at; `costs` what they cost
+        (None without a price source): an end is announced once its cost is known.
         """
         self._price = price
+        self._costs = costs
         self._hass = hass
         self._entry_id = entry_id
         self._chargers = chargers
@@ -182,6 +187,7 @@ class SessionAnnouncer:
                         energy_kwh=running.kwh_so_far,
                         ere=SessionEre(charger_counts_for_ere(charger), 0.0, None),
                         ended=False,
+                        cost=None,
                         started_at=running.started_at,
                         ended_at=None,
                         id_tag=running.id_tag,
@@ -198,7 +204,9 @@ class SessionAnnouncer:
                 if session.ended_or_started_at < horizon:
                     continue
                 newsworthy.add(session.id)
-                if session.id not in self._ended:
+                if session.id not in self._ended and not (
+                    self._costs is not None and self._costs.waiting(session.id)
+                ):
                     announcements.append(self._from_session("ended", session))
             elif self._is_new_start(session.id, session.started_at, horizon, newsworthy):
                 announcements.append(self._from_session("started", session))
@@ -285,6 +293,9 @@ class SessionAnnouncer:
             energy_kwh=session.kwh,
             ere=session_ere(session, charger, self._price()),
             ended=ended,
+            cost=priced.cost
+            if ended and self._costs is not None and (priced := self._costs.of(session.id))
+            else None,
             started_at=session.started_at,
             ended_at=session.ended_at if ended else None,
             id_tag=session.id_tag or self._id_tags.get(session.id),
@@ -300,6 +311,7 @@ def _announcement(
     energy_kwh: float | None,
     ere: SessionEre,
     ended: bool,
+    cost: SessionCost | None,
     started_at: datetime | None,
     ended_at: datetime | None,
     id_tag: str | None,
@@ -308,7 +320,8 @@ def _announcement(
 
     `ere_credits` and `ere_value_eur` are what an ended session earned (0 when it does not count
     for ERE, the value None while no price is known); a session that just started earned nothing
-    yet, so both are None then.
+    yet, so both are None then. `cost_eur`, `net_cost_eur` and `price_per_kwh` are what an ended
+    session cost (None when unknown, or without a price source).
     """
     duration = (
         round((ended_at - started_at).total_seconds() / 60, 1)
@@ -325,6 +338,9 @@ def _announcement(
             "ere_credits": ere.credits if ended else None,
             "counts_for_ere": ere.counts,
             "ere_value_eur": ere.value if ended else None,
+            "cost_eur": cost.cost_eur if cost else None,
+            "net_cost_eur": cost.net_cost_eur if cost else None,
+            "price_per_kwh": cost.price_per_kwh if cost else None,
             "started_at": started_at.isoformat() if started_at else None,
             "ended_at": ended_at.isoformat() if ended_at else None,
             "duration_minutes": duration,

@@ -76,7 +76,7 @@ from .data import (
     YearTally,
     next_refresh_in,
 )
-from .ere import ErePrice, ere_price
+from .ere import ErePrice, SessionEre, ere_price, session_ere
 from .errors import (
     Caller,
     Unanswered,
@@ -85,6 +85,8 @@ from .errors import (
     joulo_errors,
     token_refused,
 )
+from .readings import SessionReadings
+from .session_costs import SessionCosts
 from .session_times import ImpossibleSessions
 
 
@@ -659,6 +661,10 @@ class JouloRuntimeData:
     missed_this_year: Mapping[str, YearTally] | None = None
     """Per charger, its sessions of this year that did not count for ERE, once the session history
     is read (None before)."""
+    readings: SessionReadings | None = None
+    """The readings of running sessions, kept while statistics or costs need their hours."""
+    costs: SessionCosts | None = None
+    """What each completed session cost, with a price source in the options (None without)."""
 
     @property
     def impossible_sessions(self) -> ImpossibleSessions:
@@ -669,6 +675,11 @@ class JouloRuntimeData:
     def retries(self) -> int:
         """How many polls were retried after a transient failure, by every coordinator."""
         return self.chargers.retries + self.sessions.retries + self.energy.retries
+
+    def ere_of(self, session: Session) -> SessionEre:
+        """What a session earns now: at its charger's MID flags, at today's price."""
+        charger = self.chargers.data.get(session.charger_id) if self.chargers.data else None
+        return session_ere(session, charger, self.ere_price)
 
     @property
     def ere_price(self) -> ErePrice | None:

@@ -78,6 +78,37 @@ def session_cost(
     )
 
 
+@dataclass(slots=True)
+class CostSums:
+    """The costs of several sessions added up: what was priced, what it cost, and net of its ERE.
+
+    Sessions with an unknown cost count only in `sessions`; the net cost and its price per kWh are
+    over the priced sessions whose ERE value is known.
+    """
+
+    sessions: int = 0
+    sessions_priced: int = 0
+    cost_eur: float = 0.0
+    net_cost_eur: float = 0.0
+    net_kwh: float = 0.0
+
+    def add(self, kwh: float, cost: SessionCost) -> None:
+        """Add a session of `kwh` that cost `cost`."""
+        self.sessions += 1
+        if cost.cost_eur is None:
+            return
+        self.sessions_priced += 1
+        self.cost_eur = round(self.cost_eur + cost.cost_eur, EURO_DECIMALS)
+        if cost.net_cost_eur is not None:
+            self.net_cost_eur = round(self.net_cost_eur + cost.net_cost_eur, EURO_DECIMALS)
+            self.net_kwh += kwh
+
+    @property
+    def net_price_per_kwh(self) -> float | None:
+        """The net cost over the kWh it is of (EUR/kWh); unknown without such kWh."""
+        return round(self.net_cost_eur / self.net_kwh, PRICE_DECIMALS) if self.net_kwh else None
+
+
 def _price_in(prices: Mapping[datetime, float] | float, hour: datetime) -> float | None:
     """The price (EUR/kWh) in the hour starting at `hour`: the fixed one, else the hour's own."""
     return prices.get(hour) if isinstance(prices, Mapping) else prices

@@ -24,7 +24,7 @@ up to the final kWh.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -33,6 +33,8 @@ import math
 ENERGY_DECIMALS = 3
 """kWh are kept to the Wh."""
 HOUR = timedelta(hours=1)
+READING_SPACING = timedelta(minutes=5)
+"""Readings closer together than this are thinned (see `with_reading`): an hour's share needs no more."""
 
 type Point = tuple[datetime, float]
 """A moment of the curve and the kWh charged by then."""
@@ -53,6 +55,23 @@ class Reading:
 
     at: datetime
     kwh: float
+
+
+def with_reading(readings: Sequence[Reading], reading: Reading) -> tuple[Reading, ...]:
+    """A running session's readings with one more taken, thinned so that few are kept.
+
+    The curve only needs where it bends: the newest reading replaces the one before it when that one
+    is less than `READING_SPACING` after the reading before it, or when all three are the same kWh (a
+    pause, kept as its first and last reading). A reading at or before the newest one adds nothing.
+    So a session keeps about one reading per five minutes while it draws power, and two per pause.
+    """
+    if readings and reading.at <= readings[-1].at:
+        return tuple(readings)
+    if len(readings) > 1:
+        before, newest = readings[-2], readings[-1]
+        if newest.at - before.at < READING_SPACING or before.kwh == newest.kwh == reading.kwh:
+            return (*readings[:-1], reading)
+    return (*readings, reading)
 
 
 def usable_readings(

@@ -80,6 +80,11 @@ def missed_signal(entry_id: str) -> str:
     return f"joulo_{entry_id}_ere_missed"
 
 
+def costs_signal(entry_id: str) -> str:
+    """The dispatcher signal that says an entry's session costs changed."""
+    return f"joulo_{entry_id}_costs"
+
+
 def period_signal(entry_id: str) -> str:
     """The dispatcher signal sent when a month (and maybe a year) starts: period figures start again."""
     return f"joulo_{entry_id}_period_start"

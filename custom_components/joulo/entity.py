@@ -14,7 +14,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from .api import Charger
 from .const import DOMAIN
 from .coordinator import JouloConfigEntry, JouloCoordinator
-from .data import TOTALS, ChargersData, EnergyData
+from .data import TOTALS, ChargersData
 from .naming import account_key
 
 
@@ -83,14 +83,14 @@ class JouloChargersPollEntity(JouloChargerEntity[JouloCoordinator[ChargersData]]
         return self.coordinator.data[self.charger_id]
 
 
-class JouloAccountEntity(JouloCoordinatorEntity[JouloCoordinator[EnergyData]]):
-    """An entity of the account's service device."""
+class JouloAccountEntity[CoordinatorT: JouloCoordinator[Any]](JouloCoordinatorEntity[CoordinatorT]):
+    """An entity of the account's service device, fed by one of the coordinators."""
 
     _attr_has_entity_name = True
 
     def __init__(
         self,
-        coordinator: JouloCoordinator[EnergyData],
+        coordinator: CoordinatorT,
         description: EntityDescription,
         *,
         context: str = TOTALS,

@@ -1,7 +1,8 @@
 """Describes the session events in the Activity panel (logbook), in words and in the user's language.
 
-"Garage charging session ended, 27.84 kWh, 9.26 ERE (€8.10)"; a charger without a MID meter earns
-"no ERE (no MID meter)". The logbook shows the charger's name, then the message.
+"Garage charging session ended, 27.84 kWh, 9.26 ERE (€8.10), cost €4.12"; a charger without a MID
+meter earns "no ERE (no MID meter)"; the cost is told when it is known. The logbook shows the
+charger's name, then the message, with an icon of its own for a start and an end.
 """
 
 from __future__ import annotations
@@ -9,13 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from homeassistant.components.logbook.const import LOGBOOK_ENTRY_MESSAGE, LOGBOOK_ENTRY_NAME
+from homeassistant.components.logbook.const import (
+    LOGBOOK_ENTRY_ICON,
+    LOGBOOK_ENTRY_MESSAGE,
+    LOGBOOK_ENTRY_NAME,
+)
 from homeassistant.components.logbook.models import LazyEventPartialState
 from homeassistant.core import HomeAssistant, callback
 
 from .announcer import EVENT_SESSION_ENDED, EVENT_SESSION_STARTED
 from .const import DOMAIN
 from .phrases import euros, number, phrase
+
+ICON_STARTED = "mdi:ev-station"
+ICON_ENDED = "mdi:ev-plug-type2"
 
 
 @callback
@@ -35,15 +43,20 @@ def async_describe_events(
             return {
                 LOGBOOK_ENTRY_NAME: name,
                 LOGBOOK_ENTRY_MESSAGE: phrase(hass, "logbook_started"),
+                LOGBOOK_ENTRY_ICON: ICON_STARTED,
             }
+        message = phrase(
+            hass,
+            "logbook_ended",
+            energy=number(_number(data.get("energy_kwh"))),
+            ere=_earned(hass, data),
+        )
+        if (cost := _number(data.get("cost_eur"))) is not None:
+            message = phrase(hass, "logbook_with_cost", message=message, cost=euros(cost))
         return {
             LOGBOOK_ENTRY_NAME: name,
-            LOGBOOK_ENTRY_MESSAGE: phrase(
-                hass,
-                "logbook_ended",
-                energy=number(_number(data.get("energy_kwh"))),
-                ere=_earned(hass, data),
-            ),
+            LOGBOOK_ENTRY_MESSAGE: message,
+            LOGBOOK_ENTRY_ICON: ICON_ENDED,
         }
 
     async_describe_event(DOMAIN, EVENT_SESSION_STARTED, describe)

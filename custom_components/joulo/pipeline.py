@@ -4,15 +4,22 @@ The coordinators only read and say what changed; every consequence of a refresh 
 step runs after a refresh that read the API, before any entity writes its new state; what follows a
 change runs only when the data changed (or the API came back).
 
-After a chargers refresh, when it changed: devices (new and stale), new entities, announcements, the
-repair issues of chargers without MID. Then, after every chargers poll: the sessions poll, when a
-session started that `/sessions` does not list yet, or one that left its charger is not listed as
-completed yet.
+After every chargers poll: a reading of each running session (its kWh so far: even an unchanged
+one says the car draws nothing). When it changed: devices (new and stale), new entities,
+announcements, the repair issues of chargers without MID. Then, after every chargers poll: the
+sessions poll, when a session started that `/sessions` does not list yet, or one that left its
+charger is not listed as completed yet.
 
-After a sessions refresh that changed: announcements, statistics (which update the issues when what
-chargers missed changed), the energy poll when a charger's newest completed session changed (its
-totals moved), and faster chargers polling when Joulo lists a session running that the chargers do
-not show yet.
+After a sessions refresh that changed: the costs of the sessions completed since (at once with a fixed
+price; from the recorder in the background with a price entity), announcements (a session's end waits
+for its cost), statistics (which update the issues when what chargers missed changed), the readings
+no longer needed, the cost entities, the energy poll when a charger's newest completed session
+changed (its totals moved), and faster chargers polling when Joulo lists a session running that the
+chargers do not show yet.
+
+When costs that waited for the recorder are known: the announcements that waited for them, the
+readings no longer needed, the cost entities. When the session history has been read: its costs,
+the readings no longer needed, the cost entities.
 
 After an energy refresh that changed: new entities (the account's ERE position may have appeared),
 then the issues (the price in them). And whenever the session history's tally of what chargers
@@ -26,6 +33,7 @@ writes its new state (`period_signal`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -34,8 +42,9 @@ from homeassistant.helpers.event import async_track_point_in_time
 from homeassistant.util import dt as dt_util
 
 from .announcer import SessionAnnouncer
+from .api import Session
 from .coordinator import JouloConfigEntry
-from .data import missed_signal, period_signal
+from .data import costs_signal, missed_signal, period_signal
 from .devices import ChargerDevices
 from .issues import NoMidMeterIssues
 from .periods import next_month_start
@@ -74,11 +83,19 @@ class RefreshPipeline:
         runtime.chargers.refresh_step = self._after_chargers
         runtime.sessions.refresh_step = self._after_sessions
         runtime.energy.refresh_step = self._after_energy
+        if runtime.costs is not None:
+            runtime.costs.priced_step = self._after_costs
+        if self._statistics is not None:
+            self._statistics.history_step = self._after_history
         stop_hearing_missed = async_dispatcher_connect(
             self._hass, missed_signal(self._entry.entry_id), self._update_issues
         )
+        if self._price(runtime.sessions.data.recent):
+            self._costs_changed()
         if self._statistics is not None:
             self._statistics.async_process()
+            if runtime.costs is not None and runtime.costs.needs_history:
+                self._statistics.async_read_history()
         self._update_issues()
         self._await_next_period()
 
@@ -87,6 +104,10 @@ class RefreshPipeline:
             runtime.chargers.refresh_step = None
             runtime.sessions.refresh_step = None
             runtime.energy.refresh_step = None
+            if runtime.costs is not None:
+                runtime.costs.priced_step = None
+            if self._statistics is not None:
+                self._statistics.history_step = None
             stop_hearing_missed()
             self._stop_period_timer()
 
@@ -110,6 +131,8 @@ class RefreshPipeline:
 
     @callback
     def _after_chargers(self) -> None:
+        if (readings := self._runtime.readings) is not None:
+            readings.record(self._runtime.chargers.data.values(), dt_util.utcnow())
         if self._runtime.chargers.data_changed:
             self._devices.async_sync()
             self._add_new_entities()
@@ -126,10 +149,15 @@ class RefreshPipeline:
     def _after_sessions(self) -> None:
         if not self._runtime.sessions.data_changed:
             return
+        runtime = self._runtime
+        recent = runtime.sessions.data.recent
+        priced = self._price(recent)
         self._announcer.async_process()
         if self._statistics is not None:
             self._statistics.async_process()
-        runtime = self._runtime
+        self._forget_readings(recent)
+        if priced:
+            self._costs_changed()
         if runtime.sessions.data.newly_completed:
             runtime.energy.request_refresh_soon()
         charging = runtime.chargers.data
@@ -140,6 +168,45 @@ class RefreshPipeline:
             for session in runtime.sessions.data.recent
         ):
             runtime.chargers.follow_running_session()
+
+    @callback
+    def _after_costs(self) -> None:
+        """Costs that waited for the recorder are known: their announcements, readings, entities."""
+        self._announcer.async_process()
+        self._forget_readings(self._runtime.sessions.data.recent)
+        self._costs_changed()
+
+    @callback
+    def _after_history(self, sessions: Iterable[Session], *, whole: bool) -> None:
+        """The session history (`whole` or its newer part) was read: its costs, and readings."""
+        sessions = tuple(sessions)
+        priced = self._price(sessions, history=whole)
+        self._forget_readings(sessions)
+        if priced:
+            self._costs_changed()
+
+    def _price(self, sessions: Iterable[Session], *, history: bool = False) -> bool:
+        """Price the completed sessions not priced yet; whether a cost is known now."""
+        costs = self._runtime.costs
+        return costs is not None and costs.price(sessions, history=history)
+
+    def _forget_readings(self, sessions: Iterable[Session]) -> None:
+        """Drop the readings of completed sessions once their statistics and cost are worked out."""
+        runtime = self._runtime
+        if (readings := runtime.readings) is None:
+            return
+        statistics, costs = self._statistics, runtime.costs
+        readings.forget(
+            session.id
+            for session in sessions
+            if session.id in readings
+            and session.is_completed
+            and (statistics is None or statistics.counted(session))
+            and (costs is None or costs.of(session.id) is not None)
+        )
+
+    def _costs_changed(self) -> None:
+        async_dispatcher_send(self._hass, costs_signal(self._entry.entry_id))
 
     @callback
     def _after_energy(self) -> None:

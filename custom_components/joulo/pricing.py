@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+import math
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -56,6 +57,22 @@ def price_unit_factor(unit: object) -> float | None:
     if not slash:
         return None
     return _PER_KWH.get(energy_unit)
+
+
+def price_per_kwh(value: str | float | None, unit: object) -> float | None:
+    """A price `value` in `unit` as a price per kWh; None when it is no price.
+
+    `value` is a number, or a state as text: text that is not a finite number (`unavailable`,
+    `unknown`, `nan`) is no price, and neither is any value in a unit that is not a price unit.
+    """
+    factor = price_unit_factor(unit)
+    if factor is None or value is None:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number * factor if math.isfinite(number) else None
 
 
 @dataclass(frozen=True, slots=True)

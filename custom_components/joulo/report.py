@@ -5,7 +5,9 @@ so what a lease-car driver hands in for reimbursement is tested on its own.
 
 Only the sessions that count for ERE add to `ere_kwh` and `ere_credits` (a charger without a MID meter
 earns none); `kwh` is every session's energy. `ere_value_eur` values those credits at the price known
-now (None while none is).
+now (None while none is). With a price source, `cost_eur` and `net_cost_eur` add up the costs of the
+sessions whose cost is known (`sessions_priced` of them; None while none is), without one they are
+None and `sessions_priced` 0.
 
 A session counts in the month (in the given time zone) in which it started, so a session from 23:30
 on the last day of a month into the next morning is in the month it started in. Sums are kept in
@@ -14,13 +16,14 @@ whole Wh and thousandths of an ERE credit, so they are exact however many sessio
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from enum import StrEnum
 from typing import Any
 
 from .api import Session
+from .cost import CostSums, SessionCost
 from .ere import ErePrice, ere_value
 
 MILLI = 1000
@@ -45,23 +48,30 @@ class _Sums:
     wh: int = 0
     ere_wh: int = 0
     milli_ere: int = 0
+    costs: CostSums = field(default_factory=CostSums)
 
-    def add(self, session: Session, *, counts: bool) -> None:
+    def add(self, session: Session, *, counts: bool, cost: SessionCost | None) -> None:
         wh = round((session.kwh or 0.0) * MILLI)
         self.sessions += 1
         self.wh += wh
         if counts:
             self.ere_wh += wh
             self.milli_ere += round((session.ere_credits or 0.0) * MILLI)
+        if cost is not None:
+            self.costs.add(session.kwh or 0.0, cost)
 
     def as_dict(self, price: ErePrice | None) -> dict[str, Any]:
         credits_ = round(self.milli_ere / MILLI, 3)
+        costs = self.costs
         return {
             "sessions": self.sessions,
             "kwh": round(self.wh / MILLI, 3),
             "ere_kwh": round(self.ere_wh / MILLI, 3),
             "ere_credits": credits_,
             "ere_value_eur": ere_value(credits_, price),
+            "cost_eur": costs.cost_eur if costs.sessions_priced else None,
+            "net_cost_eur": costs.net_cost_eur if costs.net_kwh else None,
+            "sessions_priced": costs.sessions_priced,
         }
 
 
@@ -92,13 +102,15 @@ def energy_report(
     charger_name: Callable[[Session], str],
     counts: Callable[[Session], bool],
     price: ErePrice | None,
+    costs: Mapping[str, SessionCost] | None = None,
 ) -> dict[str, Any]:
     """Sum the completed sessions per group; count the others as running.
 
     Returns `{"groups": [...], "total": {...}, "running": N}`. Each group holds the keys of the
     dimensions in `group_by` (`month`; `charger_id` and `charger_name`; `id_tag`) and `sessions`,
     `kwh`, `ere_kwh`, `ere_credits` (of the sessions that `counts` for ERE) and `ere_value_eur` (at
-    `price`); without any dimension there is one group of every session. Groups are
+    `price`), and the sums of `costs` (by session id; None without a price source); without any
+    dimension there is one group of every session. Groups are
     sorted by month, charger name and TAG id. `charger_name` names a group's charger from its first
     session (pass the newest first, as the API lists them, for the current name).
     """
@@ -124,8 +136,9 @@ def energy_report(
                 keys["id_tag"] = id_tag
             group = groups[month, charger_id, id_tag] = _Group(keys)
         counted = counts(session)
-        group.sums.add(session, counts=counted)
-        total.add(session, counts=counted)
+        cost = None if costs is None else costs.get(session.id)
+        group.sums.add(session, counts=counted, cost=cost)
+        total.add(session, counts=counted, cost=cost)
     return {
         "groups": [
             group.keys | group.sums.as_dict(price)

@@ -23,12 +23,14 @@ from homeassistant.util import dt as dt_util
 from .api import Charger, ChargerStatus, ErePosition, ForecastConfidence, Session
 from .const import LOGGER
 from .coordinator import JouloConfigEntry, JouloCoordinator
+from .cost import CostSums, SessionCost
 from .data import (
     ERE_POSITION,
     TOTALS,
     ChargersData,
     EnergyData,
     SessionsData,
+    costs_signal,
     missed_signal,
     period_signal,
 )
@@ -40,14 +42,16 @@ from .entity import (
     async_add_charger_entities,
     async_register_entity_adder,
 )
-from .ere import SessionEre, charger_counts_for_ere, ere_price, ere_value, session_ere
+from .ere import SessionEre, charger_counts_for_ere, ere_price, ere_value
 from .periods import Period, period_start
+from .session_costs import SessionCosts
 
 # Coordinators do all the I/O; entities only read their data.
 PARALLEL_UPDATES = 0
 
 UNIT_ERE = "ERE"
 UNIT_EUR_PER_ERE = "EUR/ERE"
+UNIT_EUR_PER_KWH = f"EUR/{UnitOfEnergy.KILO_WATT_HOUR}"
 CURRENCY_EUR = "EUR"
 
 
@@ -79,6 +83,14 @@ class JouloAccountSensorDescription(SensorEntityDescription):
     # A figure of this period only (`total`): it starts again at the period's local start.
     period: Period | None = None
     exists_fn: Callable[[EnergyData], bool] = lambda _: True
+
+
+@dataclass(frozen=True, kw_only=True)
+class JouloAccountCostSensorDescription(SensorEntityDescription):
+    """A sensor of what the account's sessions of this month cost."""
+
+    value_fn: Callable[[CostSums], float | None]
+    period: Period | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -204,6 +216,55 @@ LAST_SESSION_SENSORS: tuple[JouloLastSessionSensorDescription, ...] = (
         translation_key="last_session_ended",
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=lambda session, _: session.ended_at,
+    ),
+)
+
+LAST_SESSION_COST = SensorEntityDescription(
+    key="last_session_cost",
+    translation_key="last_session_cost",
+    device_class=SensorDeviceClass.MONETARY,
+    native_unit_of_measurement=CURRENCY_EUR,
+    state_class=SensorStateClass.TOTAL,
+    suggested_display_precision=2,
+)
+
+CHARGER_COST_THIS_MONTH = SensorEntityDescription(
+    key="charging_cost_this_month",
+    translation_key="charging_cost_this_month",
+    device_class=SensorDeviceClass.MONETARY,
+    native_unit_of_measurement=CURRENCY_EUR,
+    state_class=SensorStateClass.TOTAL,
+    suggested_display_precision=2,
+)
+
+ACCOUNT_COST_SENSORS: tuple[JouloAccountCostSensorDescription, ...] = (
+    JouloAccountCostSensorDescription(
+        key="charging_cost_this_month",
+        translation_key="charging_cost_this_month",
+        device_class=SensorDeviceClass.MONETARY,
+        native_unit_of_measurement=CURRENCY_EUR,
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=2,
+        period=Period.MONTH,
+        value_fn=lambda sums: sums.cost_eur,
+    ),
+    JouloAccountCostSensorDescription(
+        key="net_charging_cost_this_month",
+        translation_key="net_charging_cost_this_month",
+        device_class=SensorDeviceClass.MONETARY,
+        native_unit_of_measurement=CURRENCY_EUR,
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=2,
+        period=Period.MONTH,
+        value_fn=lambda sums: sums.net_cost_eur,
+    ),
+    JouloAccountCostSensorDescription(
+        key="net_price_this_month",
+        translation_key="net_price_this_month",
+        native_unit_of_measurement=UNIT_EUR_PER_KWH,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=4,
+        value_fn=lambda sums: sums.net_price_per_kwh,
     ),
 )
 
@@ -484,6 +545,27 @@ async def async_setup_entry(
         LAST_SESSION_SENSORS,
         lambda _, charger, description: JouloLastSessionSensor(entry, charger, description),
     )
+    if (costs := runtime.costs) is not None:  # only with a price source in the options
+        async_add_entities(
+            JouloAccountCostSensor(runtime.sessions, costs, description)
+            for description in ACCOUNT_COST_SENSORS
+        )
+        async_add_charger_entities(
+            entry,
+            async_add_entities,
+            (LAST_SESSION_COST,),
+            lambda _, charger, description: JouloLastSessionCostSensor(
+                runtime.sessions, costs, charger, description
+            ),
+        )
+        async_add_charger_entities(
+            entry,
+            async_add_entities,
+            (CHARGER_COST_THIS_MONTH,),
+            lambda _, charger, description: JouloChargerCostThisMonthSensor(
+                runtime.sessions, costs, charger, description
+            ),
+        )
     if runtime.reads_history:  # what chargers without MID missed comes from the session history
         async_add_charger_entities(
             entry,
@@ -581,9 +663,7 @@ class JouloLastSessionSensor(JouloChargerEntity[JouloCoordinator[SessionsData]],
         session = self.coordinator.data.last_completed.get(self.charger_id)
         if session is None:
             return None
-        runtime = self._runtime
-        charger = runtime.chargers.data.get(self.charger_id) if runtime.chargers.data else None
-        return session, session_ere(session, charger, runtime.ere_price)
+        return session, self._runtime.ere_of(session)
 
     @property
     def native_value(self) -> StateType | datetime:
@@ -686,7 +766,7 @@ class JouloEreMissedSensor(JouloChargerEntity[JouloCoordinator[SessionsData]], J
         return {"energy_kwh": kwh, "ere_credits": credits_, "sessions": sessions}
 
 
-class JouloAccountSensor(JouloAccountEntity, JouloPeriodSensor):
+class JouloAccountSensor(JouloAccountEntity[JouloCoordinator[EnergyData]], JouloPeriodSensor):
     """A sensor of the account's totals, or of this month's."""
 
     entity_description: JouloAccountSensorDescription
@@ -711,7 +791,7 @@ class JouloAccountSensor(JouloAccountEntity, JouloPeriodSensor):
         return self.entity_description.value_fn(self.coordinator.data)
 
 
-class JouloErePositionSensor(JouloAccountEntity, SensorEntity):
+class JouloErePositionSensor(JouloAccountEntity[JouloCoordinator[EnergyData]], SensorEntity):
     """A sensor of the account's ERE position; unavailable while `/ere-position` fails."""
 
     entity_description: JouloErePositionSensorDescription
@@ -735,3 +815,118 @@ class JouloErePositionSensor(JouloAccountEntity, SensorEntity):
         if position is None or attributes_fn is None:
             return None
         return attributes_fn(position)
+
+
+class JouloCostSensor(JouloPeriodSensor):
+    """A sensor of session costs: it also writes when costs change (the refresh pipeline says so)."""
+
+    _costs: SessionCosts
+
+    async def async_added_to_hass(self) -> None:
+        """Also hear when costs change."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                costs_signal(self.coordinator.config_entry.entry_id),
+                self._handle_coordinator_update,
+            )
+        )
+
+
+class JouloLastSessionCostSensor(
+    JouloChargerEntity[JouloCoordinator[SessionsData]], JouloCostSensor
+):
+    """What a charger's newest completed session cost; unknown until it is priced, or priceless."""
+
+    def __init__(
+        self,
+        coordinator: JouloCoordinator[SessionsData],
+        costs: SessionCosts,
+        charger: Charger,
+        description: SensorEntityDescription,
+    ) -> None:
+        """Create the sensor of `charger`'s last session's cost."""
+        super().__init__(coordinator, charger, description)
+        self._costs = costs
+
+    def _cost(self) -> SessionCost | None:
+        session = self.coordinator.data.last_completed.get(self.charger_id)
+        priced = None if session is None else self._costs.of(session.id)
+        return None if priced is None else priced.cost
+
+    @property
+    def native_value(self) -> float | None:
+        """The session's cost in EUR."""
+        cost = self._cost()
+        return None if cost is None else cost.cost_eur
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """Its price per kWh, its cost net of its ERE, how its hours were found, hours unpriced."""
+        if (cost := self._cost()) is None:
+            return None
+        return {
+            "price_per_kwh": cost.price_per_kwh,
+            "net_cost": cost.net_cost_eur,
+            "basis": cost.basis,
+            "missing_hours": [hour.isoformat() for hour in cost.missing_hours],
+        }
+
+
+class JouloChargerCostThisMonthSensor(
+    JouloChargerEntity[JouloCoordinator[SessionsData]], JouloCostSensor
+):
+    """What a charger's completed sessions that started this month cost (those priced)."""
+
+    _period = Period.MONTH
+
+    def __init__(
+        self,
+        coordinator: JouloCoordinator[SessionsData],
+        costs: SessionCosts,
+        charger: Charger,
+        description: SensorEntityDescription,
+    ) -> None:
+        """Create the sensor of `charger`'s cost this month."""
+        super().__init__(coordinator, charger, description)
+        self._costs = costs
+
+    @property
+    def native_value(self) -> float:
+        """The cost in EUR."""
+        return self._costs.month_sums(self.charger_id).cost_eur
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any]:
+        """How many sessions started this month, and how many of them are priced."""
+        sums = self._costs.month_sums(self.charger_id)
+        return {"sessions": sums.sessions, "sessions_priced": sums.sessions_priced}
+
+
+class JouloAccountCostSensor(JouloAccountEntity[JouloCoordinator[SessionsData]], JouloCostSensor):
+    """A sensor of what the account's sessions that started this month cost."""
+
+    entity_description: JouloAccountCostSensorDescription
+
+    def __init__(
+        self,
+        coordinator: JouloCoordinator[SessionsData],
+        costs: SessionCosts,
+        description: JouloAccountCostSensorDescription,
+    ) -> None:
+        """Create the sensor `description` describes."""
+        super().__init__(coordinator, description)
+        self._costs = costs
+        self._period = description.period
+
+    @property
+    def native_value(self) -> float | None:
+        """The account's figure of this month."""
+        return self.entity_description.value_fn(self._costs.month_sums())
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any]:
+        """How many sessions started this month, and how many of them are priced."""
+        sums = self._costs.month_sums()
+        return {"sessions": sums.sessions, "sessions_priced": sums.sessions_priced}

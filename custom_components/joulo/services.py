@@ -139,6 +139,7 @@ async def _async_get_energy_report(call: ServiceCall) -> ServiceResponse:
         nickname = None if charger is None else charger.nickname
         return charger_name(session.charger_id, nickname, session.charger_nickname)
 
+    costs = entry.runtime_data.costs
     report = energy_report(
         sessions,
         group_by={GroupBy(dimension) for dimension in call.data[ATTR_GROUP_BY]},
@@ -146,6 +147,7 @@ async def _async_get_energy_report(call: ServiceCall) -> ServiceResponse:
         charger_name=name_of,
         counts=lambda session: session_counts_for_ere(session, chargers.get(session.charger_id)),
         price=entry.runtime_data.ere_price,
+        costs=None if costs is None else await costs.async_costs_of(sessions),
     )
     return cast("ServiceResponse", report)
 

@@ -1,4 +1,4 @@
-"""Charging history in long-term statistics: each completed session's kWh, spread over its hours.
+"""Charging history in long-term statistics: each completed session's kWh, in the hours it charged.
 
 One external statistic per charger, `joulo:<charger id>_energy` (the id lowercased, with `_` for every
 run of characters other than a-z and 0-9: statistic ids allow nothing else), with hourly `state` (the kWh
@@ -20,7 +20,9 @@ an individual device.
   it over). Every wait is a timer on Home Assistant's clock.
 - Append-only, never counted twice: per charger the store keeps the end of the newest imported session,
   the last written hour with its kWh, and the running sum. A completed session is new when it started
-  at or after that end (a charger runs one session at a time); its kWh are added to the hours it ran,
+  at or after that end (a charger runs one session at a time); its kWh are added to the hours it
+  charged (drawn from the readings taken while it ran, see `readings`; evenly over its duration for a
+  session never seen running),
   an hour already written is written again with the extra kWh (imports replace rows by hour). Replaying
   sessions from an older store writes the very same rows again.
 - A session whose times cannot be (an end before its start, a start or end more than a day ahead)
@@ -32,12 +34,14 @@ an individual device.
   A new year's tally starts from nothing at local midnight on 1 January (the refresh pipeline says when
   a period starts), and a session that started in the old year never counts in it.
   A store written before this tally existed is read anew once (the rows written come out the same).
+- For the costs of every session (a price source set after the history was read), the whole history
+  can be read again (`async_read_history`): nothing is counted twice, and `history_step` gets it all.
 - Without the recorder nothing happens and nothing is requested.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 import re
@@ -61,11 +65,12 @@ from homeassistant.util.unit_conversion import EnergyConverter
 from .api import MAX_SESSIONS_LIMIT, Session, retry_pause
 from .const import DOMAIN, LOGGER, SESSIONS_INTERVAL
 from .coordinator import JouloConfigEntry
-from .curve import ENERGY_DECIMALS, hourly_kwh
+from .curve import ENERGY_DECIMALS
 from .data import YearTally, missed_signal
 from .ere import session_counts_for_ere
 from .errors import Caller, is_transient, joulo_errors
 from .naming import charger_name
+from .readings import Hours, SessionReadings
 from .storage import DelayedStore, EntryStore
 
 STORAGE_VERSION = 1
@@ -80,11 +85,6 @@ def statistic_id(charger_id: str) -> str:
     """The id of a charger's statistic: `joulo:<charger id>_energy`, as a valid statistic id."""
     slug = "_".join(re.findall(r"[a-z0-9]+", charger_id.lower())) or "charger"
     return f"{DOMAIN}:{slug}_energy"
-
-
-def hourly_energy(session: Session) -> list[tuple[datetime, float]]:
-    """Spread a completed session's kWh evenly over the UTC hours it ran (see `curve.hourly_kwh`)."""
-    return hourly_kwh(session.started_at, session.ended_or_started_at, session.kwh or 0.0, ())
 
 
 class StoredTally(TypedDict):
@@ -146,20 +146,29 @@ class _Tally:
         )
         return stored
 
-    def add(self, session: Session, rows: dict[datetime, StatisticData], *, counts: bool) -> bool:
-        """Count a completed session unless it is counted already; put the hours it changed in rows.
+    def counted(self, session: Session) -> bool:
+        """Whether this session of the charger is counted already (or one that started later is)."""
+        return self.imported_until is not None and (
+            session.started_at < self.imported_until or session.id == self.last_session_id
+        )
+
+    def add(
+        self,
+        session: Session,
+        hours: Hours,
+        rows: dict[datetime, StatisticData],
+        *,
+        counts: bool,
+    ) -> None:
+        """Count a completed session (not `counted` yet) of `hours`; put the hours it changed in rows.
 
         A session of this year that does not count for ERE (`counts`) is added to what was missed.
         """
-        if self.imported_until is not None and (
-            session.started_at < self.imported_until or session.id == self.last_session_id
-        ):
-            return False
         self.imported_until = session.ended_or_started_at
         self.last_session_id = session.id
         if not counts:
             self._miss(session)
-        for hour, kwh in hourly_energy(session):
+        for hour, kwh in hours:
             if self.last_hour is not None and hour <= self.last_hour:
                 # An hour written before (never an earlier one: sessions of a charger do not overlap).
                 self.last_hour_kwh = round(self.last_hour_kwh + kwh, ENERGY_DECIMALS)
@@ -169,7 +178,6 @@ class _Tally:
             rows[self.last_hour] = StatisticData(
                 start=self.last_hour, state=self.last_hour_kwh, sum=self.sum
             )
-        return True
 
     def _miss(self, session: Session) -> None:
         """Add a session that did not count to its year's tally, if that is this year."""
@@ -191,6 +199,8 @@ class _Paging:
 
     sessions: dict[str, Session]
     offset: int
+    whole: bool = False
+    """Whether to read to the history's end, past what was seen before (for costs of it all)."""
     retried: bool = False
     """Whether the page at `offset` failed transiently and was asked for again."""
 
@@ -198,10 +208,20 @@ class _Paging:
 class SessionStatistics:
     """Imports a config entry's completed sessions into one long-term statistic per charger."""
 
-    def __init__(self, hass: HomeAssistant, entry: JouloConfigEntry) -> None:
-        """Import for `entry`, whose runtime data (client and coordinators) is set up."""
+    history_step: Callable[..., None] | None = None
+    """Called with the sessions of the history once they are read, and whether that was the whole
+    history (the refresh pipeline's step)."""
+
+    def __init__(
+        self, hass: HomeAssistant, entry: JouloConfigEntry, readings: SessionReadings
+    ) -> None:
+        """Import for `entry`, whose runtime data (client and coordinators) is set up.
+
+        A session's hours are those its `readings` draw.
+        """
         self._hass = hass
         self._entry = entry
+        self._readings = readings
         self._store = DelayedStore(
             hass,
             entry.entry_id,
@@ -252,6 +272,25 @@ class SessionStatistics:
         if self._entry.runtime_data.missed_this_year is not None:
             self._publish_missed()
 
+    @callback
+    def async_read_history(self) -> None:
+        """Read the whole session history again (its sessions go to `history_step`).
+
+        A read of part of it that is under way goes on to its end instead. Statistics already
+        written stay as they are: a session is never counted twice.
+        """
+        if self._paging is not None:
+            self._paging.whole = True
+            return
+        recent = self._entry.runtime_data.sessions.data.recent
+        self._paging = _Paging({session.id: session for session in recent}, len(recent), whole=True)
+        self._schedule_page(self._paging, PAGE_DELAY)
+
+    def counted(self, session: Session) -> bool:
+        """Whether a completed session is in its charger's statistic."""
+        tally = self._tallies.get(session.charger_id)
+        return tally is not None and tally.counted(session)
+
     def _recent(self) -> tuple[Session, ...] | None:
         sessions = self._entry.runtime_data.sessions
         return sessions.data.recent if sessions.last_update_success and sessions.data else None
@@ -262,13 +301,21 @@ class SessionStatistics:
             self._import(recent)
             return
         LOGGER.debug("Reading the session history, %s sessions a page", MAX_SESSIONS_LIMIT)
-        self._paging = _Paging({session.id: session for session in recent}, len(recent))
+        self._paging = _Paging(
+            {session.id: session for session in recent},
+            len(recent),
+            whole=self._seen_until is None,
+        )
         self._schedule_page(self._paging, PAGE_DELAY)
 
-    def _connects(self, page: tuple[Session, ...]) -> bool:
-        """Whether `page` (newest first) ends the history or reaches a session start seen before."""
+    def _connects(self, page: tuple[Session, ...], *, whole: bool = False) -> bool:
+        """Whether `page` (newest first) ends the history or reaches a session start seen before.
+
+        Reading the `whole` history, only the history's end ends it.
+        """
         return len(page) < MAX_SESSIONS_LIMIT or (
-            self._seen_until is not None
+            not whole
+            and self._seen_until is not None
             and min(session.started_at for session in page) <= self._seen_until
         )
 
@@ -312,7 +359,7 @@ class SessionStatistics:
         known = len(paging.sessions)
         paging.sessions.update((session.id, session) for session in page.sessions)
         # A page with nothing new ends it too: an API that ignores `offset` cannot keep it going.
-        if len(paging.sessions) > known and not self._connects(page.sessions):
+        if len(paging.sessions) > known and not self._connects(page.sessions, whole=paging.whole):
             paging.offset += MAX_SESSIONS_LIMIT
             self._schedule_page(paging, PAGE_DELAY)
             return
@@ -321,6 +368,8 @@ class SessionStatistics:
         paging.sessions.update((session.id, session) for session in self._recent() or ())
         LOGGER.debug("Read the session history: %s sessions", len(paging.sessions))
         self._import(paging.sessions.values())
+        if self.history_step is not None:
+            self.history_step(paging.sessions.values(), whole=paging.whole)
 
     def _import(self, sessions: Iterable[Session]) -> None:
         """Add the completed sessions not counted yet to their chargers' statistics.
@@ -343,9 +392,12 @@ class SessionStatistics:
         for session in completed:
             tally = self._tallies.setdefault(session.charger_id, _Tally())
             counts = session_counts_for_ere(session, chargers.get(session.charger_id))
-            if tally.add(session, rows.setdefault(session.charger_id, {}), counts=counts):
-                changed = True
-                names[session.charger_id] = session.charger_nickname
+            if tally.counted(session):
+                continue
+            hours, _ = self._readings.hours(session)
+            tally.add(session, hours, rows.setdefault(session.charger_id, {}), counts=counts)
+            changed = True
+            names[session.charger_id] = session.charger_nickname
         for charger_id, charger_rows in rows.items():
             if charger_rows:
                 async_add_external_statistics(
@@ -389,7 +441,7 @@ class SessionStatistics:
 
 
 async def async_setup_statistics(
-    hass: HomeAssistant, entry: JouloConfigEntry
+    hass: HomeAssistant, entry: JouloConfigEntry, readings: SessionReadings
 ) -> SessionStatistics | None:
     """Import the entry's sessions into long-term statistics, when the recorder runs.
 
@@ -397,7 +449,7 @@ async def async_setup_statistics(
     """
     if "recorder" not in hass.config.components:
         return None
-    statistics = SessionStatistics(hass, entry)
+    statistics = SessionStatistics(hass, entry, readings)
     entry.runtime_data.reads_history = True
     await statistics.async_load()
     entry.async_on_unload(statistics.async_stop)

@@ -22,6 +22,10 @@ class EntryStore(StrEnum):
     """The sessions announced (and the TAG ids of running ones)."""
     STATISTICS = "statistics"
     """How far the session history is imported into statistics, and this year's tallies."""
+    READINGS = "readings"
+    """The readings of running sessions' kWh so far, which say in which hours they charged."""
+    COSTS = "costs"
+    """What each completed session cost, worked out once, and at which price source."""
 
 
 def _store_key(entry_id: str, store: EntryStore) -> str:

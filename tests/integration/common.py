@@ -42,12 +42,16 @@ from homeassistant.core import (
 )
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.json import json_dumps
+from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
     async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
 )
 
 from custom_components.joulo.announcer import EVENT_SESSION_ENDED, EVENT_SESSION_STARTED
@@ -228,6 +232,9 @@ ATTRIBUTES = (
     "ended_at",
     "duration_minutes",
     "id_tag",
+    "cost_eur",
+    "net_cost_eur",
+    "price_per_kwh",
 )
 """The attributes of every announcement, on the event entity and on the bus."""
 ERE_PRICE, PLATFORM_FEE_PCT = 0.87, 12.5
@@ -732,3 +739,23 @@ def time_out_the_next_chargers_read(
     """Give the clients `module` makes a short timeout, and let the next `/chargers` read outlast it."""
     monkeypatch.setattr(module, "JouloClient", partial(JouloClient, request_timeout=SHORT_TIMEOUT))
     simulator.faults.inject(FaultKind.HANG, endpoint="/chargers", delay=30.0)
+
+
+async def logbook_rows(hass: HomeAssistant, start: datetime) -> list[dict[str, Any]]:
+    """The Activity panel's rows of the session events since `start` (logbook set up, recorded).
+
+    (It lists the entities' state changes too; those are not ours to describe.)
+    """
+    from homeassistant.components.logbook.processor import EventProcessor  # noqa: PLC0415
+
+    await async_wait_recording_done(hass)
+    processor = EventProcessor(hass, (EVENT_SESSION_STARTED, EVENT_SESSION_ENDED))
+    rows = await get_instance(hass).async_add_executor_job(
+        processor.get_events, start, dt_util.utcnow() + timedelta(hours=1)
+    )
+    return [row for row in rows if row.get("domain") == DOMAIN]
+
+
+async def logbook_messages(hass: HomeAssistant, start: datetime) -> list[str]:
+    """The Activity panel's lines of the session events since `start`: name and message."""
+    return [f"{row['name']} {row['message']}" for row in await logbook_rows(hass, start)]

@@ -15,22 +15,25 @@ from homeassistant.components.recorder.core import Recorder
 from homeassistant.const import CONF_API_TOKEN, CONF_URL, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir, translation
-from homeassistant.helpers.recorder import get_instance
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, mock_component
-from pytest_homeassistant_custom_component.components.recorder.common import (
-    async_wait_recording_done,
-)
 
-from custom_components.joulo.announcer import EVENT_SESSION_ENDED, EVENT_SESSION_STARTED
+from custom_components.joulo.announcer import EVENT_SESSION_ENDED
 from custom_components.joulo.const import DOMAIN
 from custom_components.joulo.statistics import PAGE_DELAY
 from joulo_simulator import FaultKind, JouloSimulator, SimSession, SimulatorServer
 from joulo_simulator.account import CARPORT_ID, DRIVEWAY_ID, GARAGE_ID
 
-from .common import Live, advance_time, net_euros, set_up_entry, until_listed
+from .common import (
+    Live,
+    advance_time,
+    logbook_messages,
+    net_euros,
+    set_up_entry,
+    until_listed,
+)
 
 NOW = datetime(2026, 4, 9, 17, 30, tzinfo=UTC)
 AMSTERDAM = "Europe/Amsterdam"
@@ -315,21 +318,6 @@ async def test_the_price_stays_when_an_answer_lacks_it(recorded: Live) -> None:
     }
 
 
-async def _logbook_messages(hass: HomeAssistant, start: datetime) -> list[str]:
-    """The Activity panel's lines of the session events since `start`: name and message.
-
-    (It lists the entities' state changes too; those are not ours to describe.)
-    """
-    from homeassistant.components.logbook.processor import EventProcessor  # noqa: PLC0415
-
-    await async_wait_recording_done(hass)
-    processor = EventProcessor(hass, (EVENT_SESSION_STARTED, EVENT_SESSION_ENDED))
-    rows = await get_instance(hass).async_add_executor_job(
-        processor.get_events, start, dt_util.utcnow() + timedelta(hours=1)
-    )
-    return [f"{row['name']} {row['message']}" for row in rows if row.get("domain") == DOMAIN]
-
-
 async def test_the_activity_panel_describes_sessions_in_words(recorded: Live) -> None:
     """Started and ended, with kWh, ERE and euros; the Carport's "no ERE (no MID meter)"; in Dutch too."""
     hass, freezer, simulator, mock_config_entry = recorded
@@ -356,7 +344,7 @@ async def test_the_activity_panel_describes_sessions_in_words(recorded: Live) ->
     carport_ended = (
         f"Carport charging session ended, {number(carport.kwh)} kWh, no ERE (no MID meter)"
     )
-    messages = await _logbook_messages(hass, start)
+    messages = await logbook_messages(hass, start)
     assert sorted(messages) == sorted(
         [
             "Garage charging session started",
@@ -377,14 +365,14 @@ async def test_the_activity_panel_describes_sessions_in_words(recorded: Live) ->
             "ere_value_eur": None,
         },
     )
-    assert "Garage charging session ended, 27.84 kWh, 9.26 ERE" in await _logbook_messages(
+    assert "Garage charging session ended, 27.84 kWh, 9.26 ERE" in await logbook_messages(
         hass, start
     )
 
     await hass.config.async_update(language="nl")
     # What Home Assistant's startup sets up: the loaded integrations' texts follow the language.
     await translation.async_load_integrations(hass, {DOMAIN})
-    dutch = await _logbook_messages(hass, start)
+    dutch = await logbook_messages(hass, start)
     assert (
         f"Carport laadsessie beëindigd, {number(carport.kwh)} kWh, geen ERE (geen MID-meter)"
         in (dutch)

@@ -81,6 +81,9 @@ async def test_full_session_fires_started_then_ended(live: Live) -> None:
         "ended_at": None,
         "duration_minutes": None,
         "id_tag": DEFAULT_ID_TAG,
+        "cost_eur": None,
+        "net_cost_eur": None,
+        "price_per_kwh": None,
     }
 
     await advance_time(hass, freezer, timedelta(minutes=90), step=MINUTE)
@@ -104,6 +107,9 @@ async def test_full_session_fires_started_then_ended(live: Live) -> None:
         "ended_at": session.ended_at.isoformat(),
         "duration_minutes": 92.8,  # 2 + 90 minutes and 50 seconds
         "id_tag": DEFAULT_ID_TAG,
+        "cost_eur": None,  # no price source in the options
+        "net_cost_eur": None,
+        "price_per_kwh": None,
     }
     assert {key: ended.attributes[key] for key in ATTRIBUTES} == expected_ended
     assert session.kwh == round(11.0 * (92 + 50 / 60) / 60, 2)

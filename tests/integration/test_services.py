@@ -337,6 +337,9 @@ def sums(sessions: list[SimSession]) -> dict[str, Any]:
         "ere_kwh": round(math.fsum(session.kwh for session in counted), 3),
         "ere_credits": credits_,
         "ere_value_eur": net_euros(credits_),
+        "cost_eur": None,  # no price source in the options
+        "net_cost_eur": None,
+        "sessions_priced": 0,
     }
 
 
@@ -619,6 +622,9 @@ async def test_empty_period_has_no_groups(
             "ere_kwh": 0.0,
             "ere_credits": 0.0,
             "ere_value_eur": 0.0,
+            "cost_eur": None,
+            "net_cost_eur": None,
+            "sessions_priced": 0,
         },
         "running": 0,
     }

@@ -223,8 +223,12 @@ async def test_backfill_imports_the_whole_history(history: History) -> None:
     assert history.offsets()[4:] == [None] * 6
 
 
-async def test_session_over_three_hours_is_spread_by_the_time_in_each(history: History) -> None:
-    """17:30-19:15 at 8 kW: 4 kWh at 17:00, 8 at 18:00, 2 at 19:00; counted once it has ended."""
+async def test_session_over_three_hours_lands_in_the_hours_it_charged(history: History) -> None:
+    """17:30-19:15 at 8 kW: 4 kWh at 17:00, 8 at 18:00, 2 at 19:00; counted once it has ended.
+
+    The Garage is a cloud charger: its readings are taken at the polls after Joulo's syncs, so an
+    hour may be off by the few Wh drawn between a sync and the poll that read it.
+    """
     await history.set_up(SHORT)
     history.simulator.start_session(GARAGE_ID, power_kw=8, duration=timedelta(hours=1, minutes=45))
     await history.advance(BACKFILL_TIME, step=PAGE_STEP)
@@ -236,11 +240,9 @@ async def test_session_over_three_hours_is_spread_by_the_time_in_each(history: H
     await history.advance(timedelta(minutes=2))
     after = await history.rows(GARAGE_ID)
     day = NOW.replace(minute=0)
-    assert changed_hours(before, after) == {
-        day: 4.0,
-        day + timedelta(hours=1): 8.0,
-        day + timedelta(hours=2): 2.0,
-    }
+    assert changed_hours(before, after) == pytest.approx(
+        {day: 4.0, day + timedelta(hours=1): 8.0, day + timedelta(hours=2): 2.0}, abs=0.005
+    )
     assert total(after) == pytest.approx(total(before) + 14.0)
 
 

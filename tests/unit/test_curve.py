@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+import itertools
 import math
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, strategies as st
 import pytest
 
-from custom_components.joulo.curve import Basis, Reading, curve_basis, hourly_kwh
-from custom_components.joulo.statistics import hourly_energy
-from tests.factories import make_session
+from custom_components.joulo.curve import (
+    READING_SPACING,
+    Basis,
+    Reading,
+    curve_basis,
+    hourly_kwh,
+    with_reading,
+)
 
 HOUR = timedelta(hours=1)
 MINUTE = timedelta(minutes=1)
@@ -77,21 +83,18 @@ def test_without_readings_the_rounding_is_carried_to_the_next_hour() -> None:
         (at(9, 10), at(9, 11), 0.0),
     ],
 )
-def test_without_readings_the_statistics_spread_is_the_curve(
+def test_without_readings_the_hours_add_up_to_the_kwh_and_are_spread(
     started_at: datetime, ended_at: datetime, kwh: float
 ) -> None:
-    """The statistics of a session never seen running are the curve without readings."""
-    session = make_session(started_at=started_at, ended_at=ended_at, kwh=kwh)
-
-    expected = hourly_kwh(started_at, ended_at, kwh, ())
-    assert hourly_energy(session) == expected
-    assert total(expected) == kwh
+    """A session never seen running keeps its kWh, spread over its duration."""
+    hours = hourly_kwh(started_at, ended_at, kwh, ())
+    assert total(hours) == kwh
     assert curve_basis(started_at, ended_at, ()) is Basis.SPREAD
 
 
-def test_a_session_with_no_kwh_from_the_api_has_no_hours() -> None:
-    """A session without `kwh` (null) has nothing to put in the statistics."""
-    assert hourly_energy(make_session(kwh=None)) == []
+def test_a_session_with_no_kwh_has_no_hours() -> None:
+    """A session without energy has nothing to put in the statistics."""
+    assert hourly_kwh(EVENING, MORNING, 0.0, ()) == []
 
 
 # With readings: each stretch spread over its own time.
@@ -308,3 +311,56 @@ def test_the_hours_are_whole_utc_hours_of_the_session_that_add_up(
         assert len(hours) == 1
     assert all(kwh >= 0 and round(kwh, 3) == kwh for kwh in kwh_of(hours))
     assert total(hours) == round(final_kwh, 3)
+
+
+def _kept(readings: list[Reading]) -> tuple[Reading, ...]:
+    kept: tuple[Reading, ...] = ()
+    for reading in readings:
+        kept = with_reading(kept, reading)
+    return kept
+
+
+def test_readings_a_minute_apart_are_kept_about_every_five_minutes() -> None:
+    """A reading a minute for an hour keeps one per five minutes, and always the newest."""
+    start = at(9, 18)
+    kept = _kept([Reading(start + n * MINUTE, n * 0.18) for n in range(1, 61)])
+    assert kept[0] == Reading(start + MINUTE, 0.18)
+    assert kept[-1] == Reading(start + 60 * MINUTE, 60 * 0.18)
+    gaps = [later.at - earlier.at for earlier, later in itertools.pairwise(kept)]
+    assert all(gap >= READING_SPACING for gap in gaps[:-1])
+    assert len(kept) == 13
+
+
+def test_a_pause_is_kept_as_its_first_and_last_reading() -> None:
+    """A car that stops drawing keeps two readings of its pause, however long."""
+    start = at(9, 18)
+    drawing = [Reading(start + n * 10 * MINUTE, n * 1.8) for n in range(1, 4)]
+    paused = [Reading(start + n * 10 * MINUTE, 5.4) for n in range(4, 40)]
+    kept = _kept([*drawing, *paused, Reading(start + 400 * MINUTE, 7.2)])
+    assert kept == (
+        *drawing,
+        Reading(start + 390 * MINUTE, 5.4),
+        Reading(start + 400 * MINUTE, 7.2),
+    )
+
+
+def test_a_reading_not_after_the_newest_adds_nothing() -> None:
+    """A reading that comes late, or twice for one moment, changes nothing."""
+    kept = _kept([Reading(at(9, 19), 2.0), Reading(at(9, 20), 3.0)])
+    assert with_reading(kept, Reading(at(9, 20), 4.0)) == kept
+    assert with_reading(kept, Reading(at(9, 18), 1.0)) == kept
+
+
+def test_thinned_readings_give_the_hours_of_every_reading_to_the_wh() -> None:
+    """Thinning moves no hour's kWh by more than a few minutes' worth."""
+    start = at(9, 18, 30)
+    power = [11.0 if n < 240 else 0.0 for n in range(720)]  # full after four hours
+    every = list(itertools.accumulate(power[:-1], lambda kwh, kw: kwh + kw / 60, initial=0.0))
+    readings = [Reading(start + n * MINUTE, kwh) for n, kwh in enumerate(every) if n]
+    final = every[-1]
+    full = hourly_kwh(start, start + 720 * MINUTE, final, readings)
+    thinned = hourly_kwh(start, start + 720 * MINUTE, final, _kept(readings))
+    assert [hour for hour, _ in thinned] == [hour for hour, _ in full]
+    for (_, kwh), (_, expected) in zip(thinned, full, strict=True):
+        assert kwh == pytest.approx(expected, abs=0.2)  # at most a minute of 11 kW either way
+    assert sum(kwh for _, kwh in thinned[5:]) == 0

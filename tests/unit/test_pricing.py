@@ -8,7 +8,12 @@ from homeassistant.components.energy.validate import ENERGY_PRICE_UNITS
 from homeassistant.util.unit_conversion import EnergyConverter
 import pytest
 
-from custom_components.joulo.pricing import PriceSource, price_source, price_unit_factor
+from custom_components.joulo.pricing import (
+    PriceSource,
+    price_per_kwh,
+    price_source,
+    price_unit_factor,
+)
 
 
 @pytest.mark.parametrize(
@@ -60,6 +65,47 @@ def test_every_price_unit_of_the_energy_dashboard_is_read_at_home_assistants_rat
     assert price_unit_factor(f"EUR{suffix}") == pytest.approx(
         EnergyConverter.get_unit_ratio(energy_unit, "kWh")
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "price"),
+    [
+        ("0.25", "EUR/kWh", 0.25),
+        ("250", "EUR/MWh", 0.25),
+        ("0.00025", "EUR/Wh", 0.25),
+        ("-0.05", "EUR/kWh", -0.05),
+        ("0", "EUR/kWh", 0.0),
+        (250.0, "EUR/MWh", 0.25),
+        (3, "EUR/kWh", 3.0),
+    ],
+)
+def test_a_number_in_a_price_unit_is_a_price_per_kwh(
+    value: str | float, unit: str, price: float
+) -> None:
+    """A state's text or a statistic's number, in any price unit, turned into EUR/kWh (0 and less too)."""
+    assert price_per_kwh(value, unit) == pytest.approx(price)
+
+
+@pytest.mark.parametrize(
+    ("value", "unit"),
+    [
+        ("unavailable", "EUR/kWh"),
+        ("unknown", "EUR/kWh"),
+        ("", "EUR/kWh"),
+        ("cheap", "EUR/kWh"),
+        ("nan", "EUR/kWh"),
+        ("inf", "EUR/MWh"),
+        (None, "EUR/kWh"),
+        ("0.25", None),
+        ("0.25", "kWh"),
+        (0.25, "EUR"),
+    ],
+)
+def test_what_is_not_a_number_in_a_price_unit_is_no_price(
+    value: str | float | None, unit: object
+) -> None:
+    """Unavailable, unknown, text, not finite, no value, or no price unit: no price."""
+    assert price_per_kwh(value, unit) is None
 
 
 @pytest.mark.parametrize(

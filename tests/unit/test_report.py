@@ -9,6 +9,7 @@ import operator
 from zoneinfo import ZoneInfo
 
 from custom_components.joulo.api import Session
+from custom_components.joulo.cost import SessionCost
 from custom_components.joulo.ere import ErePrice
 from custom_components.joulo.report import GroupBy, energy_report
 from tests.factories import make_session
@@ -61,6 +62,9 @@ def sums(
         "ere_kwh": kwh if ere_kwh is None else ere_kwh,
         "ere_credits": ere_credits,
         "ere_value_eur": eur,
+        "cost_eur": None,
+        "net_cost_eur": None,
+        "sessions_priced": 0,
     }
 
 
@@ -242,3 +246,63 @@ def test_without_dimensions_one_group_and_without_sessions_none() -> None:
         "total": sums(0, 0.0, 0.0),
         "running": 0,
     }
+
+
+def _cost(cost_eur: float | None, net_cost_eur: float | None) -> SessionCost:
+    return SessionCost(
+        cost_eur=cost_eur,
+        net_cost_eur=net_cost_eur,
+        price_per_kwh=None,
+        missing_hours=(),
+        basis="spread",
+    )
+
+
+def test_costs_add_up_over_the_sessions_priced() -> None:
+    """Cost and net cost of the sessions with a known cost; unknown ones only count as sessions."""
+    start = datetime(2026, 4, 8, 18, tzinfo=UTC)
+    priced, unknown, no_net, elsewhere = (
+        session(start + timedelta(days=day), charger_id=charger)
+        for day, charger in ((0, "garage-id"), (1, "garage-id"), (2, "garage-id"), (3, "oprit"))
+    )
+    costs = {
+        priced.id: _cost(4.12, 1.2),
+        unknown.id: _cost(None, None),
+        no_net.id: _cost(2.5, None),
+        elsewhere.id: _cost(1.0, 0.5),
+    }
+    result = energy_report(
+        [priced, unknown, no_net, elsewhere],
+        group_by={GroupBy.CHARGER},
+        time_zone=AMSTERDAM,
+        charger_name=lambda session: session.charger_id,
+        counts=lambda _: True,
+        price=None,
+        costs=costs,
+    )
+    picked = [
+        {key: group[key] for key in ("charger_id", "cost_eur", "net_cost_eur", "sessions_priced")}
+        for group in result["groups"]
+    ]
+    assert picked == [
+        {"charger_id": "garage-id", "cost_eur": 6.62, "net_cost_eur": 1.2, "sessions_priced": 2},
+        {"charger_id": "oprit", "cost_eur": 1.0, "net_cost_eur": 0.5, "sessions_priced": 1},
+    ]
+    total = result["total"]
+    assert (total["cost_eur"], total["net_cost_eur"], total["sessions_priced"]) == (7.62, 1.7, 3)
+
+
+def test_with_a_price_source_but_nothing_priced_the_costs_are_unknown() -> None:
+    """No session with a known cost: cost and net cost unknown, not 0."""
+    only = session(datetime(2026, 4, 8, 18, tzinfo=UTC))
+    result = energy_report(
+        [only],
+        group_by=set(),
+        time_zone=AMSTERDAM,
+        charger_name=lambda session: session.charger_id,
+        counts=lambda _: True,
+        price=None,
+        costs={only.id: _cost(None, None)},
+    )
+    total = result["total"]
+    assert (total["cost_eur"], total["net_cost_eur"], total["sessions_priced"]) == (None, None, 0)
