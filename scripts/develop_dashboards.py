@@ -37,8 +37,10 @@ CHARGER_KEYS = (
     "last_session_energy",
     "last_session_ere_credits",
     "last_session_ere_value",
-    "ere_missed_this_year",
+    "last_session_cost",
     "last_session_ended",
+    "charging_cost_this_month",
+    "ere_missed_this_year",
 )
 """A charger card's rows, in this order; the charger's other primary entities follow."""
 HISTORY_KEYS = ("charging_power", "session_energy")
@@ -57,6 +59,8 @@ MONEY_KEYS = (
     "ere_allocatable",
 )
 """The money card's rows, in this order; the account's other `ere_*` entities follow."""
+COST_KEYS = ("net_charging_cost_this_month", "charging_cost_this_month", "net_price_this_month")
+"""The account's charging cost card, in this order (the entities exist when the entry has a price)."""
 ACCOUNT_KEYS = (
     "total_energy",
     "energy_this_month",
@@ -175,6 +179,12 @@ class Entry:
     """Charger id → the id of its charging statistic."""
     domain: str
     """The integration's domain, which is also its statistics' source."""
+    price_entity: str | None = None
+    """The entity whose price the entry's options price charging with, if one."""
+
+    def account_entity(self, key: str) -> Entity | None:
+        """The account's entity with translation key `key`, if it has one."""
+        return next((entity for entity in self.account if entity.key == key), None)
 
     @property
     def entity_ids(self) -> set[str]:
@@ -185,11 +195,16 @@ class Entry:
 
 
 async def read_entry(
-    ws: Websocket, entry_id: str, statistic_id: Callable[[str], str], domain: str
+    ws: Websocket,
+    entry_id: str,
+    statistic_id: Callable[[str], str],
+    domain: str,
+    price_entity: str | None = None,
 ) -> Entry:
     """Read the entry's devices and entities from Home Assistant's registries.
 
-    `statistic_id` maps a charger id to its statistic's id (the integration's own function).
+    `statistic_id` maps a charger id to its statistic's id (the integration's own function);
+    `price_entity` is the entity the entry's options name (its options flow shows them).
     """
     devices = [
         device
@@ -230,6 +245,7 @@ async def read_entry(
             charger.charger_id: statistic_id(charger.charger_id) for charger in chargers
         },
         domain=domain,
+        price_entity=price_entity,
     )
 
 
@@ -263,7 +279,7 @@ def charger_section(charger: Charger) -> dict[str, Any]:
 
 
 def history_section(entry: Entry) -> dict[str, Any]:
-    """Charging over time: live power and session energy, and each charger's kWh per day."""
+    """Charging over time: live power and session energy, the price, and each charger's kWh per day."""
     live = [
         entity.entity_id
         for key in HISTORY_KEYS
@@ -278,6 +294,15 @@ def history_section(entry: Entry) -> dict[str, Any]:
                 "title": "Power and session energy",
                 "hours_to_show": HISTORY_HOURS,
                 "entities": live,
+            }
+        )
+    if entry.price_entity is not None:
+        cards.append(
+            {
+                "type": "history-graph",
+                "title": "Electricity price",
+                "hours_to_show": HISTORY_HOURS,
+                "entities": [entry.price_entity],
             }
         )
     cards.append(
@@ -295,14 +320,17 @@ def history_section(entry: Entry) -> dict[str, Any]:
 
 
 def money_section(entry: Entry) -> dict[str, Any]:
-    """The account: its ERE money (every `ere_*` entity but the totals), and its totals."""
+    """The account: what charging cost, its ERE money (every `ere_*` entity but the totals), totals."""
+    cost = [entity for entity in entry.account if entity.key in COST_KEYS]
     money = [
         entity
         for entity in entry.account
         if entity.key.startswith("ere_") and entity.key not in ACCOUNT_KEYS
     ]
-    rest = [entity for entity in entry.account if entity not in money]
+    rest = [entity for entity in entry.account if entity not in money and entity not in cost]
     cards: list[dict[str, Any]] = [{"type": "heading", "heading": "Account", "icon": "mdi:cash"}]
+    if cost_rows := ordered(cost, COST_KEYS):
+        cards.append(entities_card("Charging cost", cost_rows))
     if money_rows := ordered(money, MONEY_KEYS):
         cards.append(entities_card("ERE money", money_rows))
     if account_rows := ordered(rest, ACCOUNT_KEYS):

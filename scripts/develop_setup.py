@@ -11,17 +11,22 @@ Home Assistant's own constants, the dashboards use its aiohttp and the integrati
 
 `setup` drives Home Assistant over HTTP the way the frontend does: onboarding (owner, analytics,
 integration step), then the Joulo config flow with the simulator's token, and its URL in the form's
-collapsed "Advanced options" section. It is idempotent: on a config dir that is already set up it
-logs in and changes nothing (unless the simulator moved to another port: then the entry goes
-through its reconfigure flow). Then it makes the dashboards (`develop_dashboards.py`): the "Joulo"
-dashboard, the Energy dashboard, and the Joulo dashboard as every user's landing page. It returns
-once the Joulo dashboard has what it shows at first sight: each charger's imported charging history
-in the statistics graph, and a charger charging, with its power.
+collapsed "Advanced options" section, then the entry's options flow (Configure), which chooses the
+demo's electricity price to price charging with. The price's year of hourly statistics is imported
+before that (`develop_price.py`), so that the integration prices the session history it reads once it
+has a price. It is idempotent: on a config dir that is already set up it logs in and changes nothing
+(unless the simulator moved to another port: then the entry goes through its reconfigure flow; or
+the price's statistics lacked hours: then the entry is reloaded, to price what it could not). Then
+it makes the dashboards (`develop_dashboards.py`): the "Joulo" dashboard, the Energy dashboard, and
+the Joulo dashboard as every user's landing page. It returns once the Joulo dashboard has what it
+shows at first sight: each charger's imported charging history in the statistics graph, a charger
+charging, with its power, each charger's last session cost and the account's net cost this month.
 
-`check` looks at what a person would see: the entry, its entities, each charger's last session in ERE
-and euros, what a charger without a MID meter misses and its repair, the first sight above, the
-dashboards, the log, and that nothing the simulator says (nor any Joulo entity or statistic) lies
-ahead of Home Assistant's clock.
+`check` looks at what a person would see: the entry, its entities, each charger's last session in ERE,
+euros and cost, what a charger without a MID meter misses and its repair, the month's charging cost,
+the electricity price and its year of statistics, the first sight above, the dashboards, the log, and
+that nothing the simulator says (nor any Joulo entity or statistic) lies ahead of Home Assistant's
+clock.
 """
 
 from __future__ import annotations
@@ -44,10 +49,12 @@ from typing import Any
 import urllib.error
 import urllib.parse
 import urllib.request
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import develop_dashboards as dashboards
 from develop_dashboards import Websocket, WebsocketError
+import develop_price as price
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATE = Path(__file__).resolve().parent / "develop_config" / "configuration.yaml"
@@ -78,6 +85,9 @@ FIRST_SIGHT_POLL = 0.5
 """Seconds between two looks at whether the dashboards have what they should show."""
 READING_DELAY = 2
 """Seconds into a whole minute by which a live charger's meter reading of that minute is there."""
+OPTIONS_FLOW = "/api/config/config_entries/options/flow"
+PRICE_OPTION = "price_entity"
+"""The options flow's field naming the price entity."""
 IGNORED_REPAIRS = {("homeassistant", "deprecated_method")}
 """Repairs that only say how the demo runs Home Assistant (from a venv: "Core"); ignored, as a user would."""
 
@@ -383,6 +393,10 @@ class HomeAssistant(HttpClient):
             str(self.ok("POST", "/api/template", json_body={"template": "{{ now().isoformat() }}"}))
         )
 
+    def zone(self) -> ZoneInfo:
+        """Home Assistant's time zone."""
+        return ZoneInfo(self.ok("GET", "/api/config")["time_zone"])
+
     def websocket(self) -> Websocket:
         """Its websocket API, logged in as this client is."""
         if self.token is None:
@@ -511,6 +525,93 @@ def wait_until_loaded(hass: HomeAssistant, timeout: float) -> dict[str, Any]:
         time.sleep(0.5)
 
 
+def open_options(hass: HomeAssistant, entry_id: str) -> tuple[str, dict[str, Any]]:
+    """Open the entry's options flow (its Configure dialog): the flow's id, and what its form shows."""
+    flow = hass.ok("POST", OPTIONS_FLOW, json_body={"handler": entry_id})
+    if flow.get("type") != "form" or flow.get("step_id") != "init":
+        raise DevelopError(f"the Joulo options flow did not show its form: {flow}")
+    shown = {
+        field["name"]: (field.get("description") or {}).get("suggested_value")
+        for field in flow["data_schema"]
+    }
+    return flow["flow_id"], shown
+
+
+def price_entity(hass: HomeAssistant, entry_id: str) -> str | None:
+    """The price entity the entry's options name (what its Configure dialog shows), if any."""
+    flow_id, shown = open_options(hass, entry_id)
+    hass.ok("DELETE", f"{OPTIONS_FLOW}/{flow_id}")
+    return shown.get(PRICE_OPTION)
+
+
+def choose_price(hass: HomeAssistant, entry_id: str, entity_id: str) -> bool:
+    """Have the entry price charging with `entity_id`, through its options flow; True if it changed.
+
+    An entry that prices with it already is left alone (its dialog is opened and closed). Home
+    Assistant reloads the entry after a change, by itself.
+    """
+    flow_id, shown = open_options(hass, entry_id)
+    if shown.get(PRICE_OPTION) == entity_id:
+        hass.ok("DELETE", f"{OPTIONS_FLOW}/{flow_id}")
+        return False
+    result = hass.ok("POST", f"{OPTIONS_FLOW}/{flow_id}", json_body={PRICE_OPTION: entity_id})
+    if result.get("type") != "create_entry":
+        raise DevelopError(f"the Joulo options flow did not take {entity_id}: {result}")
+    say(f"options flow: Joulo prices charging with {entity_id}")
+    return True
+
+
+def reload(hass: HomeAssistant, entry_id: str) -> None:
+    """Reload the entry (as its ⋮ menu's Reload does), and wait until that is done."""
+    hass.ok("POST", f"/api/config/config_entries/entry/{entry_id}/reload", timeout=120)
+    say("reloaded the Joulo entry, to price the hours whose price was just imported")
+
+
+async def import_price_history(hass: HomeAssistant) -> int:
+    """Import the electricity price's hourly statistics of the year that lacks them; how many hours.
+
+    Says what it imported; returns once the recorder has them.
+    """
+    zone = await asyncio.to_thread(hass.zone)
+    now = await price.caught_up(await asyncio.to_thread(hass.now))
+    async with hass.websocket() as ws:
+        rows = await price.import_statistics(ws, now, zone)
+    if rows:
+        say(
+            f"{price.PRICE_ENTITY}: imported {len(rows)} hourly statistics "
+            f"({rows[0]['start']} to {rows[-1]['start']})"
+        )
+    else:
+        say(f"{price.PRICE_ENTITY}: its hourly statistics of the last year are there")
+    return len(rows)
+
+
+async def priced(ws: Websocket, entry_id: str) -> bool:
+    """Whether the entry is loaded with a price: with its cost entities, which only a price makes."""
+    entries = await ws.command("config_entries/get", domain=DOMAIN)
+    if not any(e["entry_id"] == entry_id and e["state"] == "loaded" for e in entries):
+        return False
+    return any(
+        item["config_entry_id"] == entry_id and item["translation_key"] in dashboards.COST_KEYS
+        for item in await ws.command("config/entity_registry/list")
+    )
+
+
+async def wait_until_priced(hass: HomeAssistant, entry_id: str, seconds: float) -> None:
+    """Wait until the entry is loaded with its price (the options flow's reload runs after it)."""
+    async with hass.websocket() as ws:
+        try:
+            async with asyncio.timeout(seconds):
+                while True:
+                    if await priced(ws, entry_id):
+                        return
+                    await asyncio.sleep(FIRST_SIGHT_POLL)
+        except TimeoutError:
+            raise DevelopError(
+                f"the Joulo entry has no cost entities {seconds:.0f} s after it got a price"
+            ) from None
+
+
 def load_statistic_id() -> Future[Callable[[str], str]]:
     """The integration's `statistic_id` function, imported in the background (it takes seconds)."""
 
@@ -528,11 +629,14 @@ def load_statistic_id() -> Future[Callable[[str], str]]:
 
 
 async def make_dashboards(
-    hass: HomeAssistant, entry_id: str, statistic_id: Callable[[str], str]
+    hass: HomeAssistant,
+    entry_id: str,
+    statistic_id: Callable[[str], str],
+    price_entity: str | None,
 ) -> None:
     """Create or update the dashboards from what the entry has, and say which entities it lacks."""
     async with hass.websocket() as ws:
-        entry = await dashboards.read_entry(ws, entry_id, statistic_id, DOMAIN)
+        entry = await dashboards.read_entry(ws, entry_id, statistic_id, DOMAIN, price_entity)
         for change in await dashboards.ensure(ws, entry):
             say(f"dashboards: {change}")
         for issue in (await ws.command("repairs/list_issues"))["issues"]:
@@ -545,7 +649,12 @@ async def make_dashboards(
                 )
                 say(f"repairs: ignored '{issue['issue_id']}' (how the demo runs Home Assistant)")
     shown = {e.key for e in entry.account} | {e.key for c in entry.chargers for e in c.entities}
-    expected = (*dashboards.CHARGER_KEYS, *dashboards.ACCOUNT_KEYS, *dashboards.MONEY_KEYS)
+    expected = (
+        *dashboards.CHARGER_KEYS,
+        *dashboards.ACCOUNT_KEYS,
+        *dashboards.MONEY_KEYS,
+        *dashboards.COST_KEYS,
+    )
     if absent := [key for key in expected if key not in shown]:
         say(f"dashboards: no entity (yet) for {', '.join(absent)}")
     say(f"dashboard '{dashboards.TITLE}': {hass.url}/{dashboards.URL_PATH}")
@@ -556,6 +665,13 @@ def shown(state: Mapping[str, Any] | None) -> str | None:
     if state is None or state["state"] in {"unavailable", "unknown"}:
         return None
     return f"{state['state']} {state['attributes'].get('unit_of_measurement', '')}".rstrip()
+
+
+def state_of(
+    entity: dashboards.Entity | None, states: Mapping[str, Mapping[str, Any]]
+) -> Mapping[str, Any] | None:
+    """The state of `entity`, if there is one."""
+    return None if entity is None else states.get(entity.entity_id)
 
 
 @dataclass
@@ -573,7 +689,8 @@ async def first_sight(ws: Websocket, entry: dashboards.Entry) -> FirstSight:
     """What the Joulo dashboard lacks now of what a newcomer should see at once.
 
     Each charger's charging history in the statistics graph (the recorder knows its statistic, and
-    the graph's window has rows), and a charger charging, with its power.
+    the graph's window has rows), a charger charging, with its power, and with a price each charger's
+    last session cost and the account's net cost this month.
     """
     lacking: list[str] = []
     listed = await ws.command("recorder/list_statistic_ids", statistic_type="sum")
@@ -603,11 +720,31 @@ async def first_sight(ws: Websocket, entry: dashboards.Entry) -> FirstSight:
         lacking.append("no charger is charging")
     elif unknown_power:
         lacking.append(f"no charging power yet: {', '.join(unknown_power)}")
+    if entry.price_entity is not None:
+        lacking.extend(costs_lacking(entry, states))
     return FirstSight(lacking, [charger.name for charger in charging], unknown_power)
 
 
+def costs_lacking(entry: dashboards.Entry, states: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """The costs the Joulo dashboard does not show yet: last sessions', the month's net cost."""
+    lacking = []
+    if unknown := [
+        charger.name
+        for charger in entry.chargers
+        if shown(state_of(charger.entity("last_session_cost"), states)) is None
+    ]:
+        lacking.append(f"no last session cost (yet) of {', '.join(unknown)}")
+    if shown(state_of(entry.account_entity("net_charging_cost_this_month"), states)) is None:
+        lacking.append("no net charging cost this month (yet)")
+    return lacking
+
+
 async def wait_for_first_sight(
-    hass: HomeAssistant, entry_id: str, statistic_id: Callable[[str], str], seconds: float
+    hass: HomeAssistant,
+    entry_id: str,
+    statistic_id: Callable[[str], str],
+    price_entity: str | None,
+    seconds: float,
 ) -> None:
     """Wait until the Joulo dashboard shows what it should at once (see `first_sight`).
 
@@ -620,7 +757,7 @@ async def wait_for_first_sight(
     started = time.monotonic()
     sight = FirstSight(["nothing looked at yet"], [], [])
     async with hass.websocket() as ws:
-        entry = await dashboards.read_entry(ws, entry_id, statistic_id, DOMAIN)
+        entry = await dashboards.read_entry(ws, entry_id, statistic_id, DOMAIN, price_entity)
         asked: int | None = None  # the minute (since the epoch) of the last poll asked for
         try:
             async with asyncio.timeout(seconds):
@@ -657,14 +794,25 @@ def setup(args: argparse.Namespace) -> None:
     hass.wait_until_up(args.timeout, args.hass_pid)
     onboard(hass)
     hass.wait_until_running(args.timeout)
+    # Before the entry has a price: it prices the session history it reads from then on.
+    imported = asyncio.run(import_price_history(hass))
     if not (entries := hass.entries()):
         add_entry(hass, args.api_url, args.token)
     elif stored_url(args.config, entry_id := entries[0]["entry_id"]) != args.api_url:
         reconfigure(hass, entry_id, args.api_url, args.token)
+    entry_id = wait_until_loaded(hass, args.timeout)["entry_id"]
+    if not choose_price(hass, entry_id, price.PRICE_ENTITY) and imported:
+        # It loaded with its price before the hours just imported had one.
+        reload(hass, entry_id)
+    asyncio.run(wait_until_priced(hass, entry_id, args.timeout))
     entry = wait_until_loaded(hass, args.timeout)
-    say(f"Joulo entry '{entry['title']}' is {entry['state']}")
-    asyncio.run(make_dashboards(hass, entry["entry_id"], statistic_id.result()))
-    asyncio.run(wait_for_first_sight(hass, entry["entry_id"], statistic_id.result(), args.timeout))
+    say(f"Joulo entry '{entry['title']}' is {entry['state']}, priced with {price.PRICE_ENTITY}")
+    asyncio.run(make_dashboards(hass, entry_id, statistic_id.result(), price.PRICE_ENTITY))
+    asyncio.run(
+        wait_for_first_sight(
+            hass, entry_id, statistic_id.result(), price.PRICE_ENTITY, args.timeout
+        )
+    )
 
 
 # --- check -------------------------------------------------------------------------------------
@@ -718,6 +866,7 @@ async def statistics_rows(ws: Websocket, statistic_ids: list[str], since: dateti
 
 
 MISSED_ATTRIBUTES = ("energy_kwh", "ere_credits", "sessions")
+COST_ATTRIBUTES = ("net_cost", "price_per_kwh", "basis")
 
 
 async def check_money(
@@ -725,7 +874,8 @@ async def check_money(
 ) -> list[str]:
     """Each charger's last session in euros; what a charger without MID misses, and its repair.
 
-    Says the figures (last session kWh, ERE credits, euros; euros missed this year); returns what lacks.
+    Says the figures (last session kWh, ERE credits, euros, and its cost, with a price; euros missed
+    this year; the month's charging cost); returns what lacks.
     """
     lacking: list[str] = []
     without_mid: list[dashboards.Charger] = []
@@ -733,9 +883,11 @@ async def check_money(
         figures = []
         for key in ("last_session_energy", "last_session_ere_credits", "last_session_ere_value"):
             entity = charger.entity(key)
-            if (figure := shown(entity and states.get(entity.entity_id))) is None:
+            if (figure := shown(state_of(entity, states))) is None:
                 lacking.append(f"{charger.name} shows no {key}")
             figures.append(f"{figure}")
+        if entry.price_entity is not None:
+            figures.append(f"cost {described(charger.entity('last_session_cost'), states)}")
         say(f"check: {charger.name}'s last session: {', '.join(figures)}")
         if (missed := charger.entity("ere_missed_this_year")) is None:
             continue
@@ -748,6 +900,9 @@ async def check_money(
         say(f"check: {charger.name} missed this year: {figure} ({details})")
     if not without_mid:
         lacking.append("no charger shows what it misses without a MID meter")
+    if entry.price_entity is not None:
+        month = (described(entry.account_entity(key), states) for key in dashboards.COST_KEYS)
+        say(f"check: this month, net cost, cost, net price: {', '.join(month)}")
     issues = (await ws.command("repairs/list_issues"))["issues"]
     lacking.extend(
         f"no repair 'no_mid_meter' for {charger.name}"
@@ -762,16 +917,30 @@ async def check_money(
     return lacking
 
 
+def described(entity: dashboards.Entity | None, states: Mapping[str, Mapping[str, Any]]) -> str:
+    """An entity's state with its unit and its cost attributes, e.g. `4.12 EUR (net_cost -2.93, ...)`."""
+    state = state_of(entity, states)
+    if (figure := shown(state)) is None or state is None:
+        return f"{figure}"
+    attributes = state["attributes"]
+    details = ", ".join(f"{key} {attributes[key]}" for key in COST_ATTRIBUTES if key in attributes)
+    return f"{figure} ({details})" if details else figure
+
+
 async def check_dashboards_and_clock(
-    hass: HomeAssistant, entry_id: str, statistic_id: Callable[[str], str], sim: dict[str, Any]
+    hass: HomeAssistant,
+    entry_id: str,
+    price_entity: str | None,
+    statistic_id: Callable[[str], str],
+    sim: dict[str, Any],
 ) -> list[str]:
     """The dashboards' problems, and every Joulo timestamp ahead of Home Assistant's clock.
 
-    `sim` holds the simulator's answers, read before Home Assistant's clock is: what they say
-    happened must have happened by then.
+    `price_entity` is the one the entry's options name. `sim` holds the simulator's answers, read
+    before Home Assistant's clock is: what they say happened must have happened by then.
     """
     async with hass.websocket() as ws:
-        entry = await dashboards.read_entry(ws, entry_id, statistic_id, DOMAIN)
+        entry = await dashboards.read_entry(ws, entry_id, statistic_id, DOMAIN, price_entity)
         states = {state["entity_id"]: state for state in await ws.command("get_states")}
         ids = set(states) | set(entry.statistic_ids.values())
         problems = await dashboards.problems(ws, entry, ids)
@@ -806,6 +975,20 @@ async def check_dashboards_and_clock(
     ]
     say(f"check: {len(moments)} timestamps, {len(ahead)} of them ahead of Home Assistant's clock")
     return problems + ahead
+
+
+async def check_price(hass: HomeAssistant) -> list[str]:
+    """The electricity price's problems: its state against the formula, its year of statistics."""
+    zone = await asyncio.to_thread(hass.zone)
+    now = await price.caught_up(await asyncio.to_thread(hass.now))
+    async with hass.websocket() as ws:
+        problems = await price.problems(ws, now, zone)
+    if not problems:
+        say(
+            f"check: {price.PRICE_ENTITY} = {price.hourly_price(now.astimezone(zone))} "
+            f"{price.PRICE_UNIT}, with every hour of the last year in its statistics"
+        )
+    return problems
 
 
 def check(args: argparse.Namespace) -> bool:
@@ -849,12 +1032,18 @@ def check(args: argparse.Namespace) -> bool:
         say(f"check:   {entity_id}")
     if int(str(count)) == 0:
         problems.append("no Joulo entities")
+    problems.extend(asyncio.run(check_price(hass)))
     if entries:
+        entry_id = entries[0]["entry_id"]
+        if (priced_with := price_entity(hass, entry_id)) != price.PRICE_ENTITY:
+            problems.append(
+                f"the entry's options price with {priced_with}, not {price.PRICE_ENTITY}"
+            )
         answers = simulator_answers(args.api_url, args.token)
         problems.extend(
             asyncio.run(
                 check_dashboards_and_clock(
-                    hass, entries[0]["entry_id"], statistic_id.result(), answers
+                    hass, entry_id, priced_with, statistic_id.result(), answers
                 )
             )
         )

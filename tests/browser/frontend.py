@@ -40,6 +40,11 @@ KWH_ROUNDING = 0.005
 """The API gives kWh to 2 decimals."""
 MISSED = "ere_missed_this_year"
 """The key of what a charger without a MID meter misses."""
+PRICE_ENTITY = "sensor.electricity_price"
+"""The demo's dynamic electricity price (scripts/develop_config), which its Joulo entry prices with."""
+YEAR = {"days": 366}
+EURO_ROUNDING = 0.005
+"""Costs are given to the cent."""
 
 
 def english() -> Any:
@@ -53,15 +58,20 @@ def user_step_strings() -> Any:
     return english()["config"]["step"]["user"]
 
 
+def options_strings() -> Any:
+    """The English texts of the options flow's step: where the price of charging comes from."""
+    return english()["options"]["step"]["init"]
+
+
 def issue_strings() -> Any:
     """The English title and description of the repair for a charger without a MID meter."""
     return english()["issues"]["no_mid_meter"]
 
 
-def charger_card(page: Page, name: str) -> Locator:
-    """The Joulo dashboard's card of the charger `name` (the card titled so)."""
+def titled_card(page: Page, title: str) -> Locator:
+    """The Joulo dashboard's entities card titled `title` (a charger's name, or e.g. "Charging cost")."""
     return page.locator("hui-entities-card").filter(
-        has=page.get_by_role("heading", name=name, exact=True)
+        has=page.get_by_role("heading", name=title, exact=True)
     )
 
 
@@ -150,6 +160,60 @@ def assert_euros_shown(
     assert number(shown_euros) == 0
 
 
+def price_range(frontend: Frontend) -> tuple[float, float]:
+    """The cheapest and the dearest hour of the demo's price in the last year (EUR/kWh)."""
+    extremes = frontend.call(
+        {
+            "type": "recorder/statistic_during_period",
+            "statistic_id": PRICE_ENTITY,
+            "types": ["min", "max"],
+            "rolling_window": {"duration": YEAR},
+        }
+    )
+    return float(extremes["min"]), float(extremes["max"])
+
+
+def assert_cost_shown(
+    frontend: Frontend, card: Locator, device: Device, prices: tuple[float, float]
+) -> None:
+    """A charger's card shows its last session's cost in euros, at prices the demo's hours had.
+
+    Its net cost is that cost less the euros its ERE are worth, and its price per kWh lies between
+    the year's cheapest and dearest hour.
+    """
+    cost = frontend.entity(device.device_id, "last_session_cost")
+    text = shown_state(frontend, cost.entity_id)
+    expect(row(card, cost.name)).to_contain_text(text)
+    assert "€" in text, f"{device.name}'s last session cost reads {text!r}"
+    attributes = frontend.hass("(hass, id) => hass.states[id].attributes", cost.entity_id)
+    ere = frontend.entity(device.device_id, "last_session_ere_value")
+    ere_euros = float(frontend.hass("(hass, id) => hass.states[id].state", ere.entity_id))
+    assert attributes["net_cost"] == pytest.approx(number(text) - ere_euros, abs=EURO_ROUNDING), (
+        device.name,
+        text,
+        ere_euros,
+        attributes,
+    )
+    cheapest, dearest = prices
+    assert cheapest <= attributes["price_per_kwh"] <= dearest, (device.name, attributes, prices)
+    assert attributes["basis"] in {"observed", "spread"}, attributes
+    FIGURES.append(
+        f"{device.name}'s last session cost {text} (net {attributes['net_cost']}, "
+        f"{attributes['price_per_kwh']} EUR/kWh, {attributes['basis']})"
+    )
+
+
+def account_device_id(frontend: Frontend) -> str:
+    """The id of the account's device ("Joulo", a service)."""
+    return str(
+        frontend.hass(
+            """(hass, domain) => Object.values(hass.devices).find((d) => d.entry_type === 'service'
+                && d.identifiers.some(([dom]) => dom === domain)).id""",
+            DOMAIN,
+        )
+    )
+
+
 def test_the_joulo_dashboard_at_ready_shows_history_euros_and_the_running_session(
     demo: Demo,
     frontend: Frontend,
@@ -160,8 +224,9 @@ def test_the_joulo_dashboard_at_ready_shows_history_euros_and_the_running_sessio
     """The landing page, first thing after the demo reports ready: the Joulo dashboard.
 
     Its graphs draw at once (the charging history is imported before ready), a card per charger
-    with its last session's euros (at the demo's price), the Carport (no MID meter) with what it
-    misses, and the running session live.
+    with its last session's euros (at the demo's price) and cost (at the demo's electricity price),
+    the Carport (no MID meter) with what it misses, the account's charging cost this month, and the
+    running session live.
     """
     frontend.open("/")
     expect(page).to_have_url(re.compile(re.escape(DASHBOARD)))
@@ -191,11 +256,21 @@ def test_the_joulo_dashboard_at_ready_shows_history_euros_and_the_running_sessio
     without_mid = {charger["id"] for charger in demo.chargers() if not charger["mid_certified"]}
     assert without_mid, "the demo has no charger without a MID meter"
     price = demo.ere_price()
+    prices = price_range(frontend)
     for device in chargers:
-        assert_euros_shown(frontend, charger_card(page, device.name), device, without_mid, price)
+        assert_euros_shown(frontend, titled_card(page, device.name), device, without_mid, price)
+        assert_cost_shown(frontend, titled_card(page, device.name), device, prices)
+    costs = titled_card(page, "Charging cost")
+    account = account_device_id(frontend)
+    for key in ("net_charging_cost_this_month", "charging_cost_this_month"):
+        entity = frontend.entity(account, key)
+        text = shown_state(frontend, entity.entity_id)
+        expect(row(costs, entity.name)).to_contain_text(text)
+        assert "€" in text, f"the account's {key} reads {text!r}"
+        FIGURES.append(f"the account's {key}: {text}")
 
     live = next(device for device in chargers if device.charger_id == live_charger)
-    card = charger_card(page, live.name)
+    card = titled_card(page, live.name)
     energy = frontend.entity(live.device_id, "session_energy")
     charging = frontend.entity(live.device_id, "charging")
     power = frontend.entity(live.device_id, "charging_power")
@@ -247,6 +322,32 @@ def test_the_config_flow_dialog_asks_for_the_token_and_has_advanced_options(
     dialog.get_by_role("button", name=advanced["name"]).click()
     expect(url_field).to_be_visible()
     screenshot("config-flow")
+    page.keyboard.press("Escape")
+    expect(dialog.get_by_text(strings["title"])).to_be_hidden()
+
+
+def test_the_options_dialog_offers_a_price_sensor_or_a_fixed_price(
+    frontend: Frontend, page: Page, screenshot: Callable[[str], Path]
+) -> None:
+    """Settings → Devices & services → Joulo → Configure: the price sensor the demo chose, or a price.
+
+    The dialog shows the demo's electricity price as the entry's price sensor (the demo chose it
+    through this same flow), and a fixed price field, empty.
+    """
+    strings = options_strings()
+    frontend.open(f"/config/integrations/integration/{DOMAIN}")
+    page.get_by_role("button", name="Configure").click()
+    dialog = page.locator("dialog-data-entry-flow")
+    expect(dialog.get_by_text(strings["title"])).to_be_visible()
+    picker = dialog.locator("ha-selector-entity")
+    label = strings["data"]["price_entity"]
+    expect(picker.locator("label").get_by_text(label, exact=True)).to_be_visible()
+    name = frontend.hass("(hass, id) => hass.states[id].attributes.friendly_name", PRICE_ENTITY)
+    expect(picker.get_by_text(name, exact=True)).to_be_visible()
+    fixed = dialog.get_by_role("spinbutton", name=strings["data"]["fixed_price"])
+    expect(fixed).to_be_visible()
+    expect(fixed).to_have_value("")
+    screenshot("options")
     page.keyboard.press("Escape")
     expect(dialog.get_by_text(strings["title"])).to_be_hidden()
 
