@@ -10,6 +10,8 @@
 """
 
 from .account import (
+    CAR_A_TAG,
+    CAR_B_TAG,
     CARPORT_ID,
     DEFAULT_ID_TAG,
     DEMO_TOKEN,
@@ -45,6 +47,8 @@ __all__ = [
     "ADMIN_PATH",
     "API_PATH",
     "CARPORT_ID",
+    "CAR_A_TAG",
+    "CAR_B_TAG",
     "DEFAULT_ID_TAG",
     "DEFAULT_RATE_LIMIT",
     "DEMO_TOKEN",

@@ -8,6 +8,8 @@ import random
 import string
 import uuid
 
+from .charging import plan_draw
+
 ERE_RENEWABLE_FRACTION = 0.505
 """Dutch grid renewable fraction for 2026 (CBS)."""
 ERE_FOSSIL_REFERENCE = 0.6588
@@ -21,8 +23,15 @@ DRIVEWAY_ID = "9b2e4d6f-1a3c-4e5b-8d7f-0c2a4e6b8d91"
 """The default account's OCPP charger (MID, online, live meter, TAG ids)."""
 CARPORT_ID = "c7d9e1f3-5a7b-4c9d-a1e3-f5b7d9c1e3a5"
 """The default account's Wallbox charger (not MID, offline for a few weeks)."""
-DEFAULT_ID_TAG = "DEADBEEF12345678"
-"""The RFID/TAG id that OCPP sessions carry unless told otherwise."""
+CAR_A_TAG = "DEADBEEF12345678"
+"""The RFID/TAG id of car A, the lease car: it charges mostly at the Oprit, sometimes at the Garage."""
+CAR_B_TAG = "C0FFEE0087654321"
+"""The RFID/TAG id of car B: it charges at the Garage."""
+DEFAULT_ID_TAG = CAR_A_TAG
+"""The RFID/TAG id that OCPP sessions carry unless told otherwise: car A's."""
+GARAGE_SCHEDULE_START = time(1, 0)
+"""The Garage's charging schedule: a car plugged in there in the evening draws from 01:00 local
+time (:data:`~joulo_simulator.charging.TIME_ZONE`), when its energy fits before it is unplugged."""
 
 CONNECTION_TYPES = ("easee", "wallbox", "zaptec", "enphase", "ocpp", "smappee", "v2c", "other")
 """The documented values of a charger's ``connection_type``."""
@@ -74,6 +83,18 @@ def whole_seconds(when: datetime) -> datetime:
     return when.replace(microsecond=0)
 
 
+type IdTags = tuple[tuple[str, float], ...]
+"""The TAG ids of the cars that charge at a charger, each with its share of the sessions."""
+
+
+def draw_id_tag(rng: random.Random, id_tags: IdTags) -> str | None:
+    """Draw the TAG id of a new session's car, each by its share; None when ``id_tags`` is empty."""
+    if not id_tags:
+        return None
+    tags = [tag for tag, _ in id_tags]
+    return rng.choices(tags, weights=[share for _, share in id_tags])[0]
+
+
 @dataclass(eq=False)
 class SimSession:
     """A charging session: active while ``ended_at`` is None, completed after."""
@@ -86,9 +107,15 @@ class SimSession:
     """Whether the charger was MID certified when the session ran: the session counts for ERE (its
     ``counts_for_ere``, and in ``/energy``'s ERE totals)."""
     power_kw: float = 0.0
+    """The power the car draws while it charges (from :attr:`draws_from` until it is full)."""
     ended_at: datetime | None = None
     kwh: float = 0.0
     """The final energy; while active, use :meth:`energy_at`."""
+    draws_from: datetime | None = None
+    """When the car starts drawing (a charger's schedule); None: at plug-in (``started_at``)."""
+    wanted_kwh: float | None = None
+    """The energy the car takes until it is full, then draws nothing; None: it draws until
+    unplugged."""
     ere_credits: float | None = None
     id_tag: str | None = None
     ends_at: datetime | None = None
@@ -116,17 +143,32 @@ class SimSession:
         """Whether the session had ended at ``at``."""
         return self.ended_at is not None and self.ended_at <= at
 
+    @property
+    def full_at(self) -> datetime | None:
+        """When the car has its :attr:`wanted_kwh`, plugged in or not; None if it never gets full."""
+        if self.wanted_kwh is None or self.power_kw <= 0:
+            return None
+        hours = self.wanted_kwh / self.power_kw
+        return (self.draws_from or self.started_at) + timedelta(hours=hours)
+
     def energy_until(self, at: datetime) -> float:
         """Return the unrounded energy (kWh) delivered from the start up to ``at``, in whole seconds.
 
+        The car draws :attr:`power_kw` from :attr:`draws_from` until it has :attr:`wanted_kwh`.
         Whole seconds, as the API's timestamps: the energy at a session's end is then never less
         than what a client saw earlier in the same second, so meters never run backwards.
         """
         until = whole_seconds(at)
         if self.ended_at is not None:
             until = min(until, self.ended_at)
-        elapsed = (until - self.started_at).total_seconds()
-        return self.power_kw * max(elapsed, 0.0) / _SECONDS_PER_HOUR
+        elapsed = (until - (self.draws_from or self.started_at)).total_seconds()
+        drawn = self.power_kw * max(elapsed, 0.0) / _SECONDS_PER_HOUR
+        if self.wanted_kwh is None:
+            return drawn
+        full_at = self.full_at
+        if full_at is not None and until >= full_at:
+            return self.wanted_kwh
+        return min(drawn, self.wanted_kwh)
 
     def energy_at(self, at: datetime) -> float:
         """Return the energy (kWh, 2 decimals) delivered up to ``at``; the final kWh once ended."""
@@ -176,6 +218,11 @@ class SimCharger:
     """When the status changed and what it was before, oldest first (see :meth:`status_at`)."""
     reboots: list[SimReboot] = field(default_factory=list)
     """The reboots it accepted, oldest first."""
+    id_tags: IdTags = ()
+    """The TAG ids of the cars that charge here, each with its share; empty: sessions carry none."""
+    schedule_start: time | None = None
+    """The local time from which it lets a car plugged in during the evening draw (see
+    :func:`~joulo_simulator.charging.plan_draw`); None: a car draws from plug-in."""
 
     @property
     def is_charging(self) -> bool:
@@ -279,7 +326,8 @@ class _ChargerPlan:
     status: str
     power_kw: float
     sessions_per_week: float
-    id_tag: str | None = None
+    id_tags: IdTags = ()
+    schedule_start: time | None = None
     meter_start_wh: int | None = None
     quiet_days: tuple[int, int] = (0, 0)
     """The range of days (before now) the charger has been without sessions."""
@@ -287,7 +335,14 @@ class _ChargerPlan:
 
 _DEFAULT_PLANS = (
     _ChargerPlan(
-        "Garage", "easee", mid_certified=True, status="online", power_kw=11.0, sessions_per_week=3.5
+        "Garage",
+        "easee",
+        mid_certified=True,
+        status="online",
+        power_kw=11.0,
+        sessions_per_week=3.5,
+        id_tags=((CAR_B_TAG, 3.0), (CAR_A_TAG, 1.0)),
+        schedule_start=GARAGE_SCHEDULE_START,
     ),
     _ChargerPlan(
         "Oprit",
@@ -296,7 +351,7 @@ _DEFAULT_PLANS = (
         status="online",
         power_kw=11.0,
         sessions_per_week=2.5,
-        id_tag=DEFAULT_ID_TAG,
+        id_tags=((CAR_A_TAG, 1.0),),
         meter_start_wh=1_250_000,
     ),
     _ChargerPlan(
@@ -315,6 +370,7 @@ def build_account(
     rng: random.Random,
     now: datetime,
     *,
+    tag_rng: random.Random,
     token: str,
     account_id: str | None = None,
     charger_ids: tuple[str, str, str] | None = None,
@@ -325,7 +381,9 @@ def build_account(
 
     With ``mid_upgraded_at``, the charger without a MID meter (the Carport) got one at that moment:
     it is MID certified now, its sessions before then do not count for ERE, those after do.
-    Everything random comes from ``rng``, so the same seed and ``now`` give the same account.
+    The Garage is car B's (and sometimes car A's) and charges on its schedule, the Oprit is car A's,
+    the Carport's sessions carry no TAG id. Everything random comes from ``rng``, except the cars'
+    TAG ids, drawn from ``tag_rng``, so the same seeds and ``now`` give the same account.
     """
     owner_name, owner_mail = rng.choice(_OWNERS)
     account = SimAccount(
@@ -344,8 +402,10 @@ def build_account(
             connection_type=plan.connection_type,
             mid_certified=plan.mid_certified,
             status=plan.status,
+            id_tags=plan.id_tags,
+            schedule_start=plan.schedule_start,
         )
-        history = _history(rng, charger, plan, now)
+        history = _history(rng, tag_rng, charger, plan, now)
         if mid_upgraded_at is not None and not plan.mid_certified:
             charger.mid_certified = True
             for session in history:
@@ -360,9 +420,17 @@ def build_account(
 
 
 def _history(
-    rng: random.Random, charger: SimCharger, plan: _ChargerPlan, now: datetime
+    rng: random.Random,
+    tag_rng: random.Random,
+    charger: SimCharger,
+    plan: _ChargerPlan,
+    now: datetime,
 ) -> list[SimSession]:
-    """Return a year of completed sessions, at most one starting each evening or night."""
+    """Return a year of completed sessions, at most one starting each evening or night.
+
+    The car draws as :func:`~joulo_simulator.charging.plan_draw` says: most are full well before
+    they are unplugged. Its TAG id comes from ``tag_rng``, so ``rng`` draws what it always drew.
+    """
     first = now - HISTORY_SPAN
     last_end = now - timedelta(days=rng.randint(*plan.quiet_days))
     chance = plan.sessions_per_week / 7
@@ -376,6 +444,13 @@ def _history(
         shortest = max(1.0, kwh / plan.power_kw)
         duration = timedelta(minutes=round(rng.uniform(shortest, 12.0) * 60))
         if wanted and start >= first and start + duration <= last_end:
+            draw = plan_draw(
+                start,
+                power_kw=plan.power_kw,
+                kwh=kwh,
+                unplugged=start + duration,
+                schedule_start=plan.schedule_start,
+            )
             sessions.append(
                 SimSession(
                     id=new_uuid(rng),
@@ -384,11 +459,13 @@ def _history(
                     started_at=start,
                     ended_at=start + duration,
                     mid_certified=charger.mid_certified,
-                    power_kw=kwh * _SECONDS_PER_HOUR / duration.total_seconds(),
+                    power_kw=draw.power_kw,
                     kwh=kwh,
                     ere_credits=ere_credits_for(kwh),
-                    id_tag=plan.id_tag,
+                    id_tag=draw_id_tag(tag_rng, charger.id_tags),
                     live=charger.reports_live,
+                    draws_from=draw.starts_at,
+                    wanted_kwh=kwh,
                 )
             )
         day += timedelta(days=1)

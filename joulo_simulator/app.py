@@ -355,6 +355,7 @@ async def _start_session(request: web.Request) -> web.Response:
         power_kw=11.0 if power_kw is None else power_kw,
         duration=None if minutes is None else timedelta(minutes=minutes),
         id_tag=body.text("id_tag"),
+        kwh=body.number("kwh"),
     )
     return web.json_response(session_json(session, sim.now()), status=HTTPStatus.CREATED)
 

@@ -25,11 +25,13 @@ from .account import (
     SimReboot,
     SimSession,
     build_account,
+    draw_id_tag,
     new_token,
     new_uuid,
     seeded_random,
     whole_seconds,
 )
+from .charging import plan_draw
 from .clock import Clock, as_utc, system_clock
 from .faults import FaultSet
 from .ratelimit import RateLimit, RateLimiter
@@ -46,6 +48,8 @@ _AUTOPILOT_FIRST_GAP_MINUTES = (10, 90)
 _AUTOPILOT_GAP_MINUTES = (120, 600)
 _AUTOPILOT_DURATION_MINUTES = (60, 360)
 _AUTOPILOT_POWER_KW = (7.0, 11.0)
+_AUTOPILOT_FULL_SHARE = (0.3, 1.0)
+"""The car is full after this share of what it could draw while plugged in."""
 REBOOT_TYPES = ("Soft", "Hard")
 """The reboot types ``POST /chargers/reboot`` accepts."""
 
@@ -85,6 +89,8 @@ class _Autopilot:
 
     rng: random.Random
     next_start: datetime | None
+    car_rng: random.Random
+    """The cars' TAG ids and needs: a stream of its own, so ``rng`` draws what it always drew."""
 
 
 class JouloSimulator:
@@ -105,10 +111,11 @@ class JouloSimulator:
 
         The clock defaults to real time. With ``autopilot``, online chargers start sessions by
         themselves: 1 to 6 hours at 7 to 11 kW, 2 to 10 hours apart, or ``speed`` times shorter
-        and more frequent (at the same power). With ``upstream_sync`` (the default), the API shows
-        cloud chargers as Joulo sees them: as they were at their last 15-minute sync (see
-        :mod:`joulo_simulator.sync`); without it, every charger is live. The HTTP server waits
-        ``latency`` real seconds before it answers each API request.
+        and more frequent (at the same power); the car is full after 30% to all of that time.
+        With ``upstream_sync`` (the default), the API shows cloud chargers as Joulo sees them: as
+        they were at their last 15-minute sync (see :mod:`joulo_simulator.sync`); without it,
+        every charger is live. The HTTP server waits ``latency`` real seconds before it answers
+        each API request.
         """
         if speed <= 0:
             msg = "speed must be positive"
@@ -124,6 +131,7 @@ class JouloSimulator:
         self.upstream_sync = upstream_sync
         """Whether cloud chargers show only at their syncs; may be switched at any time."""
         self._rng = seeded_random(seed)
+        self._tag_rng = seeded_random(f"{seed}:tags")
         self._accounts: list[SimAccount] = []
         self._tokens: dict[str, SimAccount] = {}
         self._autopilots: dict[str, _Autopilot] = {}
@@ -131,7 +139,11 @@ class JouloSimulator:
         self._limiter = RateLimiter(rate_limit) if rate_limit is not None else None
         now = as_utc(self.clock())
         self.default_account = build_account(
-            self._rng, now, token=DEMO_TOKEN, charger_ids=(GARAGE_ID, DRIVEWAY_ID, CARPORT_ID)
+            self._rng,
+            now,
+            tag_rng=self._tag_rng,
+            token=DEMO_TOKEN,
+            charger_ids=(GARAGE_ID, DRIVEWAY_ID, CARPORT_ID),
         )
         self._register(self.default_account, now)
 
@@ -248,6 +260,7 @@ class JouloSimulator:
         account = build_account(
             self._rng,
             now,
+            tag_rng=self._tag_rng,
             token=token or new_token(self._rng),
             account_id=account_id,
             empty=empty,
@@ -311,15 +324,16 @@ class JouloSimulator:
     ) -> SimCharger:
         """Link a new charger to the account of ``token`` (default: the default account).
 
-        OCPP chargers report a meter (starting at ``meter_wh`` or 0); others only when
-        ``meter_wh`` is given.
+        OCPP chargers report a meter (starting at ``meter_wh`` or 0) and tag their sessions with
+        :data:`DEFAULT_ID_TAG`; others have a meter only when ``meter_wh`` is given, and no tags.
         """
         account = self.account(token)
         if charger_id is not None and self._find(charger_id) is not None:
             msg = f"a charger with id {charger_id} exists"
             raise ValueError(msg)
         now = self.now()
-        has_meter = meter_wh is not None or connection_type == "ocpp"
+        ocpp = connection_type == "ocpp"
+        has_meter = meter_wh is not None or ocpp
         charger = SimCharger(
             id=charger_id or new_uuid(self._rng),
             nickname=nickname,
@@ -329,6 +343,7 @@ class JouloSimulator:
             meter_wh=float(meter_wh or 0) if has_meter else None,
             meter_updated_at=whole_seconds(now) if has_meter else None,
             linked_at=whole_seconds(now),
+            id_tags=((DEFAULT_ID_TAG, 1.0),) if ocpp else (),
         )
         account.chargers[charger.id] = charger
         self._track(charger, now)
@@ -366,13 +381,22 @@ class JouloSimulator:
         power_kw: float = 11.0,
         duration: timedelta | None = None,
         id_tag: str | None = None,
+        kwh: float | None = None,
     ) -> SimSession:
-        """Start charging now at ``power_kw``; with ``duration``, the session ends by itself.
+        """Plug a car in now that draws ``power_kw``; with ``duration``, it is unplugged by itself.
 
-        OCPP chargers tag the session with :data:`DEFAULT_ID_TAG` unless ``id_tag`` is given.
+        With ``kwh``, the car is full once it has that much and draws nothing after; without, it
+        draws until unplugged. A session that cannot draw its ``kwh`` at ``power_kw`` within its
+        ``duration`` draws evenly at the power that fits; on a charger with a schedule, one with
+        both may wait for the schedule's start (see :func:`~joulo_simulator.charging.plan_draw`).
+        Without ``id_tag``, the session carries the TAG id of one of the charger's cars, if any
+        (:data:`DEFAULT_ID_TAG` on an OCPP charger).
         """
         if power_kw < 0:
             msg = "power_kw cannot be negative"
+            raise ValueError(msg)
+        if kwh is not None and kwh < 0:
+            msg = "kwh cannot be negative"
             raise ValueError(msg)
         if duration is not None and duration <= timedelta(0):
             msg = "duration must be positive"
@@ -389,7 +413,9 @@ class JouloSimulator:
             power_kw=power_kw,
             duration=duration,
             id_tag=id_tag,
+            kwh=kwh,
             rng=self._rng,
+            car_rng=self._tag_rng,
         )
 
     def end_session(self, charger_id: str, *, token: str | None = None) -> SimSession:
@@ -458,7 +484,11 @@ class JouloSimulator:
         if not self._autopilot_enabled:
             return
         # Seeded per charger, so each charger's sessions do not depend on when anyone looks.
-        autopilot = _Autopilot(rng=seeded_random(f"{self.seed}:{charger.id}"), next_start=None)
+        autopilot = _Autopilot(
+            rng=seeded_random(f"{self.seed}:{charger.id}"),
+            next_start=None,
+            car_rng=seeded_random(f"{self.seed}:{charger.id}:car"),
+        )
         autopilot.next_start = self._next_autostart(
             charger, autopilot, whole_seconds(now), _AUTOPILOT_FIRST_GAP_MINUTES
         )
@@ -507,20 +537,31 @@ class JouloSimulator:
         power_kw: float,
         duration: timedelta | None,
         id_tag: str | None,
+        kwh: float | None,
         rng: random.Random,
+        car_rng: random.Random,
     ) -> SimSession:
-        if id_tag is None and charger.connection_type == "ocpp":
-            id_tag = DEFAULT_ID_TAG
+        """Plug a car in on ``charger``: ids from ``rng``, its TAG id (if not given) from ``car_rng``."""
+        ends_at = None if duration is None else start + duration
+        draw = plan_draw(
+            start,
+            power_kw=power_kw,
+            kwh=kwh,
+            unplugged=ends_at,
+            schedule_start=charger.schedule_start,
+        )
         session = SimSession(
             id=new_uuid(rng),
             charger_id=charger.id,
             charger_nickname=charger.nickname,
             started_at=start,
             mid_certified=charger.mid_certified,
-            power_kw=power_kw,
-            id_tag=id_tag,
-            ends_at=None if duration is None else start + duration,
+            power_kw=draw.power_kw,
+            id_tag=draw_id_tag(car_rng, charger.id_tags) if id_tag is None else id_tag,
+            ends_at=ends_at,
             live=charger.reports_live,
+            draws_from=draw.starts_at,
+            wanted_kwh=kwh,
         )
         account.sessions.append(session)
         charger.sessions.append(session)
@@ -544,6 +585,8 @@ class JouloSimulator:
             autopilot.next_start = None
             power = round(autopilot.rng.uniform(*_AUTOPILOT_POWER_KW), 1)
             duration = self._autopilot_span(autopilot, _AUTOPILOT_DURATION_MINUTES)
+            plugged_hours = duration.total_seconds() / 3600
+            share = autopilot.car_rng.uniform(*_AUTOPILOT_FULL_SHARE)
             self._begin(
                 account,
                 charger,
@@ -551,7 +594,9 @@ class JouloSimulator:
                 power_kw=power,
                 duration=duration,
                 id_tag=None,
+                kwh=power * plugged_hours * share,
                 rng=autopilot.rng,
+                car_rng=autopilot.car_rng,
             )
 
     def _next_event(self, now: datetime) -> tuple[datetime, SimAccount, SimCharger] | None:

@@ -99,7 +99,8 @@ async def test_chargers_with_running_sessions(
     meter_before = (await client.get_chargers())[1].latest_meter_wh
     assert meter_before is not None
     ocpp_session = simulator.start_session(DRIVEWAY_ID, power_kw=11.0)
-    easee_session = simulator.start_session(GARAGE_ID, power_kw=7.4)
+    simulator.set_charger_status(CARPORT_ID, "online")
+    untagged_session = simulator.start_session(CARPORT_ID, power_kw=7.4)
     clock.advance(timedelta(hours=1))
 
     garage, driveway, carport = await client.get_chargers()
@@ -110,14 +111,13 @@ async def test_chargers_with_running_sessions(
     )
     assert driveway.latest_meter_wh == meter_before + 11_000
     assert driveway.meter_updated_at == START + timedelta(hours=1)
-    assert garage.is_charging
-    assert garage.current_session == CurrentSession(
-        id=easee_session.id, started_at=START, kwh_so_far=7.4, id_tag=None
+    assert carport.is_charging
+    assert carport.current_session == CurrentSession(
+        id=untagged_session.id, started_at=START, kwh_so_far=7.4, id_tag=None
     )
-    assert not carport.is_charging
-    assert carport.current_session is None
+    assert not garage.is_charging
+    assert garage.current_session is None
 
-    simulator.end_session(GARAGE_ID)
     simulator.start_session(GARAGE_ID, id_tag="CAFEBABE")
     garage = (await client.get_chargers())[0]
     assert garage.current_session is not None
@@ -214,6 +214,7 @@ async def test_sessions_with_a_running_session(
         started_at=START,
         running=True,
         kwh=5.5,
+        id_tag=running.id_tag,
         counts_for_ere=True,
     )
     assert newest.status is SessionStatus.CHARGING

@@ -21,11 +21,13 @@ the output.
 Freshness: from the moment Joulo lists a finished session as completed (its charger's first sync
 at or after its end; the end itself for a live OCPP charger) to the first write of its final kWh on
 our charger's last-session sensor, to our `joulo_session_ended` event, and to the same kWh on the
-YAML's "Joulo Last Session kWh" (the newest session of the account: a finished session never
-shows there when a newer one started before the YAML's next sessions poll). Home Assistant's clock
-moves one minute at a time, as the polls do, and the autopilot's sessions end on whole minutes: a
-live session shows at the poll of its end (0 s), a cloud one at the first poll after its charger's
-sync (the seconds from the sync's phase to the next whole minute).
+YAML's "Joulo Last Session kWh" (the newest session of the account, running or not: a car that is
+full before it is unplugged shows its final kWh there before Joulo lists it completed, a delay of 0;
+a finished session never shows there when a newer one started before the YAML's next sessions
+poll). Home Assistant's clock moves one minute at a time, as the polls do, and the autopilot's
+sessions end on whole minutes: a live session shows at the poll of its end (0 s), a cloud one at
+the first poll after its charger's sync (the seconds from the sync's phase to the next whole
+minute).
 """
 
 from __future__ import annotations
@@ -345,12 +347,12 @@ def _freshness(
                     for write in writes
                     if write.entity_id == entity_id
                     and write.changed
-                    and write.at >= session.ended_at
+                    and write.at >= session.started_at
                     and _kwh(write.state) == session.kwh
                 ),
                 None,
             )
-            delays.append(None if shown is None else (shown - listed).total_seconds())
+            delays.append(None if shown is None else max(0.0, (shown - listed).total_seconds()))
         fired = ended_at.get(session.id)
         our_event.append(None if fired is None else (fired - listed).total_seconds())
     return Freshness(tuple(our_sensor), tuple(our_event), tuple(guide_sensor))

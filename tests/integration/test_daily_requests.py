@@ -72,15 +72,18 @@ async def test_default_account_day(
     # Our last-session kWh and `joulo_session_ended` show each session at the first chargers poll
     # after Joulo lists it: the live (OCPP) sessions at once, the cloud ones 17 s after their
     # charger's sync (its phase to the next whole minute). The YAML shows only the newest session
-    # of the account, at its next sessions poll, and misses two of the five.
+    # of the account, running or not, at its next sessions poll: two cars full before they were
+    # unplugged at once (the final kWh while still charging), one late, and it misses two.
     assert day.freshness == Freshness(
         our_sensor=(0, 17, 0, 17, 0),
         our_event=(0, 17, 0, 17, 0),
-        guide_sensor=(None, 17, None, 317, 240),
+        guide_sensor=(None, 0, None, 317, 0),
     )
     # Ours writes a state only when what it shows changed (but for six writes of the event entities
-    # that repeat their state); the YAML writes each of its sensors twice on every poll.
-    assert_writes(day, ours=(1613, 1619), guide=(102, 12176))
+    # that repeat their state, and seven of the calendars: a full car's running event, whose kWh
+    # stands still, runs out every 20 minutes and is written twice); the YAML writes each of its
+    # sensors twice on every poll.
+    assert_writes(day, ours=(1268, 1281), guide=(94, 12176))
     record_day("default account", day)
 
 

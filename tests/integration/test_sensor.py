@@ -111,7 +111,7 @@ async def test_session_starts_grows_and_ends(
     assert state_of(hass, "sensor.oprit_session_started") == STATE_UNKNOWN
 
     simulator.start_session(DRIVEWAY_ID, power_kw=11.0)
-    simulator.start_session(GARAGE_ID, power_kw=7.4)
+    garage_car = simulator.start_session(GARAGE_ID, power_kw=7.4).id_tag
     await advance_time(hass, freezer, ONE_POLL, step=ONE_POLL)
 
     started = NOW.isoformat()
@@ -121,8 +121,8 @@ async def test_session_starts_grows_and_ends(
     assert _number(hass, "sensor.oprit_session_energy") == round(11.0 / 60, 2)  # 0.18
     assert _number(hass, "sensor.garage_session_energy") == round(7.4 / 60, 2)  # 0.12
     assert state_of(hass, "sensor.oprit_active_tag_id") == DEFAULT_ID_TAG
-    # Garage (Easee) sends no TAG id.
-    assert state_of(hass, "sensor.garage_active_tag_id") == STATE_UNKNOWN
+    # The Garage (Easee) sends its car's TAG id too.
+    assert state_of(hass, "sensor.garage_active_tag_id") == garage_car
 
     await advance_time(hass, freezer, timedelta(minutes=29), step=ONE_POLL)
 

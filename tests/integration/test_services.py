@@ -27,8 +27,16 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.joulo.const import DOMAIN
 from custom_components.joulo.validation import vol
-from joulo_simulator import FaultKind, JouloSimulator, SimSession, SimulatorServer, ere_credits_for
-from joulo_simulator.account import CARPORT_ID, DEFAULT_ID_TAG, DRIVEWAY_ID, GARAGE_ID
+from joulo_simulator import (
+    CAR_A_TAG,
+    CAR_B_TAG,
+    FaultKind,
+    JouloSimulator,
+    SimSession,
+    SimulatorServer,
+    ere_credits_for,
+)
+from joulo_simulator.account import CARPORT_ID, DRIVEWAY_ID, GARAGE_ID
 from tests.factories import SESSION_FIELDS
 from tests.integration.common import (
     advance_time,
@@ -119,7 +127,7 @@ async def test_running_session_has_no_end(
             "status": "charging",
             "ere_credits": None,
             "counts_for_ere": True,
-            "id_tag": None,
+            "id_tag": session.id_tag,
         }
     ]
 
@@ -526,7 +534,7 @@ async def test_report_by_tag_for_reimbursement(
     )
     expected = completed_in(simulator, start, end)
     tags = grouped(expected, lambda session: (session.id_tag,))
-    assert list(tags) == [(DEFAULT_ID_TAG,), ("LEASE0001",), (None,)]
+    assert list(tags) == [(CAR_B_TAG,), (CAR_A_TAG,), ("LEASE0001",), (None,)]
 
     report = await get_energy_report(
         hass, config_entry_id=init_integration.entry_id, group_by="id_tag", **period(start, end)
@@ -563,7 +571,8 @@ async def test_report_by_month_charger_and_tag(
             session.id_tag,
         ),
     )
-    assert len(groups) == 9  # three months, three chargers: Oprit's sessions all have a TAG id
+    # Three months of four: the Garage's two cars, the Oprit's car A, the Carport without a TAG id.
+    assert len(groups) == 12
     assert report["groups"] == [
         {"month": month, "charger_id": charger_id, "charger_name": name, "id_tag": tag}
         | sums(sessions)
@@ -852,7 +861,7 @@ async def test_readme_reimbursement_automation(
         simulator, datetime(2026, 3, 1, tzinfo=AMSTERDAM), datetime(2026, 4, 1, tzinfo=AMSTERDAM)
     )
     tags = grouped(march, lambda session: (session.id_tag,))
-    assert list(tags) == [(DEFAULT_ID_TAG,), (None,)]
+    assert list(tags) == [(CAR_B_TAG,), (CAR_A_TAG,), (None,)]
     lines = [
         f"{tag or 'Without TAG id'}: {sums(sessions)['kwh']} kWh in {len(sessions)} sessions"
         for (tag,), sessions in tags.items()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+import hashlib
 import itertools
 import re
 
 import pytest
 
 from joulo_simulator import (
+    CAR_A_TAG,
+    CAR_B_TAG,
     JouloSimulator,
     ManualClock,
     SimAccount,
@@ -20,6 +24,10 @@ from joulo_simulator.account import CARPORT_ID, DEFAULT_ID_TAG, DEMO_TOKEN, DRIV
 from .common import START
 
 TOKEN_FORMAT = re.compile(r"joulo_[A-Za-z0-9]{32}")
+HISTORY_DIGEST = "863d832b14ce4278a34e6f431593ddb816b30f6c48c5b8ab6b4932b5eab9160b"
+"""SHA-256 of the default account's sessions (seed 1, from :data:`START`): id, charger, plug-in,
+unplug, kWh and ERE credits, one line each, as the simulator built them before its cars charged as
+cars do (full, then idle until unplugged) and carried their TAG ids."""
 
 
 def _history(account: SimAccount) -> list[tuple[object, ...]]:
@@ -78,7 +86,6 @@ def test_default_history_is_a_realistic_year(sim: JouloSimulator) -> None:
         assert timedelta(hours=1) <= session.ended_at - session.started_at <= timedelta(hours=12)
         assert session.kwh == 0 or 3 <= session.kwh <= 60
         assert session.ere_credits == ere_credits_for(session.kwh)
-        assert session.id_tag == (DEFAULT_ID_TAG if session.charger_id == DRIVEWAY_ID else None)
         by_charger[session.charger_id] += 1
     # A few sessions a week on each charger.
     assert all(52 < count < 52 * 5 for count in by_charger.values())
@@ -98,6 +105,62 @@ def test_default_history_is_a_realistic_year(sim: JouloSimulator) -> None:
         )
         assert all(end is not None and end <= nxt[0] for (_, end), nxt in itertools.pairwise(runs))
     assert len({s.id for s in account.sessions}) == len(account.sessions)
+
+
+def test_the_history_keeps_its_sessions(sim: JouloSimulator) -> None:
+    """How the cars draw and which car it was changed no session's times, kWh or ERE credits."""
+    sessions = sim.account().sessions
+    lines = "\n".join(
+        f"{s.id} {s.charger_id} {s.started_at.isoformat()} {s.ended_at and s.ended_at.isoformat()} "
+        f"{s.kwh} {s.ere_credits}"
+        for s in sessions
+    )
+    assert hashlib.sha256(lines.encode()).hexdigest() == HISTORY_DIGEST
+    assert (len(sessions), round(sum(s.kwh for s in sessions), 2)) == (397, 12563.7)
+    first = sessions[0]
+    assert (
+        first.id,
+        first.charger_id,
+        first.started_at,
+        first.ended_at,
+        first.kwh,
+        first.ere_credits,
+    ) == (
+        "0741c7a8-7ce4-4c82-9807-2e8c35bf992d",
+        GARAGE_ID,
+        datetime(2025, 4, 10, 0, 27, tzinfo=UTC),
+        datetime(2025, 4, 10, 6, 42, tzinfo=UTC),
+        29.92,
+        9.95,
+    )
+    # Plugged in at 02:27 local time, after the Garage's 01:00: it draws 11 kW at once.
+    assert (first.draws_from, first.power_kw) == (first.started_at, 11.0)
+    assert first.energy_until(first.started_at + timedelta(hours=1)) == pytest.approx(11.0)
+    assert first.full_at is not None
+    assert first.ended_at is not None
+    assert first.full_at < first.ended_at - timedelta(hours=3)
+    assert first.energy_until(first.full_at + timedelta(hours=1)) == 29.92
+
+
+def test_two_cars_with_their_cards(sim: JouloSimulator) -> None:
+    """Car A at the Oprit and sometimes at the Garage, car B at the Garage; the Carport untagged."""
+    assert DEFAULT_ID_TAG == CAR_A_TAG != CAR_B_TAG
+    tags = {charger_id: Counter[str | None]() for charger_id in sim.account().chargers}
+    for session in sim.account().sessions:
+        tags[session.charger_id][session.id_tag] += 1
+    assert set(tags[DRIVEWAY_ID]) == {CAR_A_TAG}
+    assert set(tags[CARPORT_ID]) == {None}
+    garage = tags[GARAGE_ID]
+    assert set(garage) == {CAR_A_TAG, CAR_B_TAG}
+    assert garage[CAR_B_TAG] > garage[CAR_A_TAG] > 0
+    # Another account's chargers have the same cars.
+    other = sim.add_account()
+    assert {(s.charger_nickname, s.id_tag) for s in other.sessions} == {
+        ("Garage", CAR_A_TAG),
+        ("Garage", CAR_B_TAG),
+        ("Oprit", CAR_A_TAG),
+        ("Carport", None),
+    }
 
 
 def test_the_seed_decides_everything() -> None:

@@ -36,17 +36,24 @@ async def test_clock_and_sessions_routes(client: SimClient, sim: JouloSimulator)
     started = await client.admin(
         "POST",
         "/sessions/start",
-        {"charger_id": GARAGE_ID, "power_kw": 7.4, "duration_minutes": 90, "id_tag": "AB12"},
+        {
+            "charger_id": GARAGE_ID,
+            "power_kw": 7.4,
+            "duration_minutes": 90,
+            "id_tag": "AB12",
+            "kwh": 5,
+        },
     )
     assert started.status == 201
     assert (started.json()["status"], started.json()["id_tag"]) == ("charging", "AB12")
     moved = await client.admin("POST", "/clock/advance", {"seconds": 3600})
     assert moved.json() == {"now": "2026-04-09T13:00:00Z"}
     charger = (await client.get("/chargers")).json()["chargers"][0]
-    assert charger["current_session"]["kwh_so_far"] == 7.4
+    # The car was full after 5 kWh, 41 minutes in.
+    assert charger["current_session"]["kwh_so_far"] == 5.0
     assert (await client.admin("POST", "/sessions/stop", {"charger_id": GARAGE_ID})).json()[
         "kwh"
-    ] == 7.4
+    ] == 5.0
     assert sim.active_sessions() == []
 
     assert (await client.admin("POST", "/sessions/start", {"charger_id": DRIVEWAY_ID})).json()[

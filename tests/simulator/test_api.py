@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from joulo_simulator import JouloSimulator, SimulatorServer
-from joulo_simulator.account import CARPORT_ID, DEFAULT_ID_TAG, DEMO_TOKEN, DRIVEWAY_ID, GARAGE_ID
+from joulo_simulator import CAR_A_TAG, CAR_B_TAG, JouloSimulator, SimulatorServer
+from joulo_simulator.account import CARPORT_ID, DEMO_TOKEN, DRIVEWAY_ID, GARAGE_ID
 from tests.factories import SESSION_FIELDS
 
 from .common import SimClient, all_sessions
@@ -207,8 +207,10 @@ async def test_sessions_filters(client: SimClient) -> None:
     everything = await all_sessions(client)
     driveway = await all_sessions(client, {"charger_id": DRIVEWAY_ID})
     assert driveway == [s for s in everything if s["charger_id"] == DRIVEWAY_ID]
-    assert all(s["id_tag"] == DEFAULT_ID_TAG for s in driveway)
-    assert all("id_tag" not in s for s in everything if s["charger_id"] != DRIVEWAY_ID)
+    assert all(s["id_tag"] == CAR_A_TAG for s in driveway)
+    garage = [s for s in everything if s["charger_id"] == GARAGE_ID]
+    assert {s["id_tag"] for s in garage} == {CAR_A_TAG, CAR_B_TAG}
+    assert all("id_tag" not in s for s in everything if s["charger_id"] == CARPORT_ID)
     assert await all_sessions(client, {"charger_id": "no-such-charger"}) == []
 
     newer, older = everything[10]["started_at"], everything[20]["started_at"]

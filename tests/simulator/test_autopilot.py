@@ -15,7 +15,14 @@ from typing import Any
 import pytest
 
 from joulo_simulator import JouloSimulator, ManualClock, SimSession
-from joulo_simulator.account import CARPORT_ID, DEFAULT_ID_TAG, DEMO_TOKEN, DRIVEWAY_ID, GARAGE_ID
+from joulo_simulator.account import (
+    CAR_A_TAG,
+    CAR_B_TAG,
+    CARPORT_ID,
+    DEMO_TOKEN,
+    DRIVEWAY_ID,
+    GARAGE_ID,
+)
 from joulo_simulator.api import handle_request
 
 from .common import START
@@ -49,7 +56,7 @@ def test_autopilot_catches_up_lazily_and_deterministically() -> None:
 
 
 def test_autopilot_sessions_are_plausible() -> None:
-    """Only online chargers charge, one session at a time, 1-6 h at 7-11 kW."""
+    """Only online chargers charge, one session at a time, 1-6 h at 7-11 kW, cars that get full."""
     sim, sessions = _run(timedelta(hours=5))
     assert {s.charger_id for s in sessions} == {GARAGE_ID, DRIVEWAY_ID}
     for session in sessions:
@@ -58,9 +65,19 @@ def test_autopilot_sessions_are_plausible() -> None:
         hours = (end - session.started_at).total_seconds() / 3600
         assert 1 <= hours <= 6
         assert 7 <= session.power_kw <= 11
-        assert session.id_tag == (DEFAULT_ID_TAG if session.charger_id == DRIVEWAY_ID else None)
+        assert session.wanted_kwh is not None
+        assert 0.3 * session.power_kw * hours <= session.wanted_kwh <= session.power_kw * hours
         if session.ended_at is not None:
-            assert session.kwh == round(session.power_kw * hours, 2)
+            assert session.kwh == round(session.wanted_kwh, 2)
+    assert {s.id_tag for s in sessions if s.charger_id == DRIVEWAY_ID} == {CAR_A_TAG}
+    assert {s.id_tag for s in sessions if s.charger_id == GARAGE_ID} <= {CAR_A_TAG, CAR_B_TAG}
+    # Most cars are full a while before they are unplugged.
+    full_early = [
+        s
+        for s in sessions
+        if (s.full_at and s.ended_at and s.full_at < s.ended_at - timedelta(minutes=30))
+    ]
+    assert len(full_early) > len(sessions) / 2
     for charger_id in (GARAGE_ID, DRIVEWAY_ID):
         runs = [s for s in sessions if s.charger_id == charger_id]
         # A demo shows charging soon after it starts.

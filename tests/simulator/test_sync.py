@@ -87,6 +87,7 @@ async def test_cloud_session_shows_at_the_syncs(
         "id": session.id,
         "started_at": "2026-04-09T" + (first + MINUTE).strftime("%H:%M:%S") + "Z",
         "kwh_so_far": round(7.4 * 14 / 60, 2),
+        "id_tag": session.id_tag,
     }
     # Power over two consecutive syncs is the session's power.
     delta = later["current_session"]["kwh_so_far"] - running["current_session"]["kwh_so_far"]
@@ -128,6 +129,7 @@ async def test_cloud_session_in_sessions_and_energy(
         "status": "charging",
         "ere_credits": None,
         "counts_for_ere": True,
+        "id_tag": session.id_tag,
     }
     assert listed["started_at"].endswith((first + 3 * MINUTE).strftime("%H:%M:%SZ"))
 
