@@ -26,7 +26,7 @@ class Period(StrEnum):
 def period_start(moment: datetime, period: Period, zone: tzinfo) -> datetime:
     """The start of the `period` that the aware `moment` lies in, in `zone`."""
     local = moment.astimezone(zone)
-    return _first_moment(local.year, 1 if period is Period.YEAR else local.month, zone)
+    return month_start(local.year, 1 if period is Period.YEAR else local.month, zone)
 
 
 def next_month_start(moment: datetime, zone: tzinfo) -> datetime:
@@ -36,11 +36,11 @@ def next_month_start(moment: datetime, zone: tzinfo) -> datetime:
     """
     local = moment.astimezone(zone)
     if local.month == DECEMBER:
-        return _first_moment(local.year + 1, 1, zone)
-    return _first_moment(local.year, local.month + 1, zone)
+        return month_start(local.year + 1, 1, zone)
+    return month_start(local.year, local.month + 1, zone)
 
 
-def _first_moment(year: int, month: int, zone: tzinfo) -> datetime:
+def month_start(year: int, month: int, zone: tzinfo) -> datetime:
     """The first moment of a month's first day in `zone`, as the clocks there showed it.
 
     A midnight the clocks skipped counts with the offset before the jump (Python's `fold=0`), which

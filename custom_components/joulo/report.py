@@ -1,4 +1,4 @@
-"""The energy report of `joulo.get_energy_report`: completed sessions summed by month, charger and TAG.
+"""The energy report of `joulo.get_energy_report`: completed sessions by month, charger, TAG and vehicle.
 
 Pure: it turns sessions into the action's response and knows nothing of Home Assistant or the API,
 so what a lease-car driver hands in for reimbursement is tested on its own.
@@ -25,6 +25,7 @@ from typing import Any
 from .api import Session
 from .cost import CostSums, SessionCost
 from .ere import ErePrice, ere_value
+from .vehicles import Vehicle
 
 MILLI = 1000
 
@@ -38,6 +39,8 @@ class GroupBy(StrEnum):
     """The charger: the group gets `charger_id` and `charger_name`."""
     ID_TAG = "id_tag"
     """The RFID/TAG id (the car, for EVCC users): the group gets `id_tag`, None for untagged."""
+    VEHICLE = "vehicle"
+    """The vehicle (see `vehicles.vehicle_of`): the group gets its name as `vehicle`, None for none."""
 
 
 @dataclass(slots=True)
@@ -80,17 +83,23 @@ class _Group:
     """One group's dimension values (the response keys) and its sums."""
 
     keys: dict[str, str | None]
+    vehicle_id: str | None
+    """The vehicle's subentry id: two vehicles may share a name."""
     sums: _Sums = field(default_factory=_Sums)
 
-    def sort_key(self) -> tuple[str, str, str, bool, str]:
-        """Month, then charger name (and id, for equal names), then TAG id with untagged last."""
+    def sort_key(self) -> tuple[str, str, str, bool, str, bool, str, str]:
+        """Month, charger name (and id, for equal names), TAG id, vehicle name: with none last."""
         id_tag = self.keys.get("id_tag")
+        vehicle = self.keys.get("vehicle")
         return (
             self.keys.get("month") or "",
             (self.keys.get("charger_name") or "").casefold(),
             self.keys.get("charger_id") or "",
             id_tag is None,
             id_tag or "",
+            vehicle is None,
+            (vehicle or "").casefold(),
+            self.vehicle_id or "",
         )
 
 
@@ -101,20 +110,22 @@ def energy_report(
     time_zone: tzinfo,
     charger_name: Callable[[Session], str],
     counts: Callable[[Session], bool],
+    vehicle_of: Callable[[Session], Vehicle | None],
     price: ErePrice | None,
     costs: Mapping[str, SessionCost] | None = None,
 ) -> dict[str, Any]:
     """Sum the completed sessions per group; count the others as running.
 
     Returns `{"groups": [...], "total": {...}, "running": N}`. Each group holds the keys of the
-    dimensions in `group_by` (`month`; `charger_id` and `charger_name`; `id_tag`) and `sessions`,
+    dimensions in `group_by` (`month`; `charger_id` and `charger_name`; `id_tag`; `vehicle`, the name
+    of the session's vehicle as `vehicle_of` says, None for none) and `sessions`,
     `kwh`, `ere_kwh`, `ere_credits` (of the sessions that `counts` for ERE) and `ere_value_eur` (at
     `price`), and the sums of `costs` (by session id; None without a price source); without any
-    dimension there is one group of every session. Groups are
-    sorted by month, charger name and TAG id. `charger_name` names a group's charger from its first
-    session (pass the newest first, as the API lists them, for the current name).
+    dimension there is one group of every session. Groups are sorted by month, charger name, TAG id
+    and vehicle name. `charger_name` names a group's charger from its first session (pass the
+    newest first, as the API lists them, for the current name).
     """
-    groups: dict[tuple[str | None, str | None, str | None], _Group] = {}
+    groups: dict[tuple[str | None, str | None, str | None, str | None], _Group] = {}
     total = _Sums()
     running = 0
     for session in sessions:
@@ -124,7 +135,9 @@ def energy_report(
         month = _month(session, time_zone) if GroupBy.MONTH in group_by else None
         charger_id = session.charger_id if GroupBy.CHARGER in group_by else None
         id_tag = session.id_tag if GroupBy.ID_TAG in group_by else None
-        group = groups.get((month, charger_id, id_tag))
+        vehicle = vehicle_of(session) if GroupBy.VEHICLE in group_by else None
+        key = (month, charger_id, id_tag, None if vehicle is None else vehicle.subentry_id)
+        group = groups.get(key)
         if group is None:
             keys: dict[str, str | None] = {}
             if GroupBy.MONTH in group_by:
@@ -134,7 +147,9 @@ def energy_report(
                 keys["charger_name"] = charger_name(session)
             if GroupBy.ID_TAG in group_by:
                 keys["id_tag"] = id_tag
-            group = groups[month, charger_id, id_tag] = _Group(keys)
+            if GroupBy.VEHICLE in group_by:
+                keys["vehicle"] = None if vehicle is None else vehicle.name
+            group = groups[key] = _Group(keys, key[3])
         counted = counts(session)
         cost = None if costs is None else costs.get(session.id)
         group.sums.add(session, counts=counted, cost=cost)

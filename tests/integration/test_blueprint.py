@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+import math
 from pathlib import Path
 from typing import NamedTuple
 from unittest.mock import Mock, PropertyMock, patch
@@ -36,7 +37,7 @@ from pytest_homeassistant_custom_component.common import (
 import voluptuous as vol
 
 from custom_components.joulo.const import SESSIONS_INTERVAL
-from joulo_simulator import FaultKind, JouloSimulator, SimSession
+from joulo_simulator import FaultKind, JouloSimulator, SimSession, SimulatorServer
 from joulo_simulator.account import CARPORT_ID, DRIVEWAY_ID, GARAGE_ID
 from tests.integration.common import (
     GARAGE_EVENT,
@@ -45,6 +46,14 @@ from tests.integration.common import (
     async_start_entry,
     async_stop_entry,
     until_listed,
+)
+from tests.integration.test_statement import (
+    LEASE_CAR,
+    PRICE,
+    RATE,
+    async_set_up_priced,
+    at_price,
+    lease_car_sessions,
 )
 
 pytestmark = [pytest.mark.usefixtures("frozen_time"), pytest.mark.live_and_synced]
@@ -353,3 +362,71 @@ async def test_two_sessions_announced_together_notify_twice(home: Home) -> None:
         expected_message(first, "1 h"),
         expected_message(second, "1 h 30 min"),
     ]
+
+
+# The monthly statement
+
+STATEMENT_BLUEPRINT = "joulo/monthly_statement.yaml"
+STATEMENT_AUTOMATION = "automation.charging_statement"
+
+
+@pytest.fixture
+def first_of_april(frozen_time: None, freezer: FrozenDateTimeFactory) -> None:
+    """Half a minute before 08:00 on 1 April 2026 in Amsterdam, before the simulator's history is built."""
+    freezer.move_to(datetime(2026, 4, 1, 5, 59, 30, tzinfo=UTC))
+
+
+@pytest.mark.usefixtures("first_of_april")
+async def test_monthly_statement_notifies_last_months_figures(
+    *,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    simulator_server: SimulatorServer,
+    phone: Phone,
+    tmp_path: Path,
+) -> None:
+    """At 08:00 on the 1st: March's kWh, cost and what is reimbursed of the car; not on the 2nd."""
+    hass.config.config_dir = str(tmp_path)
+    await hass.config.async_set_time_zone("Europe/Amsterdam")
+    account = await async_set_up_priced(hass, simulator, simulator_server, LEASE_CAR)
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": {
+                "alias": "Charging statement",
+                "use_blueprint": {
+                    "path": STATEMENT_BLUEPRINT,
+                    "input": {"vehicle": account.vehicle, "notify_device": phone.device_id},
+                },
+            }
+        },
+    )
+    await hass.async_block_till_done()
+
+    await advance_time(hass, freezer, MINUTE)
+
+    march = lease_car_sessions(simulator)
+    assert march
+    kwh = round(math.fsum(session.kwh for session in march), 3)
+    cost = math.fsum(at_price(session.kwh, PRICE) for session in march)
+    reimbursed = math.fsum(at_price(session.kwh, RATE) for session in march)
+    assert [call.data for call in phone.notifications] == [
+        {
+            "title": "Charging statement",
+            "message": (
+                f"Lease car, 2026-03: {kwh} kWh in {len(march)} sessions, cost €{cost:.2f}, "
+                f"reimbursed €{reimbursed:.2f}."
+            ),
+            "target": "pixel-webhook",
+        }
+    ]
+    assert (tmp_path / "joulo" / "statements" / "lease_car-2026-03.csv").is_file()
+
+    await advance_time(hass, freezer, timedelta(days=1), step=timedelta(hours=1))
+    assert len(phone.notifications) == 1
+    # Its time trigger waits for tomorrow's 08:00: switching it off ends that wait with the test.
+    await hass.services.async_call(
+        "automation", "turn_off", {"entity_id": STATEMENT_AUTOMATION}, blocking=True
+    )

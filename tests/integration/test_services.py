@@ -695,7 +695,7 @@ async def test_report_refuses_what_is_not_a_charger_or_an_entry(
 async def test_report_refuses_unknown_dimensions(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
-    """`group_by` takes only month, charger and id_tag; `from` and `to` are required."""
+    """`group_by` takes only month, charger, id_tag and vehicle; `from` and `to` are required."""
     now = dt_util.utcnow()
     with pytest.raises(vol.Invalid):
         await get_energy_report(

@@ -12,12 +12,19 @@ from custom_components.joulo.api import Session
 from custom_components.joulo.cost import SessionCost
 from custom_components.joulo.ere import ErePrice
 from custom_components.joulo.report import GroupBy, energy_report
+from custom_components.joulo.vehicles import Vehicle, vehicle_of
 from tests.factories import make_session
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 TAG = "DEADBEEF12345678"
 OTHER_TAG = "0A1B2C3D"
 _ids = count()
+VEHICLES = (
+    Vehicle("sub-tesla", "tesla", frozenset({TAG.casefold()}), frozenset()),
+    Vehicle("sub-lease", "Lease car", frozenset({OTHER_TAG.casefold()}), frozenset({"oprit-id"})),
+    Vehicle("sub-lease-2", "Lease car", frozenset({"spare"}), frozenset()),
+)
+"""Two vehicles of the same name: each is a group of its own."""
 
 
 def session(
@@ -73,7 +80,7 @@ def report(
 ) -> dict[str, object]:
     """The report in Amsterdam time, charger names from the sessions (else the id).
 
-    A session counts for ERE unless it says it does not.
+    A session counts for ERE unless it says it does not; its vehicle is `VEHICLES`' by the rule.
     """
     return energy_report(
         sessions,
@@ -81,6 +88,7 @@ def report(
         time_zone=AMSTERDAM,
         charger_name=lambda session: session.charger_nickname or session.charger_id,
         counts=lambda session: session.counts_for_ere is not False,
+        vehicle_of=lambda session: vehicle_of(session.id_tag, session.charger_id, VEHICLES),
         price=price,
     )
 
@@ -223,6 +231,32 @@ def test_grouping_by_month_charger_and_tag() -> None:
     assert result["total"] == sums(6, 94.5, 31.5)
 
 
+def test_grouping_by_vehicle_puts_sessions_of_no_vehicle_together_last() -> None:
+    """Per vehicle, by name in any case (and each of two of the same name apart), then no vehicle.
+
+    A vehicle's sessions are those of its TAG ids and, without a TAG id, of its chargers.
+    """
+    start = datetime(2026, 5, 1, 8, tzinfo=UTC)
+    oprit = partial(session, charger_id="oprit-id", nickname="Oprit")
+    sessions = [
+        session(start, id_tag=TAG, kwh=1.0, ere_credits=0.33),
+        oprit(start, id_tag=None, kwh=2.0, ere_credits=0.67),
+        session(start, id_tag="SPARE", kwh=4.0, ere_credits=1.33),
+        session(start, id_tag=None, kwh=8.0, ere_credits=2.67),
+        oprit(start, id_tag="guest", kwh=16.0, ere_credits=5.33),
+        session(start, id_tag=OTHER_TAG, kwh=32.0, ere_credits=10.67),
+    ]
+
+    result = report(sessions, GroupBy.VEHICLE, GroupBy.MONTH)
+
+    assert result["groups"] == [
+        sums(2, 34.0, 11.34, month="2026-05", vehicle="Lease car"),
+        sums(1, 4.0, 1.33, month="2026-05", vehicle="Lease car"),
+        sums(1, 1.0, 0.33, month="2026-05", vehicle="tesla"),
+        sums(2, 24.0, 8.0, month="2026-05", vehicle=None),
+    ]
+
+
 def test_charger_groups_are_named_from_their_first_session() -> None:
     """A charger renamed since gets the name the caller gives for its first (newest) session."""
     start = datetime(2026, 5, 1, 8, tzinfo=UTC)
@@ -277,6 +311,7 @@ def test_costs_add_up_over_the_sessions_priced() -> None:
         time_zone=AMSTERDAM,
         charger_name=lambda session: session.charger_id,
         counts=lambda _: True,
+        vehicle_of=lambda _: None,
         price=None,
         costs=costs,
     )
@@ -301,6 +336,7 @@ def test_with_a_price_source_but_nothing_priced_the_costs_are_unknown() -> None:
         time_zone=AMSTERDAM,
         charger_name=lambda session: session.charger_id,
         counts=lambda _: True,
+        vehicle_of=lambda _: None,
         price=None,
         costs={only.id: _cost(None, None)},
     )
