@@ -11,7 +11,7 @@ from homeassistant.core import HomeAssistant
 
 from .coordinator import JouloConfigEntry, JouloCoordinator
 
-TO_REDACT = {CONF_API_TOKEN, "email", "name", "id_tag"}
+TO_REDACT = {CONF_API_TOKEN, "email", "name", "id_tag", "id_tags"}
 
 
 async def async_get_config_entry_diagnostics(
@@ -21,7 +21,23 @@ async def async_get_config_entry_diagnostics(
     runtime = entry.runtime_data
     return async_redact_data(
         {
-            "entry": {"data": dict(entry.data), "unique_id": entry.unique_id},
+            "entry": {
+                "data": dict(entry.data),
+                "options": dict(entry.options),
+                "unique_id": entry.unique_id,
+            },
+            "vehicles": [
+                {
+                    "name": vehicle.name,
+                    "id_tags": sorted(vehicle.id_tags),
+                    "chargers": sorted(vehicle.chargers),
+                    "reimbursement": vehicle.reimbursement,
+                    "rate": vehicle.rate,
+                }
+                for vehicle in runtime.vehicles
+            ],
+            "costs": runtime.costs.summary(),
+            "sessions_with_readings": None if runtime.readings is None else len(runtime.readings),
             "chargers": [asdict(charger) for charger in runtime.chargers.data.values()],
             "charging_power": dict(runtime.chargers.data.power),
             "sessions": {

@@ -110,6 +110,10 @@ class SessionReadings:
         if forgotten:
             self._store.schedule_save()
 
+    def __len__(self) -> int:
+        """How many sessions have readings kept."""
+        return len(self._readings)
+
     def __contains__(self, session_id: object) -> bool:
         """Whether readings of this session are kept."""
         return session_id in self._readings

@@ -263,6 +263,20 @@ class SessionCosts:
         """A session's cost, once priced."""
         return self._costs.get(session_id)
 
+    def summary(self) -> dict[str, int | bool]:
+        """How many sessions are kept, priced with a known cost, and waiting; whether priced at all."""
+        return {
+            "priced": self.priced,
+            "sessions_kept": len(self._costs),
+            "sessions_with_a_cost": sum(
+                1
+                for priced in self._costs.values()
+                if priced.cost is not None and priced.cost.cost_eur is not None
+            ),
+            "sessions_waiting": len(self._waiting),
+            "history_read": not self.needs_history,
+        }
+
     def kept(self) -> list[PricedSession]:
         """Every session kept (those of the last `KEEP_FOR`)."""
         return list(self._costs.values())

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.const import CONF_API_TOKEN, CONF_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
@@ -160,3 +161,53 @@ async def test_diagnostics_show_failures_in_a_row(
         },
     }
     assert diagnostics["reads_retried"] == 1
+
+
+async def test_diagnostics_show_vehicles_and_costs_without_their_names_or_cards(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    simulator: JouloSimulator,
+    simulator_server: SimulatorServer,
+) -> None:
+    """A vehicle's name and cards are redacted; its chargers, reimbursement, the costs kept shown."""
+    account = simulator.default_account
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=account.id,
+        data={CONF_API_TOKEN: DEMO_TOKEN, CONF_URL: simulator_server.base_url},
+        options={"fixed_price": 0.25},
+        subentries_data=[
+            ConfigSubentryDataWithId(
+                subentry_id="sub-lease",
+                subentry_type="vehicle",
+                title="Lease car",
+                unique_id=None,
+                data={
+                    "name": "Lease car",
+                    "id_tags": [DEFAULT_ID_TAG],
+                    "chargers": [DRIVEWAY_ID],
+                    "reimbursement": "fixed_rate",
+                    "rate": 0.35,
+                },
+            )
+        ],
+    )
+    await set_up_entry(hass, entry)
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+
+    assert diagnostics["entry"]["options"] == {"fixed_price": 0.25}
+    assert diagnostics["vehicles"] == [
+        {
+            "name": REDACTED,
+            "id_tags": REDACTED,
+            "chargers": [DRIVEWAY_ID],
+            "reimbursement": "fixed_rate",
+            "rate": 0.35,
+        }
+    ]
+    costs = diagnostics["costs"]
+    assert costs["priced"] is True
+    assert costs["sessions_kept"] == costs["sessions_with_a_cost"] > 0
+    assert costs["sessions_waiting"] == 0
+    _secrets_absent(diagnostics, DEMO_TOKEN, "Lease car", DEFAULT_ID_TAG)

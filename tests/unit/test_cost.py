@@ -6,7 +6,12 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from custom_components.joulo.cost import SessionCost, session_cost, time_weighted_hourly_means
+from custom_components.joulo.cost import (
+    CostSums,
+    SessionCost,
+    session_cost,
+    time_weighted_hourly_means,
+)
 from custom_components.joulo.curve import Basis, Reading, curve_basis, hourly_kwh
 
 HOUR = timedelta(hours=1)
@@ -196,3 +201,26 @@ def test_an_hour_without_a_known_price_is_left_out() -> None:
 def test_no_states_give_no_prices() -> None:
     """A price entity without history prices nothing."""
     assert time_weighted_hourly_means([], [at(18)]) == {}
+
+
+def _priced(cost: float | None, net: float | None) -> SessionCost:
+    return SessionCost(
+        cost_eur=cost, net_cost_eur=net, price_per_kwh=None, missing_hours=(), basis="spread"
+    )
+
+
+def test_sums_count_every_session_and_add_the_priced_ones() -> None:
+    """Unknown costs count as sessions only; the net price is over the kWh with a known net cost."""
+    sums = CostSums()
+    sums.add(10.0, _priced(3.0, 1.0))
+    sums.add(5.0, _priced(None, None))
+    sums.add(20.0, _priced(4.0, None))
+    sums.add(10.0, _priced(2.5, -0.5))
+    assert (sums.sessions, sums.sessions_priced) == (4, 3)
+    assert (sums.cost_eur, sums.net_cost_eur) == (9.5, 0.5)
+    assert sums.net_price_per_kwh == 0.025
+
+
+def test_sums_of_nothing_have_no_net_price() -> None:
+    """Without kWh of a known net cost there is no price per kWh."""
+    assert CostSums().net_price_per_kwh is None

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from custom_components.joulo.cost import SessionCost
 from custom_components.joulo.vehicles import (
     Reimbursement,
     Vehicle,
+    VehicleFigures,
     normalise_tag,
+    sessions_of,
     vehicle_data,
     vehicle_errors,
+    vehicle_figures,
     vehicle_from,
     vehicle_of,
     vehicles_from,
@@ -241,3 +246,107 @@ def test_every_error_at_once() -> None:
         "chargers": "charger_in_use",
         "rate": "rate_required",
     }
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """A kept session: what a vehicle's figures read of it."""
+
+    charger_id: str
+    id_tag: str | None
+    started_at: datetime
+    kwh: float
+    ere_credits: float
+    cost: SessionCost | None
+
+
+def _kept(
+    day: int, kwh: float, *, tag: str | None, charger: str = GARAGE, cost: float | None = None
+) -> _Kept:
+    priced = (
+        None
+        if cost is None
+        else SessionCost(
+            cost_eur=cost,
+            net_cost_eur=None,
+            price_per_kwh=None,
+            missing_hours=(),
+            basis="spread",
+        )
+    )
+    started = datetime(2026, 4, day, 18, tzinfo=UTC)
+    return _Kept(charger, tag, started, kwh, round(kwh * 0.33, 2), priced)
+
+
+def _figures(vehicle: Vehicle, sessions: list[_Kept], *, priced: bool = True) -> VehicleFigures:
+    return vehicle_figures(
+        vehicle,
+        sessions_of(vehicle, VEHICLES, sessions),
+        priced=priced,
+        ere_value=lambda credits_: round(credits_ * 0.8, 2),
+    )
+
+
+def test_a_vehicles_sessions_are_its_tags_and_its_chargers_untagged_ones_oldest_first() -> None:
+    """The Tesla: its card anywhere, and the Garage's sessions without a card; nothing else."""
+    sessions = [
+        _kept(3, 10.0, tag="04A1B2C3", charger=DRIVEWAY),
+        _kept(1, 5.0, tag=None),
+        _kept(2, 7.0, tag="FFFF"),
+        _kept(4, 3.0, tag=None, charger=CARPORT),
+    ]
+    assert [session.kwh for session in sessions_of(TESLA, VEHICLES, sessions)] == [5.0, 10.0]
+
+
+@pytest.mark.parametrize(
+    ("reimbursement", "rate", "expected"),
+    [
+        (Reimbursement.NONE, None, None),
+        (Reimbursement.FIXED_RATE, 0.35, round(15.0 * 0.35, 2)),
+        (Reimbursement.COST, None, 4.5),
+        (Reimbursement.NET_COST, None, round(4.5 - round(15.0 * 0.33 * 0.8, 2), 2)),
+    ],
+)
+def test_each_kind_of_reimbursement_pays_back_its_own_figure(
+    reimbursement: Reimbursement, rate: float | None, expected: float | None
+) -> None:
+    """Fixed rate: kWh times rate; cost: the cost; net cost: the cost less the ERE value."""
+    vehicle = Vehicle("sub-car", "Car", frozenset({"aa"}), frozenset(), reimbursement, rate)
+    sessions = [_kept(1, 5.0, tag="AA", cost=1.5), _kept(2, 10.0, tag="aa", cost=3.0)]
+    figures = vehicle_figures(
+        vehicle, sessions, priced=True, ere_value=lambda credits_: round(credits_ * 0.8, 2)
+    )
+    assert figures == VehicleFigures(
+        sessions=2,
+        kwh=15.0,
+        cost_eur=4.5,
+        ere_value_eur=round(round(5.0 * 0.33, 2) * 0.8 + round(10.0 * 0.33, 2) * 0.8, 2),
+        reimbursement_eur=expected,
+    )
+
+
+def test_without_a_price_source_the_cost_and_what_follows_from_it_are_unknown() -> None:
+    """No price source: cost unknown, so a cost or net-cost reimbursement too; kWh still add up."""
+    vehicle = Vehicle("sub-car", "Car", frozenset({"aa"}), frozenset(), Reimbursement.NET_COST)
+    figures = vehicle_figures(
+        vehicle, [_kept(1, 5.0, tag="aa")], priced=False, ere_value=lambda _: None
+    )
+    assert (figures.kwh, figures.cost_eur, figures.ere_value_eur) == (5.0, None, None)
+    assert figures.reimbursement_eur is None
+
+
+def test_a_month_without_sessions_cost_nothing_and_one_never_priced_is_unknown() -> None:
+    """With a price source: no session is €0; sessions none of which has a cost are unknown."""
+    vehicle = Vehicle("sub-car", "Car", frozenset({"aa"}), frozenset(), Reimbursement.COST)
+    empty = vehicle_figures(vehicle, [], priced=True, ere_value=lambda _: 0.0)
+    assert (empty.sessions, empty.kwh, empty.cost_eur, empty.reimbursement_eur) == (0, 0, 0.0, 0.0)
+    unknown = vehicle_figures(
+        vehicle, [_kept(1, 5.0, tag="aa")], priced=True, ere_value=lambda _: 0.0
+    )
+    assert (unknown.cost_eur, unknown.reimbursement_eur) == (None, None)
+
+
+def test_a_fixed_rate_without_its_rate_pays_back_nothing_known() -> None:
+    """A fixed rate stored without a rate (old or damaged data): unknown, not €0."""
+    vehicle = Vehicle("sub-car", "Car", frozenset({"aa"}), frozenset(), Reimbursement.FIXED_RATE)
+    assert _figures(vehicle, [_kept(1, 5.0, tag="aa")]).reimbursement_eur is None
