@@ -38,6 +38,7 @@ from .services import async_setup_services
 from .session_costs import SessionCosts
 from .statistics import async_setup_statistics
 from .storage import async_remove_entry_stores
+from .tag_issues import UnknownTagIssues
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -106,8 +107,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: JouloConfigEntry) -> boo
     if statistics is not None:  # what chargers without MID missed comes from the session history
         issues = NoMidMeterIssues(hass, entry)
         entry.async_on_unload(issues.async_clear)
+    tag_issues = UnknownTagIssues(hass, entry)
+    entry.async_on_unload(tag_issues.async_clear)
     pipeline = RefreshPipeline(
-        hass, entry, devices, announcer, statistics=statistics, issues=issues
+        hass, entry, devices, announcer, statistics=statistics, issues=issues, tag_issues=tag_issues
     )
     entry.async_on_unload(pipeline.async_start())
     # Announce what happened while Home Assistant was not running (once it has started).

@@ -1,12 +1,15 @@
-"""The repair issue `no_mid_meter`: a charger whose charging earns no ERE, with what it missed.
+"""An entry's repair issues of one kind (`EntryIssues`), and `no_mid_meter`: a charger without ERE.
 
-One issue per charger that has no MID-certified meter and that charged this year: its kWh and the
-euros its ERE credits would have brought (a warning the user can ignore; there is nothing to fix
-from Home Assistant, Joulo upgrades the charger). It goes away when the charger counts again, when
-it leaves the account, and when the entry unloads (a reload shows it again).
+`no_mid_meter`: one issue per charger that has no MID-certified meter and that charged this year:
+its kWh and the euros its ERE credits would have brought (a warning the user can ignore; there is
+nothing to fix from Home Assistant, Joulo upgrades the charger). It goes away when the charger
+counts again, when it leaves the account, and when the entry unloads (a reload shows it again).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NamedTuple
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
@@ -19,19 +22,71 @@ from .phrases import euros, number
 
 ISSUE_NO_MID_METER = "no_mid_meter"
 
+type IssueData = dict[str, str | int | float | None]
+"""What a fixable issue hands its fix flow."""
+
+
+class WantedIssue(NamedTuple):
+    """An issue as it should be shown: its placeholders, and for a fixable one its fix flow's data."""
+
+    placeholders: dict[str, str]
+    data: IssueData | None = None
+    """For the fix flow (`repairs.py`); an issue with data is fixable."""
+
+
+class EntryIssues:
+    """An entry's repair issues of one kind (warnings the user can ignore), one per key.
+
+    Raised, changed and removed to match what is wanted; an issue is written again only when its
+    placeholders or data changed.
+    """
+
+    def __init__(self, hass: HomeAssistant, entry_id: str, translation_key: str) -> None:
+        """Show the `translation_key` issues of the entry `entry_id`."""
+        self._hass = hass
+        self._entry_id = entry_id
+        self._translation_key = translation_key
+        self._raised: dict[str, WantedIssue] = {}
+
+    def issue_id(self, key: str) -> str:
+        """The id of the issue of `key` (a charger id, a TAG id)."""
+        return f"{self._translation_key}_{self._entry_id}_{key}"
+
+    @callback
+    def async_show(self, wanted: Mapping[str, WantedIssue]) -> None:
+        """Raise, change or remove issues so that exactly the `wanted` ones are shown."""
+        for key in set(self._raised) - set(wanted):
+            ir.async_delete_issue(self._hass, DOMAIN, self.issue_id(key))
+            del self._raised[key]
+        for key, issue in wanted.items():
+            if self._raised.get(key) == issue:
+                continue
+            self._raised[key] = issue
+            ir.async_create_issue(
+                self._hass,
+                DOMAIN,
+                self.issue_id(key),
+                data=issue.data,
+                is_fixable=issue.data is not None,
+                is_persistent=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key=self._translation_key,
+                translation_placeholders=issue.placeholders,
+            )
+
+    @callback
+    def async_clear(self) -> None:
+        """Remove every issue raised (on unload)."""
+        self.async_show({})
+
 
 class NoMidMeterIssues:
     """Keeps an entry's `no_mid_meter` issues in line with its chargers and this year's tallies."""
 
     def __init__(self, hass: HomeAssistant, entry: JouloConfigEntry) -> None:
-        """Raise the issues of `entry`'s chargers."""
-        self._hass = hass
+        """Show the issues of `entry`'s chargers."""
         self._entry = entry
-        self._raised: dict[str, dict[str, str]] = {}
-        """The placeholders of each charger's raised issue, by charger id."""
-
-    def _issue_id(self, charger_id: str) -> str:
-        return f"{ISSUE_NO_MID_METER}_{self._entry.entry_id}_{charger_id}"
+        self._issues = EntryIssues(hass, entry.entry_id, ISSUE_NO_MID_METER)
 
     @callback
     def async_update(self) -> None:
@@ -39,37 +94,21 @@ class NoMidMeterIssues:
         runtime = self._entry.runtime_data
         chargers = runtime.chargers.data
         price = runtime.ere_price
-        wanted: dict[str, dict[str, str]] = {}
+        wanted: dict[str, WantedIssue] = {}
         for charger_id, tally in (runtime.missed_this_year or {}).items():
             charger = chargers.get(charger_id)
             if charger is None or charger_counts_for_ere(charger) or not tally.sessions:
                 continue
-            wanted[charger_id] = {
-                "charger": charger_name(charger_id, charger.nickname),
-                "kwh": number(tally.kwh),
-                "missed": "?" if price is None else euros(price.value(tally.ere_credits)),
-            }
-        for charger_id in set(self._raised) - set(wanted):
-            ir.async_delete_issue(self._hass, DOMAIN, self._issue_id(charger_id))
-            del self._raised[charger_id]
-        for charger_id, placeholders in wanted.items():
-            if self._raised.get(charger_id) == placeholders:
-                continue
-            self._raised[charger_id] = placeholders
-            ir.async_create_issue(
-                self._hass,
-                DOMAIN,
-                self._issue_id(charger_id),
-                is_fixable=False,
-                is_persistent=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key=ISSUE_NO_MID_METER,
-                translation_placeholders=placeholders,
+            wanted[charger_id] = WantedIssue(
+                {
+                    "charger": charger_name(charger_id, charger.nickname),
+                    "kwh": number(tally.kwh),
+                    "missed": "?" if price is None else euros(price.value(tally.ere_credits)),
+                }
             )
+        self._issues.async_show(wanted)
 
     @callback
     def async_clear(self) -> None:
         """Remove every issue raised (on unload)."""
-        for charger_id in list(self._raised):
-            ir.async_delete_issue(self._hass, DOMAIN, self._issue_id(charger_id))
-        self._raised.clear()
+        self._issues.async_clear()

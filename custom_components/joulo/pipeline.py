@@ -12,18 +12,18 @@ charger is not listed as completed yet.
 
 After a sessions refresh that changed: the costs of the sessions completed since (at once with a fixed
 price; from the recorder in the background with a price entity), announcements (a session's end waits
-for its cost), statistics (which update the issues when what chargers missed changed), the readings
-no longer needed, the cost entities, the energy poll when a charger's newest completed session
-changed (its totals moved), and faster chargers polling when Joulo lists a session running that the
-chargers do not show yet.
+for its cost), statistics (which update the issues when what chargers missed changed), the TAG ids
+no vehicle lists (their repair issues), the readings no longer needed, the cost entities, the energy
+poll when a charger's newest completed session changed (its totals moved), and faster chargers
+polling when Joulo lists a session running that the chargers do not show yet.
 
 When the user adds, changes or removes a vehicle (no refresh, no reload): the vehicles are read
-again, their devices registered or renamed, new entities added, and the vehicles' entities write
-their new states (`vehicles_signal`).
+again, their devices registered or renamed, new entities added, the vehicles' entities write
+their new states (`vehicles_signal`), then the repair issues of TAG ids no vehicle lists.
 
 When costs that waited for the recorder are known: the announcements that waited for them, the
 readings no longer needed, the cost entities. When the session history has been read: its costs,
-the readings no longer needed, the cost entities.
+the TAG ids no vehicle lists, the readings no longer needed, the cost entities.
 
 After an energy refresh that changed: new entities (the account's ERE position may have appeared),
 then the issues (the price in them). And whenever the session history's tally of what chargers
@@ -53,6 +53,7 @@ from .devices import ChargerDevices
 from .issues import NoMidMeterIssues
 from .periods import next_month_start
 from .statistics import SessionStatistics
+from .tag_issues import UnknownTagIssues
 from .vehicles import vehicles_from
 
 
@@ -71,6 +72,7 @@ class RefreshPipeline:
         *,
         statistics: SessionStatistics | None,
         issues: NoMidMeterIssues | None,
+        tag_issues: UnknownTagIssues,
     ) -> None:
         """Follow the coordinators of `entry`."""
         self._hass = hass
@@ -80,6 +82,7 @@ class RefreshPipeline:
         self._announcer = announcer
         self._statistics = statistics
         self._issues = issues
+        self._tag_issues = tag_issues
 
     @callback
     def async_start(self) -> CALLBACK_TYPE:
@@ -101,6 +104,7 @@ class RefreshPipeline:
             if runtime.costs.needs_history:
                 self._statistics.async_read_history()
         self._update_issues()
+        self._tag_issues.async_sessions_read(runtime.sessions.data.recent)
         self._await_next_period()
 
         @callback
@@ -158,6 +162,7 @@ class RefreshPipeline:
         self._announcer.async_process()
         if self._statistics is not None:
             self._statistics.async_process()
+        self._tag_issues.async_sessions_read(recent)
         self._forget_readings(recent)
         if priced:
             self._costs_changed()
@@ -174,10 +179,14 @@ class RefreshPipeline:
 
     @callback
     def async_vehicles_changed(self) -> None:
-        """Vehicles were added, changed or removed: read them, their devices, entities, states."""
+        """Vehicles were added, changed or removed: read them, their devices, entities, states.
+
+        Then the issues of TAG ids no vehicle lists.
+        """
         async_read_vehicles(self._entry, self._devices)
         self._add_new_entities()
         async_dispatcher_send(self._hass, vehicles_signal(self._entry.entry_id))
+        self._tag_issues.async_update()
 
     @callback
     def _after_costs(self) -> None:
@@ -188,9 +197,10 @@ class RefreshPipeline:
 
     @callback
     def _after_history(self, sessions: Iterable[Session], *, whole: bool) -> None:
-        """The session history (`whole` or its newer part) was read: its costs, and readings."""
+        """The session history (`whole` or its newer part) was read: its costs, tags and readings."""
         sessions = tuple(sessions)
         priced = self._price(sessions, history=whole)
+        self._tag_issues.async_sessions_read(sessions)
         self._forget_readings(sessions)
         if priced:
             self._costs_changed()

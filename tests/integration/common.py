@@ -23,6 +23,7 @@ from homeassistant.config_entries import (
     ConfigEntry,
     ConfigEntryState,
     ConfigFlowResult,
+    ConfigSubentryDataWithId,
     OptionsFlowManager,
 )
 from homeassistant.const import (
@@ -92,6 +93,17 @@ async def try_set_up_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
+
+
+def stored_vehicle(subentry_id: str, data: dict[str, Any]) -> ConfigSubentryDataWithId:
+    """A vehicle subentry as stored before the entry is set up (with its id, as after a restart)."""
+    return ConfigSubentryDataWithId(
+        subentry_id=subentry_id,
+        subentry_type="vehicle",
+        title=data["name"],
+        unique_id=None,
+        data=data,
+    )
 
 
 async def submit_form(

@@ -14,7 +14,6 @@ from homeassistant.config_entries import (
     SOURCE_USER,
     ConfigEntryState,
     ConfigSubentry,
-    ConfigSubentryDataWithId,
     SubentryFlowResult,
 )
 from homeassistant.core import HomeAssistant
@@ -33,6 +32,7 @@ from tests.integration.common import (
     async_restart_entry,
     device_of,
     set_up_entry,
+    stored_vehicle,
 )
 
 pytestmark = pytest.mark.usefixtures("frozen_time")
@@ -49,17 +49,6 @@ FIELDS = ["name", "id_tags", "chargers", "reimbursement", "rate"]
 VEHICLE_ERRORS = ("no_tag_or_charger", "tag_in_use", "charger_in_use", "rate_required")
 
 
-def _stored(subentry_id: str, data: dict[str, Any]) -> ConfigSubentryDataWithId:
-    """A vehicle subentry as stored before the entry is set up (with its id, as after a restart)."""
-    return ConfigSubentryDataWithId(
-        subentry_id=subentry_id,
-        subentry_type=VEHICLE,
-        title=data["name"],
-        unique_id=None,
-        data=data,
-    )
-
-
 @pytest.fixture
 def stored_tesla(mock_config_entry: MockConfigEntry) -> MockConfigEntry:
     """The account's entry, not set up yet, with the Tesla stored as its vehicle `sub-tesla`."""
@@ -68,7 +57,7 @@ def stored_tesla(mock_config_entry: MockConfigEntry) -> MockConfigEntry:
         title=mock_config_entry.title,
         unique_id=mock_config_entry.unique_id,
         data=dict(mock_config_entry.data),
-        subentries_data=[_stored("sub-tesla", TESLA)],
+        subentries_data=[stored_vehicle("sub-tesla", TESLA)],
     )
 
 
@@ -358,7 +347,7 @@ async def test_reconfigure_errors_change_nothing(
         domain=DOMAIN,
         unique_id=mock_config_entry.unique_id,
         data=dict(mock_config_entry.data),
-        subentries_data=[_stored("sub-tesla", TESLA), _stored("sub-lease", lease)],
+        subentries_data=[stored_vehicle("sub-tesla", TESLA), stored_vehicle("sub-lease", lease)],
     )
     await set_up_entry(hass, entry)
 
