@@ -7,7 +7,7 @@ else spread evenly) and kept; its `ended` announcement carries it.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.components.event import ATTR_EVENT_TYPE
@@ -22,6 +22,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 
 from custom_components.joulo.const import DOMAIN
+from custom_components.joulo.curve import hourly_kwh
 from custom_components.joulo.pricing import CONF_FIXED_PRICE, CONF_PRICE_ENTITY
 from custom_components.joulo.session_costs import SAVE_DELAY
 from custom_components.joulo.statistics import PAGE_DELAY
@@ -42,6 +43,7 @@ from .common import (
     start_session_and_poll,
     until_listed,
 )
+from .test_statistics import rows_of
 
 pytestmark = pytest.mark.usefixtures("frozen_time", "quiet_database_log")
 
@@ -398,3 +400,67 @@ async def test_a_price_entity_prices_the_hours_the_car_charged(
     stored = hass_storage[f"{DOMAIN}.{entry.entry_id}.{EntryStore.COSTS}"]["data"]
     assert stored["source"] == f"entity:{PRICE_ENTITY}"
     assert stored["sessions"][session.id]["cost"]["cost_eur"] == float(state.state)
+
+
+def demo_price(hour: datetime) -> float:
+    """A dynamic tariff (EUR/kWh) by local hour: cheap at night, dear from 17:00 to 21:00."""
+    local = dt_util.as_local(hour).hour
+    if local < 6:
+        return 0.18
+    if 17 <= local < 21:
+        return 0.38
+    return 0.27
+
+
+async def test_a_car_that_charged_4_of_its_12_hours_is_in_those_hours_and_priced_at_them(
+    recorded: Live, simulator_server: SimulatorServer
+) -> None:
+    """Plugged in at 18:30, full at 05:00 after the Garage's 01:00 schedule, unplugged at 06:45.
+
+    The Energy dashboard's statistics hold its kWh in the four hours it drew power, not spread over
+    twelve; its cost is those hours' (night) prices, not the evening's.
+    """
+    hass, freezer, simulator, _ = recorded
+    freezer.move_to("2026-04-15 16:25:00+00:00")  # 18:25 in Amsterdam
+    await hass.config.async_set_time_zone("Europe/Amsterdam")
+    entry = entry_of(simulator, simulator_server, {CONF_PRICE_ENTITY: PRICE_ENTITY})
+    await set_price(hass, demo_price(dt_util.utcnow()))
+    await set_up_entry(hass, entry)
+    await advance_time(hass, freezer, timedelta(minutes=5), step=ONE_POLL)
+    session = simulator.start_session(
+        GARAGE_ID, kwh=44.0, duration=timedelta(hours=12, minutes=15), id_tag="CAFE0044"
+    )
+    hour = dt_util.utcnow().replace(minute=0, second=0, microsecond=0)
+    while session.ended_at is None or dt_util.utcnow() < session.ended_at + timedelta(minutes=20):
+        hour += timedelta(hours=1)
+        await advance_time(hass, freezer, hour - dt_util.utcnow(), step=ONE_POLL)
+        await set_price(hass, demo_price(hour))
+    await until_listed(hass, freezer, simulator, session)
+    assert session.ended_at is not None
+
+    rows = {
+        row["start"]: row["state"]
+        for row in await rows_of(hass, GARAGE_ID)
+        if row["start"] >= session.started_at.replace(minute=0)
+    }
+    charged = {hour: kwh for hour, kwh in rows.items() if kwh}
+    local_hours = sorted(dt_util.as_local(hour).hour for hour in charged)
+    assert local_hours == [1, 2, 3, 4]
+    assert sum(rows.values()) == pytest.approx(44.0)
+    assert all(kwh == pytest.approx(11.0, abs=0.5) for kwh in charged.values())
+
+    spread = hourly_kwh(session.started_at, session.ended_at, session.kwh, ())
+    spread_cost = round(sum(kwh * demo_price(hour) for hour, kwh in spread), 2)
+    state = sensor(hass, "sensor.garage_last_session_cost")
+    assert state.attributes["basis"] == "observed"
+    assert float(state.state) == pytest.approx(44.0 * 0.18, abs=0.02)
+    assert float(state.state) < spread_cost
+    print(  # noqa: T201 - the figures a reader of the test output compares
+        "\nhour (local)  observed kWh  spread kWh  EUR/kWh\n"
+        + "\n".join(
+            f"{dt_util.as_local(hour):%H:%M}  {rows.get(hour, 0.0):12.3f}  {kwh:10.3f}"
+            f"  {demo_price(hour):7.2f}"
+            for hour, kwh in spread
+        )
+        + f"\ncost observed €{float(state.state):.2f}, spread evenly €{spread_cost:.2f}"
+    )

@@ -192,10 +192,11 @@ async def test_last_months_statement_with_costs(
 ) -> None:
     """By default last month: each of the car's sessions with its cost, ERE and net cost, and a CSV.
 
-    Its card's sessions on the Oprit (MID) earn ERE; its sessions on the Carport (no MID) none.
+    Its card's sessions on the Oprit and the Garage (MID) earn ERE; its sessions on the Carport (no
+    MID) none.
     """
     expected = [expected_row(session, priced=True) for session in lease_car_sessions(simulator)]
-    assert {row["charger_name"] for row in expected} == {"Oprit", "Carport"}
+    assert {row["charger_name"] for row in expected} == {"Oprit", "Garage", "Carport"}
     simulator.clear_requests()
 
     statement = await get_statement(hass, vehicle=priced.vehicle)
