@@ -61,6 +61,18 @@ MONEY_KEYS = (
 """The money card's rows, in this order; the account's other `ere_*` entities follow."""
 COST_KEYS = ("net_charging_cost_this_month", "charging_cost_this_month", "net_price_this_month")
 """The account's charging cost card, in this order (the entities exist when the entry has a price)."""
+VEHICLE_KEYS = (
+    "vehicle_charging",
+    "vehicle_energy_this_month",
+    "vehicle_charging_cost_this_month",
+    "vehicle_reimbursement_this_month",
+    "vehicle_ere_value_this_month",
+    "vehicle_last_session_energy",
+    "vehicle_last_session_cost",
+)
+"""A vehicle card's rows, in this order; the vehicle's other primary entities follow."""
+VEHICLE_MODEL = "Vehicle"
+"""The model of a vehicle's device (what the statement action's device selector filters on)."""
 ACCOUNT_KEYS = (
     "total_energy",
     "energy_this_month",
@@ -155,17 +167,29 @@ class Entity:
         return self.entity_id.split(".", 1)[0]
 
 
-@dataclass(frozen=True)
-class Charger:
-    """A charger's device, with its entities."""
+@dataclass(frozen=True, kw_only=True)
+class Device:
+    """One of the entry's devices, with its entities."""
 
-    charger_id: str
+    device_id: str
     name: str
     entities: tuple[Entity, ...]
 
     def entity(self, key: str) -> Entity | None:
-        """The charger's entity with translation key `key`, if it has one."""
+        """The device's entity with translation key `key`, if it has one."""
         return next((entity for entity in self.entities if entity.key == key), None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Charger(Device):
+    """A charger's device, with its entities."""
+
+    charger_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Vehicle(Device):
+    """A vehicle's device (of a vehicle added to the entry), with its entities."""
 
 
 @dataclass(frozen=True)
@@ -181,16 +205,22 @@ class Entry:
     """The integration's domain, which is also its statistics' source."""
     price_entity: str | None = None
     """The entity whose price the entry's options price charging with, if one."""
+    vehicles: tuple[Vehicle, ...] = ()
 
     def account_entity(self, key: str) -> Entity | None:
         """The account's entity with translation key `key`, if it has one."""
         return next((entity for entity in self.account if entity.key == key), None)
 
+    def vehicle(self, name: str) -> Vehicle | None:
+        """The vehicle named `name`, if the entry has it."""
+        return next((vehicle for vehicle in self.vehicles if vehicle.name == name), None)
+
     @property
     def entity_ids(self) -> set[str]:
         """Every entity id of the entry."""
+        devices: tuple[Device, ...] = (*self.chargers, *self.vehicles)
         return {e.entity_id for e in self.account} | {
-            e.entity_id for charger in self.chargers for e in charger.entities
+            e.entity_id for device in devices for e in device.entities
         }
 
 
@@ -227,17 +257,25 @@ async def read_entry(
             )
         )
     chargers: list[Charger] = []
+    vehicles: list[Vehicle] = []
     account: list[Entity] = []
     for device in devices:
-        own = entities.get(device["id"], [])
+        own = tuple(entities.get(device["id"], []))
         if device["entry_type"] == "service":
             account.extend(own)
             continue
-        charger_id = next((ident for dom, ident in device["identifiers"] if dom == domain), None)
-        if charger_id is not None:
-            name = device["name_by_user"] or device["name"] or charger_id
-            chargers.append(Charger(charger_id, name, tuple(own)))
+        ident = next((ident for dom, ident in device["identifiers"] if dom == domain), None)
+        if ident is None:
+            continue
+        name = device["name_by_user"] or device["name"] or ident
+        if device["model"] == VEHICLE_MODEL:
+            vehicles.append(Vehicle(device_id=device["id"], name=name, entities=own))
+        else:
+            chargers.append(
+                Charger(device_id=device["id"], name=name, entities=own, charger_id=ident)
+            )
     chargers.sort(key=lambda charger: charger.name.lower())
+    vehicles.sort(key=lambda vehicle: vehicle.name.lower())
     return Entry(
         chargers=tuple(chargers),
         account=tuple(account),
@@ -246,6 +284,7 @@ async def read_entry(
         },
         domain=domain,
         price_entity=price_entity,
+        vehicles=tuple(vehicles),
     )
 
 
@@ -276,6 +315,18 @@ def charger_section(charger: Charger) -> dict[str, Any]:
         (entity for entity in charger.entities if entity.domain != "calendar"), CHARGER_KEYS
     )
     return {"type": "grid", "cards": [entities_card(charger.name, rows)]}
+
+
+def vehicles_section(entry: Entry) -> dict[str, Any] | None:
+    """The vehicles' month at a glance: a card per vehicle, if the entry has any."""
+    if not entry.vehicles:
+        return None
+    cards: list[dict[str, Any]] = [{"type": "heading", "heading": "Vehicles", "icon": "mdi:car"}]
+    cards.extend(
+        entities_card(vehicle.name, ordered(vehicle.entities, VEHICLE_KEYS))
+        for vehicle in entry.vehicles
+    )
+    return {"type": "grid", "cards": cards}
 
 
 def history_section(entry: Entry) -> dict[str, Any]:
@@ -356,8 +407,10 @@ def calendar_section(entry: Entry) -> dict[str, Any] | None:
 
 
 def dashboard_config(entry: Entry) -> dict[str, Any]:
-    """The Joulo dashboard: a sections view with every charger, the charging history and the money."""
+    """The Joulo dashboard: a sections view with every charger and vehicle, the history and the money."""
     sections = [charger_section(charger) for charger in entry.chargers]
+    if (vehicles := vehicles_section(entry)) is not None:
+        sections.append(vehicles)
     sections += [money_section(entry), history_section(entry)]
     if (calendar := calendar_section(entry)) is not None:
         sections.append(calendar)
@@ -491,7 +544,10 @@ async def ensure(ws: Websocket, entry: Entry) -> list[str]:
     config = dashboard_config(entry)
     if await stored_config(ws) != config:
         await ws.command("lovelace/config/save", url_path=URL_PATH, config=config)
-        changed.append(f"saved the cards of '{TITLE}' ({len(entry.chargers)} chargers)")
+        changed.append(
+            f"saved the cards of '{TITLE}' ({len(entry.chargers)} chargers, "
+            f"{len(entry.vehicles)} vehicles)"
+        )
     current = await energy_devices(ws)
     if (devices := device_consumption(entry, current)) != current:
         await ws.command("energy/save_prefs", device_consumption=devices)

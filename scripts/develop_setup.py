@@ -12,21 +12,25 @@ Home Assistant's own constants, the dashboards use its aiohttp and the integrati
 `setup` drives Home Assistant over HTTP the way the frontend does: onboarding (owner, analytics,
 integration step), then the Joulo config flow with the simulator's token, and its URL in the form's
 collapsed "Advanced options" section, then the entry's options flow (Configure), which chooses the
-demo's electricity price to price charging with. The price's year of hourly statistics is imported
-before that (`develop_price.py`), so that the integration prices the session history it reads once it
-has a price. It is idempotent: on a config dir that is already set up it logs in and changes nothing
-(unless the simulator moved to another port: then the entry goes through its reconfigure flow; or
-the price's statistics lacked hours: then the entry is reloaded, to price what it could not). Then
+demo's electricity price to price charging with, then two vehicles through the entry's "Add vehicle"
+subentry flow (`develop_vehicles.py`: the simulator's lease car and second car). The price's year of
+hourly statistics is imported before that (`develop_price.py`), so that the integration prices the
+session history it reads once it has a price. It is idempotent: on a config dir that is already
+set up it logs in and changes nothing (unless the simulator moved to another port: then the entry
+goes through its reconfigure flow; or the price's statistics lacked hours: then the entry is
+reloaded, to price what it could not; a vehicle already there, by name, is left alone). Then
 it makes the dashboards (`develop_dashboards.py`): the "Joulo" dashboard, the Energy dashboard, and
 the Joulo dashboard as every user's landing page. It returns once the Joulo dashboard has what it
 shows at first sight: each charger's imported charging history in the statistics graph, a charger
-charging, with its power, each charger's last session cost and the account's net cost this month.
+charging, with its power, each charger's last session cost, the account's net cost this month, and
+each vehicle's entities with its kWh and reimbursement this month.
 
 `check` looks at what a person would see: the entry, its entities, each charger's last session in ERE,
 euros and cost, what a charger without a MID meter misses and its repair, the month's charging cost,
-the electricity price and its year of statistics, the first sight above, the dashboards, the log, and
-that nothing the simulator says (nor any Joulo entity or statistic) lies ahead of Home Assistant's
-clock.
+the electricity price and its year of statistics, the first sight above, each vehicle's month, the
+lease car's reimbursement statement of last month (its totals the sums of its rows, its CSV file), the
+dashboards, the log, and that nothing the simulator says (nor any Joulo entity or statistic) lies
+ahead of Home Assistant's clock.
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ import aiohttp
 import develop_dashboards as dashboards
 from develop_dashboards import Websocket, WebsocketError
 import develop_price as price
+import develop_vehicles as vehicles
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATE = Path(__file__).resolve().parent / "develop_config" / "configuration.yaml"
@@ -85,6 +90,8 @@ FIRST_SIGHT_POLL = 0.5
 """Seconds between two looks at whether the dashboards have what they should show."""
 READING_DELAY = 2
 """Seconds into a whole minute by which a live charger's meter reading of that minute is there."""
+VEHICLE_MONTH_KEYS = ("vehicle_energy_this_month", "vehicle_reimbursement_this_month")
+"""What each of the demo's vehicles shows from the start: its kWh and reimbursement this month."""
 OPTIONS_FLOW = "/api/config/config_entries/options/flow"
 PRICE_OPTION = "price_entity"
 """The options flow's field naming the price entity."""
@@ -612,6 +619,57 @@ async def wait_until_priced(hass: HomeAssistant, entry_id: str, seconds: float) 
             ) from None
 
 
+async def add_vehicles(
+    hass: HomeAssistant, entry_id: str, statistic_id: Callable[[str], str], seconds: float
+) -> None:
+    """Add the demo's vehicles the entry lacks (by name), and wait until their entities are there.
+
+    A vehicle that is there already is left alone, as a person may have changed it.
+    """
+    async with hass.websocket() as ws:
+        there = await vehicles.existing(ws, entry_id)
+        for name, answer in vehicles.planned().items():
+            if name not in there:
+                say(
+                    f"vehicle flow: {await asyncio.to_thread(vehicles.add, hass, entry_id, answer)}"
+                )
+        lacking = ["nothing looked at yet"]
+        try:
+            async with asyncio.timeout(seconds):
+                while True:
+                    entry = await dashboards.read_entry(ws, entry_id, statistic_id, DOMAIN)
+                    if not (lacking := vehicles_lacking(entry)):
+                        return
+                    await asyncio.sleep(FIRST_SIGHT_POLL)
+        except TimeoutError:
+            raise DevelopError(f"after {seconds:.0f} s: {'; '.join(lacking)}") from None
+
+
+def vehicles_lacking(
+    entry: dashboards.Entry, states: Mapping[str, Mapping[str, Any]] | None = None
+) -> list[str]:
+    """What the demo's vehicles lack: their devices, their entities, with `states` their month.
+
+    Each vehicle's card shows every key of `dashboards.VEHICLE_KEYS`, and its kWh and reimbursement
+    this month are known at once (from the sessions the entry keeps).
+    """
+    lacking = []
+    for name in vehicles.NAMES:
+        if (vehicle := entry.vehicle(name)) is None:
+            lacking.append(f"no vehicle '{name}' (yet)")
+        elif absent := [key for key in dashboards.VEHICLE_KEYS if vehicle.entity(key) is None]:
+            lacking.append(f"{name} has no {', '.join(absent)} (yet)")
+        elif states is not None and (
+            unknown := [
+                key
+                for key in VEHICLE_MONTH_KEYS
+                if shown(state_of(vehicle.entity(key), states)) is None
+            ]
+        ):
+            lacking.append(f"{name} shows no {', '.join(unknown)} (yet)")
+    return lacking
+
+
 def load_statistic_id() -> Future[Callable[[str], str]]:
     """The integration's `statistic_id` function, imported in the background (it takes seconds)."""
 
@@ -689,8 +747,9 @@ async def first_sight(ws: Websocket, entry: dashboards.Entry) -> FirstSight:
     """What the Joulo dashboard lacks now of what a newcomer should see at once.
 
     Each charger's charging history in the statistics graph (the recorder knows its statistic, and
-    the graph's window has rows), a charger charging, with its power, and with a price each charger's
-    last session cost and the account's net cost this month.
+    the graph's window has rows), a charger charging, with its power, with a price each charger's
+    last session cost and the account's net cost this month, and each of the demo's vehicles with
+    its entities and its kWh and reimbursement this month.
     """
     lacking: list[str] = []
     listed = await ws.command("recorder/list_statistic_ids", statistic_type="sum")
@@ -722,6 +781,7 @@ async def first_sight(ws: Websocket, entry: dashboards.Entry) -> FirstSight:
         lacking.append(f"no charging power yet: {', '.join(unknown_power)}")
     if entry.price_entity is not None:
         lacking.extend(costs_lacking(entry, states))
+    lacking.extend(vehicles_lacking(entry, states))
     return FirstSight(lacking, [charger.name for charger in charging], unknown_power)
 
 
@@ -807,6 +867,7 @@ def setup(args: argparse.Namespace) -> None:
     asyncio.run(wait_until_priced(hass, entry_id, args.timeout))
     entry = wait_until_loaded(hass, args.timeout)
     say(f"Joulo entry '{entry['title']}' is {entry['state']}, priced with {price.PRICE_ENTITY}")
+    asyncio.run(add_vehicles(hass, entry_id, statistic_id.result(), args.timeout))
     asyncio.run(make_dashboards(hass, entry_id, statistic_id.result(), price.PRICE_ENTITY))
     asyncio.run(
         wait_for_first_sight(
@@ -947,6 +1008,7 @@ async def check_dashboards_and_clock(
         sight = await first_sight(ws, entry)
         problems.extend(sight.lacking)
         problems.extend(await check_money(ws, entry, states))
+        say_vehicles(entry, states)
         ours = {entity_id: states.get(entity_id) for entity_id in sorted(entry.entity_ids)}
         now = await asyncio.to_thread(hass.now)
         rows = await statistics_rows(ws, sorted(entry.statistic_ids.values()), now)
@@ -975,6 +1037,42 @@ async def check_dashboards_and_clock(
     ]
     say(f"check: {len(moments)} timestamps, {len(ahead)} of them ahead of Home Assistant's clock")
     return problems + ahead
+
+
+def say_vehicles(entry: dashboards.Entry, states: Mapping[str, Mapping[str, Any]]) -> None:
+    """Say each vehicle's figures, as its card on the Joulo dashboard shows them."""
+    for vehicle in entry.vehicles:
+        figures = (
+            f"{key.removeprefix('vehicle_')} {shown(state_of(vehicle.entity(key), states))}"
+            for key in dashboards.VEHICLE_KEYS
+        )
+        say(f"check: {vehicle.name}: {', '.join(figures)}")
+
+
+async def check_statement(
+    hass: HomeAssistant, config: Path, entry_id: str, statistic_id: Callable[[str], str]
+) -> list[str]:
+    """The lease car's statement of last month: say its totals and its CSV file's first lines.
+
+    Returns its problems: no lease car, no sessions, totals that are not the sums of its rows.
+    """
+    async with hass.websocket() as ws:
+        entry = await dashboards.read_entry(ws, entry_id, statistic_id, DOMAIN)
+    if (car := entry.vehicle(vehicles.LEASE_CAR)) is None:
+        return [f"no vehicle '{vehicles.LEASE_CAR}' to make a statement of"]
+    statement = await asyncio.to_thread(vehicles.statement_of, hass, car.device_id)
+    total = statement["total"]
+    say(
+        f"check: {car.name}'s statement of {statement['month']} ({statement['reimbursement']}, "
+        f"rate {statement['rate']}): {', '.join(f'{key} {value}' for key, value in total.items())}"
+    )
+    say(f"check: its file {statement['file']} begins:")
+    for line in await asyncio.to_thread(vehicles.csv_head, config, statement):
+        say(f"check:   {line}")
+    problems = [f"the statement's total {wrong}" for wrong in vehicles.unsummed(statement)]
+    if not statement["sessions"]:
+        problems.append(f"{car.name}'s statement of {statement['month']} has no sessions")
+    return problems
 
 
 async def check_price(hass: HomeAssistant) -> list[str]:
@@ -1047,6 +1145,9 @@ def check(args: argparse.Namespace) -> bool:
                 )
             )
         )
+        problems.extend(
+            asyncio.run(check_statement(hass, args.config, entry_id, statistic_id.result()))
+        )
     errors = log_errors(args.config / "home-assistant.log")
     say(f"check: {len(errors)} errors in home-assistant.log")
     problems.extend(f"log: {line}" for line in errors)
@@ -1104,7 +1205,13 @@ def main(argv: Iterable[str] | None = None) -> int:
             setup(args)
         elif args.command == "check":
             return 0 if check(args) else 1
-    except (DevelopError, WebsocketError, OSError, aiohttp.ClientError) as err:
+    except (
+        DevelopError,
+        vehicles.VehicleError,
+        WebsocketError,
+        OSError,
+        aiohttp.ClientError,
+    ) as err:
         sys.stderr.write(f"develop: error: {err}\n")
         return 1
     except KeyboardInterrupt:

@@ -37,6 +37,8 @@ STOP_TIMEOUT = 60.0
 VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
 LIVE_POWER_KW = 11.0
 """The power of the session the demo starts with (scripts/develop runs the simulator with --charging)."""
+VEHICLE_MODEL = "Vehicle"
+"""The model of a vehicle's device: the vehicles added to the account (the demo adds two)."""
 CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "chromium")
 """Debian's chromium binary, then its wrapper script on PATH; $CHROMIUM comes first."""
 
@@ -283,6 +285,14 @@ class Device:
 
 
 @dataclass(frozen=True)
+class Vehicle:
+    """A vehicle's device, as the frontend knows it."""
+
+    device_id: str
+    name: str
+
+
+@dataclass(frozen=True)
 class Entity:
     """An entity of a device, as the frontend knows it (the registry's display entry)."""
 
@@ -310,16 +320,27 @@ class Frontend:
         return self.page.evaluate(f"(arg) => ({expression})({HASS}, arg)", arg)
 
     def chargers(self) -> list[Device]:
-        """Joulo's charger devices (not the account's service device), by name."""
+        """Joulo's charger devices (not the account's service device nor a vehicle's), by name."""
         devices = self.hass(
-            """(hass, domain) => Object.values(hass.devices)
-                .filter((d) => d.entry_type !== 'service')
+            """(hass, [domain, vehicle]) => Object.values(hass.devices)
+                .filter((d) => d.entry_type !== 'service' && d.model !== vehicle)
                 .map((d) => [d.id, d.name_by_user || d.name,
                              (d.identifiers.find(([dom]) => dom === domain) || [])[1]])
                 .filter(([, , chargerId]) => chargerId)""",
-            DOMAIN,
+            [DOMAIN, VEHICLE_MODEL],
         )
         return sorted((Device(*device) for device in devices), key=lambda d: d.name.lower())
+
+    def vehicles(self) -> list[Vehicle]:
+        """The devices of the vehicles added to the Joulo account, by name."""
+        devices = self.hass(
+            """(hass, [domain, vehicle]) => Object.values(hass.devices)
+                .filter((d) => d.model === vehicle
+                    && d.identifiers.some(([dom]) => dom === domain))
+                .map((d) => [d.id, d.name_by_user || d.name])""",
+            [DOMAIN, VEHICLE_MODEL],
+        )
+        return sorted((Vehicle(*device) for device in devices), key=lambda v: v.name.lower())
 
     def entities(self, device_id: str) -> list[Entity]:
         """The enabled entities of a device."""

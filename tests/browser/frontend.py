@@ -28,6 +28,7 @@ from .demo import (
     Device,
     ErePrice,
     Frontend,
+    Vehicle,
     eventually,
 )
 
@@ -43,6 +44,15 @@ MISSED = "ere_missed_this_year"
 PRICE_ENTITY = "sensor.electricity_price"
 """The demo's dynamic electricity price (scripts/develop_config), which its Joulo entry prices with."""
 YEAR = {"days": 366}
+LEASE_CAR = "Lease car"
+VEHICLES = (LEASE_CAR, "Second car")
+"""The vehicles the demo adds (scripts/develop_vehicles.py), by name, in order."""
+VEHICLE_MONTH = (
+    "vehicle_energy_this_month",
+    "vehicle_charging_cost_this_month",
+    "vehicle_reimbursement_this_month",
+)
+"""What a vehicle's card shows of its month, in kWh and EUR."""
 EURO_ROUNDING = 0.005
 """Costs are given to the cent."""
 
@@ -61,6 +71,11 @@ def user_step_strings() -> Any:
 def options_strings() -> Any:
     """The English texts of the options flow's step: where the price of charging comes from."""
     return english()["options"]["step"]["init"]
+
+
+def vehicle_strings() -> Any:
+    """The English texts of the vehicle subentry flow ("Add vehicle")."""
+    return english()["config_subentries"]["vehicle"]
 
 
 def issue_strings() -> Any:
@@ -203,6 +218,47 @@ def assert_cost_shown(
     )
 
 
+def assert_month_shown(frontend: Frontend, rows: Locator, vehicle: Vehicle) -> str:
+    """A vehicle's rows show its month: kWh, cost and reimbursement, known; a summary of them.
+
+    Its reimbursement is in euros, and more than nothing once it charged this month.
+    """
+    shown = {}
+    for key in VEHICLE_MONTH:
+        entity = frontend.entity(vehicle.device_id, key)
+        text = shown_state(frontend, entity.entity_id)
+        expect(row(rows, entity.name).first).to_contain_text(text)
+        state = frontend.hass("(hass, id) => hass.states[id].state", entity.entity_id)
+        assert state not in {"unknown", "unavailable"}, f"{vehicle.name}'s {key} is {state}"
+        shown[key] = text
+    energy, cost, reimbursed = shown.values()
+    assert "kWh" in energy, f"{vehicle.name}'s energy this month reads {energy!r}"
+    assert "€" in reimbursed, f"{vehicle.name}'s reimbursement this month reads {reimbursed!r}"
+    if number(energy) > 0:
+        assert number(reimbursed) > 0, (vehicle.name, energy, reimbursed)
+    return f"{vehicle.name} this month: {energy}, cost {cost}, reimbursed {reimbursed}"
+
+
+def assert_account_costs_shown(frontend: Frontend, page: Page) -> None:
+    """The account's "Charging cost" card shows this month's cost and net cost, in euros."""
+    costs = titled_card(page, "Charging cost")
+    account = account_device_id(frontend)
+    for key in ("net_charging_cost_this_month", "charging_cost_this_month"):
+        entity = frontend.entity(account, key)
+        text = shown_state(frontend, entity.entity_id)
+        expect(row(costs, entity.name)).to_contain_text(text)
+        assert "€" in text, f"the account's {key} reads {text!r}"
+        FIGURES.append(f"the account's {key}: {text}")
+
+
+def assert_vehicles_shown(frontend: Frontend, page: Page) -> None:
+    """The demo's vehicles each have their card on the Joulo dashboard, with their month."""
+    vehicles = frontend.vehicles()
+    assert tuple(vehicle.name for vehicle in vehicles) == VEHICLES
+    for vehicle in vehicles:
+        FIGURES.append(assert_month_shown(frontend, titled_card(page, vehicle.name), vehicle))
+
+
 def account_device_id(frontend: Frontend) -> str:
     """The id of the account's device ("Joulo", a service)."""
     return str(
@@ -226,7 +282,7 @@ def test_the_joulo_dashboard_at_ready_shows_history_euros_and_the_running_sessio
     Its graphs draw at once (the charging history is imported before ready), a card per charger
     with its last session's euros (at the demo's price) and cost (at the demo's electricity price),
     the Carport (no MID meter) with what it misses, the account's charging cost this month, and the
-    running session live.
+    running session live, and each vehicle's month (kWh, cost, reimbursement).
     """
     frontend.open("/")
     expect(page).to_have_url(re.compile(re.escape(DASHBOARD)))
@@ -260,14 +316,8 @@ def test_the_joulo_dashboard_at_ready_shows_history_euros_and_the_running_sessio
     for device in chargers:
         assert_euros_shown(frontend, titled_card(page, device.name), device, without_mid, price)
         assert_cost_shown(frontend, titled_card(page, device.name), device, prices)
-    costs = titled_card(page, "Charging cost")
-    account = account_device_id(frontend)
-    for key in ("net_charging_cost_this_month", "charging_cost_this_month"):
-        entity = frontend.entity(account, key)
-        text = shown_state(frontend, entity.entity_id)
-        expect(row(costs, entity.name)).to_contain_text(text)
-        assert "€" in text, f"the account's {key} reads {text!r}"
-        FIGURES.append(f"the account's {key}: {text}")
+    assert_account_costs_shown(frontend, page)
+    assert_vehicles_shown(frontend, page)
 
     live = next(device for device in chargers if device.charger_id == live_charger)
     card = titled_card(page, live.name)
@@ -336,7 +386,7 @@ def test_the_options_dialog_offers_a_price_sensor_or_a_fixed_price(
     """
     strings = options_strings()
     frontend.open(f"/config/integrations/integration/{DOMAIN}")
-    page.get_by_role("button", name="Configure").click()
+    page.get_by_role("button", name="Configure", exact=True).click()
     dialog = page.locator("dialog-data-entry-flow")
     expect(dialog.get_by_text(strings["title"])).to_be_visible()
     picker = dialog.locator("ha-selector-entity")
@@ -380,6 +430,52 @@ def test_a_chargers_device_page_lists_its_entities(
         shown_state(frontend, charging.entity_id)
     )
     screenshot("device")
+
+
+def test_the_add_vehicle_dialog_asks_for_tags_chargers_and_reimbursement(
+    frontend: Frontend, page: Page, screenshot: Callable[[str], Path]
+) -> None:
+    """Settings → Devices & services → Joulo → Add vehicle: the vehicle's form.
+
+    Its name, TAG ids, the account's chargers to choose from, how it is reimbursed, and a rate.
+    """
+    strings = vehicle_strings()
+    step = strings["step"]["user"]
+    frontend.open(f"/config/integrations/integration/{DOMAIN}")
+    page.get_by_role("button", name=strings["initiate_flow"]["user"]).click()
+    dialog = page.locator("dialog-data-entry-flow")
+    expect(dialog.get_by_text(step["title"])).to_be_visible()
+    fields = step["data"]
+    expect(dialog.get_by_role("textbox", name=fields["name"])).to_be_visible()
+    expect(dialog.get_by_role("button", name=fields["id_tags"])).to_be_visible()
+    # The chargers field: a checkbox per charger of the account.
+    for charger in frontend.chargers():
+        expect(dialog.get_by_role("checkbox", name=charger.name, exact=True)).to_be_visible()
+    no_reimbursement = english()["selector"]["reimbursement"]["options"]["none"]
+    expect(dialog.get_by_role("button", name=fields["reimbursement"])).to_contain_text(
+        no_reimbursement
+    )
+    expect(dialog.get_by_role("spinbutton", name=fields["rate"], exact=True)).to_have_value("")
+    screenshot("add-vehicle")
+    page.keyboard.press("Escape")
+    expect(dialog.get_by_text(step["title"])).to_be_hidden()
+
+
+def test_a_vehicles_device_page_shows_its_month(
+    frontend: Frontend, page: Page, screenshot: Callable[[str], Path]
+) -> None:
+    """Settings → Devices → the lease car: its entities, with this month's kWh and reimbursement."""
+    page.set_viewport_size(DEVICE_PAGE)
+    frontend.open("/")
+    car = next(vehicle for vehicle in frontend.vehicles() if vehicle.name == LEASE_CAR)
+    entities = [entity for entity in frontend.entities(car.device_id) if not entity.hidden]
+    assert set(VEHICLE_MONTH) <= {entity.key for entity in entities}
+    frontend.open(f"/config/devices/device/{car.device_id}")
+    cards = page.locator("ha-device-entities-card")
+    for entity in entities:
+        expect(row(cards, entity.name).first).to_be_visible()
+    FIGURES.append(f"device page: {assert_month_shown(frontend, cards, car)}")
+    screenshot("vehicle")
 
 
 def test_the_energy_dashboard_draws_each_chargers_charging_history(
