@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
+from types import MappingProxyType
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -46,6 +48,15 @@ from .vehicles import (
 )
 
 UNIT_EUR_PER_KWH = f"EUR/{UnitOfEnergy.KILO_WATT_HOUR}"
+EUROS: Mapping[str, Any] = MappingProxyType(
+    {
+        "device_class": SensorDeviceClass.MONETARY,
+        "native_unit_of_measurement": CURRENCY_EUR,
+        "state_class": SensorStateClass.TOTAL,
+        "suggested_display_precision": 2,
+    }
+)
+"""What every sensor of an amount of euros is: monetary, in EUR, a total, shown to the cent."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,39 +79,27 @@ class JouloVehicleSensorDescription(SensorEntityDescription):
 LAST_SESSION_COST = SensorEntityDescription(
     key="last_session_cost",
     translation_key="last_session_cost",
-    device_class=SensorDeviceClass.MONETARY,
-    native_unit_of_measurement=CURRENCY_EUR,
-    state_class=SensorStateClass.TOTAL,
-    suggested_display_precision=2,
+    **EUROS,
 )
 
 CHARGER_COST_THIS_MONTH = SensorEntityDescription(
     key="charging_cost_this_month",
     translation_key="charging_cost_this_month",
-    device_class=SensorDeviceClass.MONETARY,
-    native_unit_of_measurement=CURRENCY_EUR,
-    state_class=SensorStateClass.TOTAL,
-    suggested_display_precision=2,
+    **EUROS,
 )
 
 ACCOUNT_COST_SENSORS: tuple[JouloAccountCostSensorDescription, ...] = (
     JouloAccountCostSensorDescription(
         key="charging_cost_this_month",
         translation_key="charging_cost_this_month",
-        device_class=SensorDeviceClass.MONETARY,
-        native_unit_of_measurement=CURRENCY_EUR,
-        state_class=SensorStateClass.TOTAL,
-        suggested_display_precision=2,
+        **EUROS,
         period=Period.MONTH,
         value_fn=lambda sums: sums.cost_eur,
     ),
     JouloAccountCostSensorDescription(
         key="net_charging_cost_this_month",
         translation_key="net_charging_cost_this_month",
-        device_class=SensorDeviceClass.MONETARY,
-        native_unit_of_measurement=CURRENCY_EUR,
-        state_class=SensorStateClass.TOTAL,
-        suggested_display_precision=2,
+        **EUROS,
         period=Period.MONTH,
         value_fn=lambda sums: sums.net_cost_eur,
     ),
@@ -136,39 +135,27 @@ VEHICLE_SENSORS: tuple[JouloVehicleSensorDescription, ...] = (
     JouloVehicleSensorDescription(
         key="vehicle_last_session_cost",
         translation_key="vehicle_last_session_cost",
-        device_class=SensorDeviceClass.MONETARY,
-        native_unit_of_measurement=CURRENCY_EUR,
-        state_class=SensorStateClass.TOTAL,
-        suggested_display_precision=2,
+        **EUROS,
         value_fn=lambda _, last: None if last is None or last.cost is None else last.cost.cost_eur,
     ),
     JouloVehicleSensorDescription(
         key="vehicle_charging_cost_this_month",
         translation_key="vehicle_charging_cost_this_month",
-        device_class=SensorDeviceClass.MONETARY,
-        native_unit_of_measurement=CURRENCY_EUR,
-        state_class=SensorStateClass.TOTAL,
-        suggested_display_precision=2,
+        **EUROS,
         period=Period.MONTH,
         value_fn=lambda month, _: month.cost_eur,
     ),
     JouloVehicleSensorDescription(
         key="vehicle_ere_value_this_month",
         translation_key="vehicle_ere_value_this_month",
-        device_class=SensorDeviceClass.MONETARY,
-        native_unit_of_measurement=CURRENCY_EUR,
-        state_class=SensorStateClass.TOTAL,
-        suggested_display_precision=2,
+        **EUROS,
         period=Period.MONTH,
         value_fn=lambda month, _: month.ere_value_eur,
     ),
     JouloVehicleSensorDescription(
         key="vehicle_reimbursement_this_month",
         translation_key="vehicle_reimbursement_this_month",
-        device_class=SensorDeviceClass.MONETARY,
-        native_unit_of_measurement=CURRENCY_EUR,
-        state_class=SensorStateClass.TOTAL,
-        suggested_display_precision=2,
+        **EUROS,
         period=Period.MONTH,
         value_fn=lambda month, _: month.reimbursement_eur,
         wanted_fn=lambda vehicle: vehicle.reimbursement is not Reimbursement.NONE,
@@ -179,7 +166,11 @@ VEHICLE_SENSORS: tuple[JouloVehicleSensorDescription, ...] = (
 class JouloCostSensor(JouloPeriodSensor):
     """A sensor of session costs: it also writes when costs change (the refresh pipeline says so)."""
 
-    _costs: SessionCosts
+    @property
+    def _costs(self) -> SessionCosts:
+        """The entry's kept sessions and their costs."""
+        costs: SessionCosts = self.coordinator.config_entry.runtime_data.costs
+        return costs
 
     async def async_added_to_hass(self) -> None:
         """Also hear when costs change."""
@@ -197,17 +188,6 @@ class JouloLastSessionCostSensor(
     JouloChargerEntity[JouloCoordinator[SessionsData]], JouloCostSensor
 ):
     """What a charger's newest completed session cost; unknown until it is priced, or priceless."""
-
-    def __init__(
-        self,
-        coordinator: JouloCoordinator[SessionsData],
-        costs: SessionCosts,
-        charger: Charger,
-        description: SensorEntityDescription,
-    ) -> None:
-        """Create the sensor of `charger`'s last session's cost."""
-        super().__init__(coordinator, charger, description)
-        self._costs = costs
 
     def _cost(self) -> SessionCost | None:
         session = self.coordinator.data.last_completed.get(self.charger_id)
@@ -240,17 +220,6 @@ class JouloChargerCostThisMonthSensor(
 
     _period = Period.MONTH
 
-    def __init__(
-        self,
-        coordinator: JouloCoordinator[SessionsData],
-        costs: SessionCosts,
-        charger: Charger,
-        description: SensorEntityDescription,
-    ) -> None:
-        """Create the sensor of `charger`'s cost this month."""
-        super().__init__(coordinator, charger, description)
-        self._costs = costs
-
     @property
     def native_value(self) -> float:
         """The cost in EUR."""
@@ -271,12 +240,10 @@ class JouloAccountCostSensor(JouloAccountEntity[JouloCoordinator[SessionsData]],
     def __init__(
         self,
         coordinator: JouloCoordinator[SessionsData],
-        costs: SessionCosts,
         description: JouloAccountCostSensorDescription,
     ) -> None:
         """Create the sensor `description` describes."""
         super().__init__(coordinator, description)
-        self._costs = costs
         self._period = description.period
 
     @property
@@ -308,7 +275,6 @@ class JouloVehicleSensor(JouloVehicleEntity[JouloCoordinator[SessionsData]], Jou
     ) -> None:
         """Create the sensor `description` describes for `vehicle`."""
         super().__init__(coordinator, vehicle, description, context=TOTALS)
-        self._costs = self._runtime.costs
         self._period = description.period
 
     async def async_added_to_hass(self) -> None:
@@ -340,27 +306,21 @@ def async_add_cost_sensors(
 ) -> None:
     """Add the account's and chargers' cost sensors (with a price source), and the vehicles'."""
     runtime = entry.runtime_data
-    if (costs := runtime.costs).priced:  # only with a price source in the options
+    if runtime.costs.priced:  # only with a price source in the options
         async_add_entities(
-            JouloAccountCostSensor(runtime.sessions, costs, description)
+            JouloAccountCostSensor(runtime.sessions, description)
             for description in ACCOUNT_COST_SENSORS
         )
-        async_add_charger_entities(
-            entry,
-            async_add_entities,
-            (LAST_SESSION_COST,),
-            lambda _, charger, description: JouloLastSessionCostSensor(
-                runtime.sessions, costs, charger, description
-            ),
-        )
-        async_add_charger_entities(
-            entry,
-            async_add_entities,
-            (CHARGER_COST_THIS_MONTH,),
-            lambda _, charger, description: JouloChargerCostThisMonthSensor(
-                runtime.sessions, costs, charger, description
-            ),
-        )
+        for description, sensor in (
+            (LAST_SESSION_COST, JouloLastSessionCostSensor),
+            (CHARGER_COST_THIS_MONTH, JouloChargerCostThisMonthSensor),
+        ):
+            async_add_charger_entities(
+                entry,
+                async_add_entities,
+                (description,),
+                partial(_charger_cost_sensor, sensor, runtime.sessions),
+            )
     async_add_vehicle_entities(
         entry,
         async_add_entities,
@@ -368,3 +328,14 @@ def async_add_cost_sensors(
         lambda vehicle, description: JouloVehicleSensor(runtime.sessions, vehicle, description),
         lambda vehicle, description: description.wanted_fn(vehicle),
     )
+
+
+def _charger_cost_sensor(
+    sensor: type[JouloLastSessionCostSensor | JouloChargerCostThisMonthSensor],
+    sessions: JouloCoordinator[SessionsData],
+    _chargers: object,
+    charger: Charger,
+    description: SensorEntityDescription,
+) -> JouloLastSessionCostSensor | JouloChargerCostThisMonthSensor:
+    """A charger's cost sensor, fed by the sessions coordinator (and the costs)."""
+    return sensor(sessions, charger, description)

@@ -27,6 +27,8 @@ from homeassistant.config_entries import (
     OptionsFlowManager,
 )
 from homeassistant.const import (
+    CONF_API_TOKEN,
+    CONF_URL,
     EVENT_STATE_CHANGED,
     EVENT_STATE_REPORTED,
     STATE_UNAVAILABLE,
@@ -59,7 +61,14 @@ from custom_components.joulo.announcer import EVENT_SESSION_ENDED, EVENT_SESSION
 from custom_components.joulo.api import JouloClient, JouloConnectionError
 from custom_components.joulo.const import CHARGERS_RIDE_OUT, DOMAIN
 from custom_components.joulo.coordinator import JouloRuntimeData
-from joulo_simulator import Fault, FaultKind, JouloSimulator, RecordedRequest, SimSession
+from joulo_simulator import (
+    Fault,
+    FaultKind,
+    JouloSimulator,
+    RecordedRequest,
+    SimSession,
+    SimulatorServer,
+)
 from joulo_simulator.sync import SYNC_INTERVAL, last_sync
 
 NOW = datetime(2026, 4, 15, 12, 0, tzinfo=UTC)
@@ -93,6 +102,20 @@ async def try_set_up_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
+
+
+def entry_of(
+    simulator: JouloSimulator, server: SimulatorServer, options: dict[str, Any]
+) -> MockConfigEntry:
+    """An entry of the simulator's default account (not set up), with `options`."""
+    account = simulator.account()
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=f"Joulo ({account.name})",
+        unique_id=account.id,
+        data={CONF_API_TOKEN: account.token, CONF_URL: server.base_url},
+        options=options,
+    )
 
 
 def stored_vehicle(subentry_id: str, data: dict[str, Any]) -> ConfigSubentryDataWithId:

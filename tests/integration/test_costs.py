@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.components.event import ATTR_EVENT_TYPE
-from homeassistant.const import CONF_API_TOKEN, CONF_URL
 from homeassistant.core import HomeAssistant, State
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
@@ -36,6 +35,7 @@ from .common import (
     Live,
     advance_time,
     async_restart_entry,
+    entry_of,
     log_sessions,
     logbook_rows,
     net_euros,
@@ -58,20 +58,6 @@ HISTORY_READ = timedelta(minutes=2)
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(recorder_db_url: str, enable_custom_integrations: None) -> None:
     """Let Home Assistant load our integration; the recorder's database must come before `hass`."""
-
-
-def entry_of(
-    simulator: JouloSimulator, server: SimulatorServer, options: dict[str, Any]
-) -> MockConfigEntry:
-    """The simulator's account with `options`."""
-    account = simulator.account()
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=f"Joulo ({account.name})",
-        unique_id=account.id,
-        data={CONF_API_TOKEN: account.token, CONF_URL: server.base_url},
-        options=options,
-    )
 
 
 @pytest.fixture

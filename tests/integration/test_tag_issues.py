@@ -25,6 +25,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.joulo.const import DOMAIN
 from custom_components.joulo.statistics import PAGE_DELAY
 from joulo_simulator import DEFAULT_ID_TAG, DRIVEWAY_ID, GARAGE_ID, JouloSimulator, SimSession
+from joulo_simulator.account import CAR_B_TAG
 
 from .common import (
     NOW,
@@ -53,7 +54,7 @@ TESLA: dict[str, Any] = {
 }
 LEASE_CAR: dict[str, Any] = {
     "name": "Lease car",
-    "id_tags": ["LEASE-1"],
+    "id_tags": ["LEASE-1", CAR_B_TAG],  # the simulator's second car charges too
     "chargers": [],
     "reimbursement": "none",
 }
@@ -276,11 +277,11 @@ async def test_fixing_adds_the_tag_to_the_vehicle_picked(
     result = await dialog.send(form["flow_id"], {"vehicle": "sub-lease"})
 
     assert result["type"] == "create_entry"
-    assert id_tags(entry, "sub-lease") == ["LEASE-1", GUEST_TAG]
+    assert id_tags(entry, "sub-lease") == ["LEASE-1", CAR_B_TAG, GUEST_TAG]
     assert id_tags(entry, "sub-tesla") == [DEFAULT_ID_TAG]
     assert tag_issues(hass) == {}
     lease_car = next(v for v in entry.runtime_data.vehicles if v.subentry_id == "sub-lease")
-    assert lease_car.id_tags == {"lease-1", GUEST_TAG.lower()}
+    assert lease_car.id_tags == {"lease-1", CAR_B_TAG.lower(), GUEST_TAG.lower()}
 
     await charge(fleet, f"{GUEST_TAG.lower()} ")
     assert tag_issues(hass) == {}
@@ -340,7 +341,7 @@ async def test_a_dialog_of_an_unloaded_account_ends(fleet: Live, dialog: Repairs
     result = await dialog.send(form["flow_id"], {"vehicle": "sub-lease"})
 
     assert (result["type"], result["reason"]) == ("abort", "entry_not_loaded")
-    assert id_tags(entry, "sub-lease") == ["LEASE-1"]
+    assert id_tags(entry, "sub-lease") == ["LEASE-1", CAR_B_TAG]
 
 
 # Forgetting it

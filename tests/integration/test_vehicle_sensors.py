@@ -11,13 +11,11 @@ from datetime import timedelta
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER
-from homeassistant.const import CONF_API_TOKEN, CONF_URL
 from homeassistant.core import HomeAssistant, State
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.joulo.const import DOMAIN
 from custom_components.joulo.pricing import CONF_FIXED_PRICE
 from custom_components.joulo.statistics import PAGE_DELAY
 from joulo_simulator import JouloSimulator, SimSession, SimulatorServer
@@ -27,6 +25,7 @@ from .common import (
     ONE_POLL,
     Live,
     advance_time,
+    entry_of,
     net_euros,
     set_up_entry,
     start_session_and_poll,
@@ -58,20 +57,6 @@ MONTH_KEYS = ("energy_this_month", "charging_cost_this_month", "ere_value_this_m
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(recorder_db_url: str, enable_custom_integrations: None) -> None:
     """Let Home Assistant load our integration; the recorder's database must come before `hass`."""
-
-
-def entry_of(
-    simulator: JouloSimulator, server: SimulatorServer, options: dict[str, Any]
-) -> MockConfigEntry:
-    """The simulator's account with `options`."""
-    account = simulator.account()
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=f"Joulo ({account.name})",
-        unique_id=account.id,
-        data={CONF_API_TOKEN: account.token, CONF_URL: server.base_url},
-        options=options,
-    )
 
 
 async def add_vehicle(hass: HomeAssistant, entry: MockConfigEntry, data: dict[str, Any]) -> str:
