@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER
 from homeassistant.core import HomeAssistant, State
 from homeassistant.util import dt as dt_util
@@ -226,3 +227,27 @@ async def test_changing_a_vehicle_changes_its_figures_and_entities_at_once(
     assert float(sensor(hass, "sensor.lease_car_energy_this_month").state) == round(
         before + sum(session.kwh for session in carport), 3
     )
+
+
+async def test_a_vehicles_month_starts_again_at_local_midnight(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    simulator_server: SimulatorServer,
+) -> None:
+    """At 00:00 on 1 May (Amsterdam) the month figures read May: 0, with `last_reset` then."""
+    freezer.move_to("2026-04-30 21:58:00+00:00")  # 23:58 in Amsterdam
+    await hass.config.async_set_time_zone("Europe/Amsterdam")
+    entry = entry_of(simulator, simulator_server, {CONF_FIXED_PRICE: PRICE})
+    await set_up_entry(hass, entry)
+    await add_vehicle(hass, entry, LEASE)
+    april = sensor(hass, "sensor.lease_car_energy_this_month")
+    assert float(april.state) > 0
+    assert april.attributes["last_reset"] == "2026-04-01T00:00:00+02:00"
+
+    await advance_time(hass, freezer, timedelta(minutes=2), step=ONE_POLL)
+    for key in (*MONTH_KEYS, "reimbursement_this_month"):
+        may = sensor(hass, f"sensor.lease_car_{key}")
+        assert (may.state, may.attributes["last_reset"]) == ("0.0", "2026-05-01T00:00:00+02:00")
+    # The last session is not a month's figure: it stays.
+    assert float(sensor(hass, "sensor.lease_car_last_session_energy").state) > 0
