@@ -188,7 +188,11 @@ class JouloCoordinator[DataT](DataUpdateCoordinator[DataT]):
         try:
             data = await self._async_fetch()
         except UpdateFailed as err:
-            self.health = self.health.failed(transient=is_transient(err))
+            # A rate limit is waited out like a blip: read again once when it ends, and counted
+            # only if that read fails too.
+            self.health = self.health.failed(
+                transient=is_transient(err) or err.retry_after is not None
+            )
             self._time_next_refresh(err.retry_after, retrying=retrying)
             if not self.health.tolerates(dt_util.utcnow(), self.ride_out):
                 raise
@@ -365,7 +369,8 @@ class JouloEnergyCoordinator(JouloCoordinator[EnergyData]):
         """Return the ERE position, or None while it fails; ask once per cadence (a day if missing).
 
         A position that fails to answer is kept through one failed read, like a coordinator's data,
-        and a transient failure is asked again at the retry a few seconds later.
+        and a transient failure is asked again at the retry a few seconds later. A rate limit is no
+        failure of the position: it is kept, and asked again at the next refresh.
         """
         now = dt_util.utcnow()
         max_age = MISSING_ERE_POSITION_RECHECK if self._position_missing else ACCOUNT_MAX_AGE
@@ -383,6 +388,10 @@ class JouloEnergyCoordinator(JouloCoordinator[EnergyData]):
             return position
         if position.refused:
             raise token_refused()
+        if position.rate_limited:
+            # Not the position's failure: the entry's gate held it. Asked again at the next refresh.
+            self._position_checked_at = None
+            return self._position
         self._position_missing = position.missing
         self._position_health = self._position_health.failed(transient=position.transient)
         if self._position_health.retry_due:

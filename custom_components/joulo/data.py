@@ -177,10 +177,11 @@ def next_refresh_in(
 
     After a retry, `since_poll` (how long ago the poll it retried began) is taken off, so a retry
     does not shift the cadence. A refresh refused by the rate limit comes again when its
-    `Retry-After` (`rate_limited_for`, seconds) has passed, not into the closed gate.
+    `Retry-After` (`rate_limited_for`, seconds) has passed, not into the closed gate, also when it
+    is the retry of that refresh.
     """
-    if retry_due:
-        return retry_pause
     if rate_limited_for is not None:
         return max(timedelta(seconds=rate_limited_for), MIN_REFRESH_WAIT)
+    if retry_due:
+        return retry_pause
     return max(regular - since_poll, MIN_REFRESH_WAIT)

@@ -107,6 +107,8 @@ class Unanswered:
     """The token was refused (401): nothing else can be read with it either."""
     transient: bool = False
     """It failed in a way that may go better a moment later (see the client's `transient`)."""
+    rate_limited: bool = False
+    """The entry's rate limit held it (a 429, or the gate still closed by one): it was not asked."""
 
 
 async def async_read_optional[T](read: Awaitable[T], what: str) -> T | Unanswered:
@@ -128,6 +130,7 @@ async def async_read_optional[T](read: Awaitable[T], what: str) -> T | Unanswere
         return Unanswered(
             missing=isinstance(err, JouloResponseError) and err.status == HTTPStatus.NOT_FOUND,
             transient=err.transient,
+            rate_limited=isinstance(err, JouloRateLimitedError),
         )
 
 

@@ -202,3 +202,28 @@ async def test_a_token_without_the_positions_scope_is_treated_as_missing(
     assert not hass.config_entries.flow.async_progress()
     await advance_time(hass, freezer, 3 * HOUR, step=timedelta(minutes=5))
     assert _position_requests(simulator) == 1
+
+
+async def test_a_rate_limited_position_read_keeps_the_position(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: JouloSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A 429 on `/ere-position` is the gate's, not the position's: it stays, read at the next hour.
+
+    Also after a failed read before it: a rate limit never counts towards making it unavailable.
+    """
+    paid = state_of(hass, "sensor.joulo_ere_paid")
+    simulator.faults.inject(FaultKind.HTTP_ERROR, endpoint="/ere-position", status=500, times=2)
+    await advance_time(hass, freezer, HOUR + STEP, step=STEP)  # the read and its retry fail
+    simulator.faults.inject(
+        FaultKind.HTTP_ERROR, endpoint="/ere-position", status=429, retry_after="30"
+    )
+    await advance_time(hass, freezer, HOUR, step=STEP)
+
+    assert state_of(hass, "sensor.joulo_ere_paid") == paid
+    before = _position_requests(simulator)
+    await advance_time(hass, freezer, HOUR, step=STEP)
+    assert _position_requests(simulator) == before + 1
+    assert state_of(hass, "sensor.joulo_ere_paid") == str(_expected(simulator)["paid"]["net_eur"])

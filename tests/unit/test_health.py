@@ -102,8 +102,8 @@ PAUSE = timedelta(seconds=2)
 @pytest.mark.parametrize(
     ("retry_due", "rate_limited_for", "since_poll", "expected"),
     [
-        (True, None, timedelta(0), PAUSE),  # the retry, whatever else
-        (True, 300.0, timedelta(0), PAUSE),
+        (True, None, timedelta(0), PAUSE),  # the retry
+        (True, 300.0, timedelta(0), timedelta(seconds=300)),  # a rate limit's retry: at its end
         (False, None, timedelta(0), MINUTE),  # the regular poll
         (False, None, timedelta(seconds=2), MINUTE - timedelta(seconds=2)),  # after a retry
         (False, None, 2 * MINUTE, MIN_REFRESH_WAIT),  # a retry that took longer than a poll
