@@ -110,7 +110,7 @@ async def _answer() -> str:
         (JouloResponseError("HTTP 404", status=404), Unanswered(missing=True)),
         (MALFORMED, Unanswered(transient=True)),
         (TIMEOUT, Unanswered(transient=True)),
-        (RATE_LIMITED, Unanswered()),
+        (RATE_LIMITED, Unanswered(rate_limited=True)),
     ],
 )
 async def test_an_optional_read_never_raises(err: JouloError, expected: Unanswered) -> None:
